@@ -1,0 +1,40 @@
+# Two commands do everything on a fresh machine: `make run` and `make test`.
+
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test install translations clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(INSTALLED): $(BIN)/python pyproject.toml
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(INSTALLED)
+
+install: $(INSTALLED) translations
+
+translations: $(INSTALLED)
+	$(BIN)/pybabel compile --use-fuzzy -d duidingspool/translations -D messages 2>/dev/null || \
+	  $(BIN)/pybabel compile -d duidingspool/translations -D messages
+
+run: install
+	$(BIN)/duidingspool db upgrade
+	$(BIN)/duidingspool demo
+	$(BIN)/duidingspool run --host $(HOST) --port $(PORT)
+
+# SQLite always; PostgreSQL too when TEST_DATABASE_URL is set (the suite makes its own database there).
+test: install
+	$(BIN)/pytest
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+	  echo "== PostgreSQL run against $$TEST_DATABASE_URL"; \
+	  $(BIN)/pytest --database=postgresql; \
+	fi
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

@@ -1,0 +1,51 @@
+"""Settings shared by every environment; the other files here override some of them.
+
+Every setting can also be given as an environment variable: DATABASE_URL, SECRET_KEY and
+SMTP_* by those names, anything else with the prefix DUIDINGSPOOL_ (for example
+DUIDINGSPOOL_SESSION_HORIZON_DAYS=180). Environment variables win over these files.
+"""
+
+# None means: an SQLite file in the instance folder.
+SQLALCHEMY_DATABASE_URI = None
+SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+# The time zone of every case table and of everything shown to people.
+DISPLAY_TIMEZONE = "Europe/Amsterdam"
+
+BABEL_DEFAULT_LOCALE = "nl"
+BABEL_DEFAULT_TIMEZONE = "Europe/Amsterdam"
+LANGUAGES = ["nl", "en"]
+
+# Cookies: HttpOnly and SameSite everywhere; Secure in production (see production.py).
+SESSION_COOKIE_NAME = "duidingspool_session"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = False
+REMEMBER_COOKIE_HTTPONLY = True
+REMEMBER_COOKIE_SAMESITE = "Lax"
+REMEMBER_COOKIE_SECURE = False
+REMEMBER_COOKIE_DURATION = 60 * 60 * 24 * 14
+PERMANENT_SESSION_LIFETIME = 60 * 60 * 8
+
+WTF_CSRF_ENABLED = True
+WTF_CSRF_TIME_LIMIT = 60 * 60 * 8
+
+# Upload limit (ICS files are small; this also bounds any request body).
+MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+
+# How far ahead sessions are generated from a case table's recurrence rule or ICS feed.
+SESSION_HORIZON_DAYS = 365
+# Fetching a case table's ICS URL.
+ICS_FETCH_TIMEOUT_SECONDS = 10
+ICS_FETCH_MAX_BYTES = 2 * 1024 * 1024
+
+# Outgoing mail; without SMTP_HOST mail stays in the outbox table.
+SMTP_HOST = None
+SMTP_PORT = 587
+SMTP_USERNAME = None
+SMTP_PASSWORD = None
+SMTP_STARTTLS = True
+MAIL_FROM = "duidingspool@example.org"
+
+# Base URL used in links that leave the app (feeds, e-mail).
+PUBLIC_BASE_URL = "http://127.0.0.1:5000"

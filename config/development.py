@@ -1,0 +1,3 @@
+"""Local development: `make run`."""
+
+DEBUG = False

@@ -1,0 +1,97 @@
+"""Duidingspool: scheduling and referral service of the Oost-Nederland interpretation pool."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIG_DIR = ROOT / "config"
+CONFIG_NAMES = ("development", "testing", "production")
+ENV_SETTINGS = ("DATABASE_URL", "SECRET_KEY", "SMTP_HOST", "SMTP_PORT", "SMTP_USERNAME",
+                "SMTP_PASSWORD", "SMTP_STARTTLS", "MAIL_FROM", "PUBLIC_BASE_URL")
+
+
+def create_app(config_name: str | None = None, **overrides) -> Flask:
+    """Build the app: config from config/ and the environment, extensions, blueprints."""
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        instance_path=os.environ.get("DUIDINGSPOOL_INSTANCE_PATH") or str(ROOT / "instance"),
+    )
+    _configure(app, config_name or os.environ.get("DUIDINGSPOOL_CONFIG", "development"), overrides)
+
+    from duidingspool import models  # noqa: F401  (every model registered on the metadata)
+    from duidingspool.extensions import babel, csrf, db, login_manager, migrate
+    from duidingspool.i18n import select_locale, select_timezone
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True,
+                    render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    login_manager.init_app(app)
+
+    from duidingspool import web
+    from duidingspool.accounts import access
+    from duidingspool.accounts.views import bp as accounts_bp
+    from duidingspool.api import bp as api_bp
+    from duidingspool.casetables.views import bp as casetables_bp
+    from duidingspool.experts.views import bp as experts_bp
+    from duidingspool.referrals.views import bp as referrals_bp
+
+    access.init_app(app)
+    web.init_app(app)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(casetables_bp)
+    app.register_blueprint(experts_bp)
+    app.register_blueprint(referrals_bp)
+    app.register_blueprint(api_bp)
+
+    from duidingspool.cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def _configure(app: Flask, config_name: str, overrides: dict) -> None:
+    if config_name not in CONFIG_NAMES:
+        raise RuntimeError(f"unknown configuration {config_name!r}; use one of {CONFIG_NAMES}")
+    app.config.from_pyfile(str(CONFIG_DIR / "default.py"))
+    app.config.from_pyfile(str(CONFIG_DIR / f"{config_name}.py"))
+    app.config["CONFIG_NAME"] = config_name
+    for name in ENV_SETTINGS:
+        if os.environ.get(name):
+            app.config[name] = os.environ[name]
+    app.config.from_prefixed_env("DUIDINGSPOOL")
+    app.config.update(overrides)
+
+    if app.config.get("DATABASE_URL"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
+    if app.config.get("REQUIRE_SECRETS") and not (
+        app.config.get("SECRET_KEY") and app.config.get("SQLALCHEMY_DATABASE_URI")
+    ):
+        raise RuntimeError("production needs SECRET_KEY and DATABASE_URL in the environment")
+    if not app.config.get("SQLALCHEMY_DATABASE_URI") or not app.config.get("SECRET_KEY"):
+        os.makedirs(app.instance_path, exist_ok=True)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        path = Path(app.instance_path) / "duidingspool.sqlite3"
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path) / "secret_key")
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}),
+            "connect_args": {"timeout": 30},
+        }
+
+
+def _instance_secret(path: Path) -> str:
+    """A random secret kept in the instance folder, so development sessions survive restarts."""
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()

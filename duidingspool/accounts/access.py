@@ -1,0 +1,126 @@
+"""Access control: every endpoint is denied unless it declares who may use it.
+
+Views declare their audience with `@roles_required(Role.X, ...)`, `@login_required_any`
+or `@public`. A central check runs before every request; an endpoint without a
+declaration answers 404 to everyone, so a forgotten decorator fails closed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import timedelta
+from functools import wraps
+
+from flask import Flask, abort, jsonify, redirect, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+
+from duidingspool.accounts.models import ApiToken, Role, User
+from duidingspool.db import utcnow
+from duidingspool.extensions import db, login_manager
+
+PUBLIC = "public"
+ANY_USER = "any_user"
+# Flask's own endpoints that carry no app data.
+_BUILTIN_PUBLIC = {"static"}
+
+
+def _declare(audience):
+    def decorator(view):
+        view.allowed_roles = audience
+        return view
+
+    return decorator
+
+
+def roles_required(*roles: Role):
+    """Allow the view to users holding at least one of `roles`."""
+    return _declare(frozenset(roles))
+
+
+public = _declare(PUBLIC)
+login_required_any = _declare(ANY_USER)
+
+
+def is_api_request() -> bool:
+    return request.path.startswith("/api/")
+
+
+def hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    if not user_id.isdigit():
+        return None
+    return db.session.get(User, int(user_id))
+
+
+@login_manager.request_loader
+def load_user_from_bearer(req) -> User | None:
+    """API requests may authenticate with `Authorization: Bearer <token>`."""
+    header = req.headers.get("Authorization", "")
+    if not req.path.startswith("/api/") or not header.lower().startswith("bearer "):
+        return None
+    raw = header[7:].strip()
+    if not raw:
+        return None
+    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(raw)))
+    now = utcnow()
+    if token is None or token.revoked_at or (token.expires_at and token.expires_at <= now):
+        return None
+    if not token.user.is_enabled:
+        return None
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
+        token.last_used_at = now
+        db.session.commit()
+    req.environ["duidingspool.bearer"] = True
+    return token.user
+
+
+def authenticated_by_bearer() -> bool:
+    return bool(request.environ.get("duidingspool.bearer"))
+
+
+@login_manager.unauthorized_handler
+def unauthorized():
+    if is_api_request():
+        return _json_error(401, "unauthorized", _l("Log in or send a valid API token."))
+    return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
+
+
+def _json_error(status: int, code: str, message):
+    response = jsonify({"error": {"code": code, "message": str(message), "fields": {}}})
+    response.status_code = status
+    return response
+
+
+def check_access():
+    """Runs before every request: the deny-by-default gate."""
+    if request.endpoint is None:
+        return None  # Flask answers 404 / 405 itself
+    if request.endpoint in _BUILTIN_PUBLIC:
+        return None
+    from flask import current_app
+
+    view = current_app.view_functions.get(request.endpoint)
+    audience = getattr(view, "allowed_roles", None)
+    if audience is None:
+        abort(404)
+    if audience == PUBLIC:
+        return None
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if audience == ANY_USER or current_user.role_names & audience:
+        return None
+    if is_api_request():
+        return _json_error(403, "forbidden", _l("Your role does not allow this."))
+    abort(403)
+
+
+def init_app(app: Flask) -> None:
+    login_manager.login_view = "accounts.login"
+    login_manager.session_protection = "basic"
+    app.before_request(check_access)

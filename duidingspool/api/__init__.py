@@ -1,0 +1,5 @@
+"""The JSON API under /api/v1; each feature's api.py adds its endpoints to `bp`."""
+
+from duidingspool.api.core import bp  # noqa: F401
+from duidingspool.casetables import api as _casetables_api  # noqa: F401
+from duidingspool.referrals import api as _referrals_api  # noqa: F401

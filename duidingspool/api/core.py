@@ -1,0 +1,186 @@
+"""The JSON API's plumbing: blueprint, route declaration, body loading, OpenAPI.
+
+Each feature's `api.py` declares its endpoints with `route(...)`, naming the roles, the
+input and output schemas; the same declaration registers the Flask view and documents it
+in the OpenAPI document, so the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from flask import Blueprint, current_app, jsonify, request
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError, validate_csrf
+from marshmallow import RAISE, Schema
+from wtforms.validators import ValidationError as CSRFValidationError
+
+from duidingspool.accounts.access import authenticated_by_bearer, public, roles_required
+from duidingspool.extensions import csrf
+from duidingspool.web import error_body, json_error
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+# Bearer-token clients carry no CSRF token; cookie-authenticated writes are checked below.
+csrf.exempt(bp)
+
+API_VERSION = "1.0.0"
+_SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+@dataclass
+class Operation:
+    rule: str
+    method: str
+    endpoint: str
+    summary: str
+    roles: tuple
+    tag: str
+    body: Schema | None = None
+    response: Schema | None = None
+    status: int = 200
+    query: Schema | None = None
+    content_type: str = "application/json"
+    errors: tuple[int, ...] = field(default=(401, 403, 404, 422))
+
+
+OPERATIONS: list[Operation] = []
+
+
+def route(rule: str, *, method: str = "GET", roles, summary: str, tag: str,
+          body: Schema | None = None, response: Schema | None = None, status: int = 200,
+          query: Schema | None = None, content_type: str = "application/json"):
+    """Declare an API endpoint: Flask route, access rule and OpenAPI operation in one."""
+
+    def decorator(view):
+        endpoint = view.__name__
+        decorated = roles_required(*roles)(view)
+        bp.add_url_rule(rule, endpoint=endpoint, view_func=decorated, methods=[method])
+        OPERATIONS.append(Operation(rule=rule, method=method, endpoint=endpoint,
+                                    summary=summary, roles=tuple(roles), tag=tag, body=body,
+                                    response=response, status=status, query=query,
+                                    content_type=content_type))
+        return decorated
+
+    return decorator
+
+
+def load_json(schema: Schema) -> dict:
+    """The request's JSON body loaded through `schema`; unknown fields are refused."""
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        from marshmallow import ValidationError
+
+        raise ValidationError({"_schema": [str(_l("Send a JSON object as the request body."))]})
+    return schema.load(payload, unknown=RAISE)
+
+
+def dump(schema: Schema, obj, status: int = 200):
+    response = jsonify(schema.dump(obj))
+    response.status_code = status
+    return response
+
+
+@bp.before_request
+def check_csrf_for_cookie_writes():
+    """A browser session writing through the API must send the X-CSRFToken header."""
+    if request.method in _SAFE_METHODS or authenticated_by_bearer():
+        return None
+    if not current_app.config.get("WTF_CSRF_ENABLED", True):
+        return None
+    try:
+        validate_csrf(request.headers.get("X-CSRFToken", ""))
+    except (CSRFError, CSRFValidationError):
+        return json_error(400, "csrf_failed",
+                          _l("Missing or invalid CSRF token: send X-CSRFToken, or use a bearer token."))
+    return None
+
+
+def _openapi_path(rule: str) -> tuple[str, list[dict]]:
+    params = []
+
+    def replace(match):
+        converter, name = match.group(1), match.group(2)
+        params.append({"name": name, "in": "path", "required": True,
+                       "schema": {"type": "integer" if converter == "int" else "string"}})
+        return "{" + name + "}"
+
+    path = re.sub(r"<(?:(\w+):)?(\w+)>", replace, rule)
+    return bp.url_prefix + path, params
+
+
+def build_spec() -> dict:
+    """The OpenAPI 3 document of every declared operation."""
+    spec = APISpec(
+        title="Duidingspool API",
+        version=API_VERSION,
+        openapi_version="3.0.3",
+        plugins=[MarshmallowPlugin()],
+        info={"description": "Requests for interpretation specialists of the Oost-Nederland "
+                             "interpretation pool. Authenticate with a session cookie (writes "
+                             "need X-CSRFToken) or `Authorization: Bearer <token>`."},
+    )
+    spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    spec.components.schema("Error", {
+        "type": "object",
+        "required": ["error"],
+        "properties": {"error": {
+            "type": "object",
+            "required": ["code", "message", "fields"],
+            "properties": {
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                "fields": {"type": "object",
+                           "additionalProperties": {"type": "array", "items": {"type": "string"}}},
+            },
+        }},
+    })
+    error_ref = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+    paths: dict[str, dict] = {}
+    for op in OPERATIONS:
+        path, params = _openapi_path(op.rule)
+        operation: dict = {
+            "operationId": op.endpoint,
+            "summary": op.summary,
+            "tags": [op.tag],
+            "security": [{"bearer": []}],
+            "x-roles": [str(r) for r in op.roles],
+            "responses": {},
+        }
+        if op.query is not None:
+            params = params + [{"in": "query", "schema": op.query}]
+        if params:
+            operation["parameters"] = params
+        if op.body is not None:
+            operation["requestBody"] = {"required": True, "content": {op.content_type: {"schema": op.body}}}
+        ok: dict = {"description": "OK"}
+        if op.response is not None:
+            ok["content"] = {"application/json": {"schema": op.response}}
+        operation["responses"][str(op.status)] = ok
+        for code in op.errors:
+            operation["responses"][str(code)] = {"description": "Error", **error_ref}
+        paths.setdefault(path, {})[op.method.lower()] = operation
+    for path, operations in paths.items():
+        spec.path(path=path, operations=operations)
+    return spec.to_dict()
+
+
+@bp.get("/openapi.json")
+@public
+def openapi():
+    """The OpenAPI document, generated from the declared operations and their schemas."""
+    return jsonify(build_spec())
+
+
+@bp.app_errorhandler(CSRFError)
+def csrf_error(exc):
+    from flask import render_template
+
+    if request.path.startswith("/api/"):
+        return jsonify(error_body("csrf_failed", str(exc.description))), 400
+    return render_template(
+        "error.html", status=400,
+        message=_l("The form has expired or was not sent from this site. Reload the page and try again."),
+    ), 400

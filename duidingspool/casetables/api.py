@@ -1,0 +1,1 @@
+"""JSON API for case tables and their sessions."""

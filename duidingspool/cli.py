@@ -1,0 +1,96 @@
+"""The `duidingspool` command: Flask's CLI on the app factory plus the project's commands."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import click
+from flask import Flask
+from flask.cli import FlaskGroup, with_appcontext
+
+from duidingspool.accounts.models import Role
+from duidingspool.db import utcnow
+from duidingspool.errors import DomainError
+from duidingspool.extensions import db
+
+
+def _create_app():
+    from duidingspool import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False,
+             load_dotenv=False)
+def main():
+    """Duidingspool: scheduling and referral service of the interpretation pool."""
+
+
+users = click.Group("users", help="Manage user accounts.")
+tokens = click.Group("tokens", help="Manage API tokens.")
+
+
+def _fail(exc: DomainError):
+    details = "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.fields.items())
+    raise click.ClickException(f"{exc.message} {details}".strip())
+
+
+@users.command("create")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", "roles", multiple=True, required=True,
+              type=click.Choice([r.value for r in Role]), help="Repeat for several roles.")
+@click.option("--municipality", help="Municipality name or CBS code (requesters).")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+              help="Asked for when not given.")
+@with_appcontext
+def users_create(email, name, roles, municipality, password):
+    """Create a user."""
+    from duidingspool.accounts import services as accounts
+    from duidingspool.casetables import queries as casetables
+
+    municipality_id = None
+    if municipality:
+        found = casetables.find_municipality(municipality)
+        if found is None:
+            raise click.ClickException(f"unknown municipality {municipality!r}")
+        municipality_id = found.id
+    try:
+        user = accounts.create(actor=None, email=email, name=name, password=password,
+                               roles=[Role(r) for r in roles], municipality_id=municipality_id)
+    except DomainError as exc:
+        db.session.rollback()
+        _fail(exc)
+    db.session.commit()
+    click.echo(f"created user {user.id} <{user.email}> with roles {', '.join(sorted(roles))}")
+
+
+@tokens.command("create")
+@click.option("--email", required=True, help="The user the token acts as.")
+@click.option("--name", required=True, help="A label, e.g. the client's name.")
+@click.option("--days", type=click.IntRange(1, 3650), default=365, show_default=True,
+              help="Days until the token expires.")
+@with_appcontext
+def tokens_create(email, name, days):
+    """Create an API token; it is printed once and never stored."""
+    from duidingspool.accounts import services as accounts
+
+    user = accounts.get_by_email(email)
+    if user is None:
+        raise click.ClickException(f"no user with e-mail {email}")
+    try:
+        _token, raw = accounts.create_token(actor=None, user=user, name=name,
+                                            expires_at=utcnow() + timedelta(days=days))
+    except DomainError as exc:
+        db.session.rollback()
+        _fail(exc)
+    db.session.commit()
+    click.echo(raw)
+
+
+def register_commands(app: Flask) -> None:
+    from duidingspool.demo import demo_command
+
+    app.cli.add_command(users)
+    app.cli.add_command(tokens)
+    app.cli.add_command(demo_command)

@@ -1,0 +1,61 @@
+"""Hours an expert logs on a booking."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, Numeric, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from duidingspool.db import UTCDateTime, one_of, utcnow
+from duidingspool.extensions import db
+
+
+class HourCategory(enum.StrEnum):
+    PREPARATION = "preparation"
+    ATTENDANCE = "attendance"
+    TRAVEL = "travel"
+    WRITTEN_ADVICE = "written_advice"
+    FOLLOW_UP = "follow_up"
+
+
+class HourStatus(enum.StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class HourLine(db.Model):
+    __tablename__ = "hour_line"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    booking_id: Mapped[int] = mapped_column(
+        ForeignKey("booking.id", ondelete="RESTRICT"), index=True
+    )
+    category: Mapped[str] = mapped_column(String(20))
+    minutes: Mapped[int] = mapped_column(Integer)
+    kilometres: Mapped[Decimal | None] = mapped_column(Numeric(7, 1))
+    note: Mapped[str | None] = mapped_column(String(500))
+    status: Mapped[str] = mapped_column(String(20), default=HourStatus.DRAFT, index=True)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="RESTRICT")
+    )
+    reject_reason: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    booking: Mapped["Booking"] = relationship()  # noqa: F821
+
+    __table_args__ = (
+        CheckConstraint(one_of("category", HourCategory), name="category"),
+        CheckConstraint(one_of("status", HourStatus), name="status"),
+        CheckConstraint("minutes > 0 AND minutes <= 1440", name="minutes"),
+        CheckConstraint("kilometres IS NULL OR kilometres >= 0", name="kilometres"),
+        CheckConstraint(
+            "status <> 'rejected' OR reject_reason IS NOT NULL", name="rejected_has_reason"
+        ),
+    )

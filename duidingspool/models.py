@@ -1,0 +1,26 @@
+"""Imports every feature's models so that the metadata (and Alembic) sees the whole domain."""
+
+from duidingspool.accounts.models import ApiToken, Role, User, UserRole  # noqa: F401
+from duidingspool.audit.models import AuditEvent  # noqa: F401
+from duidingspool.bookings.models import Booking, Offer  # noqa: F401
+from duidingspool.budget.models import Budget, BudgetAllocation, BudgetWarning  # noqa: F401
+from duidingspool.casetables.models import (  # noqa: F401
+    CaseTable,
+    Municipality,
+    SafetyRegion,
+    Sitting,
+    case_table_municipality,
+)
+from duidingspool.experts.models import (  # noqa: F401
+    Absence,
+    AvailabilityWindow,
+    BusyInterval,
+    Expert,
+    ExpertConflict,
+    ExpertExpertise,
+    ExpertiseArea,
+    ExpertLanguage,
+    ExpertRate,
+)
+from duidingspool.hours.models import HourLine  # noqa: F401
+from duidingspool.referrals.models import Referral, ReferralExpertise  # noqa: F401

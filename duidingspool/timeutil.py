@@ -1,0 +1,27 @@
+"""Time zone helpers: UTC inside, Europe/Amsterdam at the edge."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timezone
+from zoneinfo import ZoneInfo
+
+LOCAL_TZ = ZoneInfo("Europe/Amsterdam")
+
+
+def to_local(value: datetime) -> datetime:
+    """An aware datetime shown in Europe/Amsterdam."""
+    return value.astimezone(LOCAL_TZ)
+
+
+def local_to_utc(value: datetime) -> datetime:
+    """A wall-clock time in Europe/Amsterdam (naive or aware) as aware UTC."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=LOCAL_TZ)
+    return value.astimezone(timezone.utc)
+
+
+def local_day_bounds(day: date) -> tuple[datetime, datetime]:
+    """UTC start and end of a calendar day in Europe/Amsterdam (23 or 25 hours on DST days)."""
+    start = datetime.combine(day, time.min, LOCAL_TZ)
+    end = datetime.combine(date.fromordinal(day.toordinal() + 1), time.min, LOCAL_TZ)
+    return start.astimezone(timezone.utc), end.astimezone(timezone.utc)

@@ -1,0 +1,160 @@
+"""The HTML and HTTP edge shared by every feature: errors, filters, headers, form loading."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from marshmallow import EXCLUDE, Schema
+from marshmallow import ValidationError as SchemaError
+from werkzeug.exceptions import HTTPException
+
+from duidingspool.accounts.access import is_api_request
+from duidingspool.audit.services import remote_addr_var
+from duidingspool.errors import DomainError
+from duidingspool.extensions import db
+from duidingspool.timeutil import to_local
+
+
+def error_body(code: str, message: str, fields: dict | None = None) -> dict:
+    """The stable JSON error shape of the API."""
+    return {"error": {"code": code, "message": str(message), "fields": fields or {}}}
+
+
+def json_error(status: int, code: str, message, fields: dict | None = None):
+    response = jsonify(error_body(code, message, fields))
+    response.status_code = status
+    return response
+
+
+def load_form(schema: Schema, form=None) -> dict:
+    """Load an HTML form through a marshmallow schema (the API's own schema).
+
+    List fields take every value of a repeated form field; empty strings count as missing,
+    as a browser sends "" for an empty input. Raises marshmallow's ValidationError.
+    """
+    form = request.form if form is None else form
+    data: dict = {}
+    for name, field in schema.fields.items():
+        key = field.data_key or name
+        if field.dump_only or key not in form:
+            continue
+        if getattr(field, "inner", None) is not None:  # fields.List
+            values = [v for v in form.getlist(key) if v != ""]
+            data[key] = values
+        else:
+            value = form.get(key, "").strip()
+            if value != "":
+                data[key] = value
+    return schema.load(data, unknown=EXCLUDE)
+
+
+def field_errors(exc: SchemaError | DomainError) -> dict[str, list[str]]:
+    """Field messages of a schema or domain error, flattened to lists of strings."""
+    messages = exc.messages if isinstance(exc, SchemaError) else exc.fields
+    if not isinstance(messages, dict):
+        return {"_schema": [str(m) for m in (messages if isinstance(messages, list) else [messages])]}
+    flat: dict[str, list[str]] = {}
+    for key, value in messages.items():
+        if isinstance(value, dict):
+            flat[str(key)] = [str(m) for sub in value.values() for m in
+                              (sub if isinstance(sub, list) else [sub])]
+        elif isinstance(value, list):
+            flat[str(key)] = [str(m) for m in value]
+        else:
+            flat[str(key)] = [str(value)]
+    return flat
+
+
+def _localtime(value: datetime | None, fmt: str = "EEEE d MMMM y HH:mm") -> str:
+    if value is None:
+        return ""
+    return format_datetime(to_local(value), fmt, rebase=False)
+
+
+def _localdate(value: date | datetime | None, fmt: str = "d MMMM y") -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = to_local(value).date()
+    return format_date(value, fmt)
+
+
+def _hours(minutes: int | None) -> str:
+    if minutes is None:
+        return ""
+    hours, rest = divmod(minutes, 60)
+    return f"{hours}:{rest:02d}"
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters["localtime"] = _localtime
+    app.jinja_env.filters["localdate"] = _localdate
+    app.jinja_env.filters["hours"] = _hours
+
+    @app.before_request
+    def remember_remote_addr():
+        remote_addr_var.set(request.remote_addr)
+
+    @app.context_processor
+    def inject_user_roles():
+        roles = current_user.role_names if current_user.is_authenticated else set()
+        return {"user_roles": {r.value for r in roles}, "current_locale": str(get_locale())}
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            "frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
+        )
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        if request.is_secure:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        return response
+
+    @app.errorhandler(DomainError)
+    def handle_domain_error(exc: DomainError):
+        db.session.rollback()
+        if is_api_request():
+            return json_error(exc.status, exc.code, exc.message, field_errors(exc))
+        return render_template("error.html", status=exc.status, message=exc.message), exc.status
+
+    @app.errorhandler(SchemaError)
+    def handle_schema_error(exc: SchemaError):
+        db.session.rollback()
+        message = _l("Some fields are not filled in correctly.")
+        if is_api_request():
+            return json_error(422, "validation_error", message, field_errors(exc))
+        return render_template("error.html", status=422, message=message), 422
+
+    @app.errorhandler(HTTPException)
+    def handle_http_error(exc: HTTPException):
+        db.session.rollback()
+        messages = {
+            400: _l("The request could not be understood."),
+            403: _l("You do not have access to this page."),
+            404: _l("This page does not exist or is not available to you."),
+            405: _l("This method is not allowed here."),
+            413: _l("The upload is too large."),
+            429: _l("Too many attempts; try again later."),
+        }
+        message = messages.get(exc.code, exc.description)
+        if is_api_request():
+            code = (exc.name or "error").lower().replace(" ", "_")
+            return json_error(exc.code or 500, code, message)
+        return render_template("error.html", status=exc.code, message=message), exc.code
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(exc: Exception):
+        db.session.rollback()
+        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        message = _l("Something went wrong on our side; nothing was saved.")
+        if is_api_request():
+            return json_error(500, "internal_error", message)
+        return render_template("error.html", status=500, message=message), 500

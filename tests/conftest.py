@@ -1,0 +1,123 @@
+"""Test fixtures: a migrated database per run, an app and client per test.
+
+The schema is built by running the migrations once per session. The suite runs on SQLite by
+default and on PostgreSQL with `--database=postgresql`, which needs TEST_DATABASE_URL: it
+creates a database of its own there and drops it at the end, so runs never meet.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import make_url, text
+
+from duidingspool import create_app
+from duidingspool.extensions import db
+
+
+def pytest_addoption(parser):
+    parser.addoption("--database", choices=["sqlite", "postgresql"], default="sqlite",
+                     help="postgresql needs TEST_DATABASE_URL")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "postgresql_only: runs only with --database=postgresql")
+
+
+def pytest_collection_modifyitems(config, items):
+    # Tests of PostgreSQL-only features (exclusion constraints, advisory locks) are left
+    # out of the SQLite run; `make test` runs them in its PostgreSQL run.
+    if config.getoption("--database") == "postgresql":
+        return
+    kept = [item for item in items if "postgresql_only" not in item.keywords]
+    deselected = [item for item in items if "postgresql_only" in item.keywords]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = kept
+
+
+def _admin_connection(url):
+    import psycopg
+
+    return psycopg.connect(
+        host=url.host or "127.0.0.1", port=url.port or 5432, user=url.username,
+        password=url.password, dbname=url.database, autocommit=True,
+    )
+
+
+@pytest.fixture(scope="session")
+def database_url(request, tmp_path_factory):
+    if request.config.getoption("--database") == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+        return
+    base = os.environ.get("TEST_DATABASE_URL")
+    if not base:
+        pytest.exit("--database=postgresql needs TEST_DATABASE_URL", returncode=2)
+    url = make_url(base)
+    name = f"duidingspool_test_{uuid.uuid4().hex[:12]}"
+    with _admin_connection(url) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield url.set(database=name).render_as_string(hide_password=False)
+    with _admin_connection(url) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def migrated(database_url, tmp_path_factory):
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=database_url)
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    return database_url
+
+
+@pytest.fixture
+def app(migrated, tmp_path):
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=migrated)
+    app.instance_path = str(tmp_path)
+    with app.app_context():
+        yield app
+        db.session.remove()
+        _empty_all_tables()
+        db.engine.dispose()
+
+
+def _empty_all_tables():
+    tables = [t for t in db.metadata.sorted_tables]
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in reversed(tables):
+                conn.execute(table.delete())
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def login_as(client):
+    """Log `user` in on the test client (or log out with None)."""
+
+    def login(user):
+        with client.session_transaction() as session:
+            session.clear()
+            if user is not None:
+                session["_user_id"] = str(user.id)
+                session["_fresh"] = True
+        return client
+
+    return login
+
+
