@@ -7,7 +7,7 @@ INSTALLED := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install translations clean
+.PHONY: run test install translations extract-messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,8 +20,12 @@ $(INSTALLED): $(BIN)/python pyproject.toml
 install: $(INSTALLED) translations
 
 translations: $(INSTALLED)
-	$(BIN)/pybabel compile --use-fuzzy -d duidingspool/translations -D messages 2>/dev/null || \
-	  $(BIN)/pybabel compile -d duidingspool/translations -D messages
+	$(BIN)/pybabel compile --statistics -d duidingspool/translations
+
+# After changing UI texts: update the catalog, then translate the new entries in the .po file.
+extract-messages: $(INSTALLED)
+	$(BIN)/pybabel extract -F config/babel.cfg -k _l -k lazy_gettext --no-location -o /tmp/duidingspool.pot .
+	$(BIN)/pybabel update -i /tmp/duidingspool.pot -d duidingspool/translations --no-fuzzy-matching
 
 run: install
 	$(BIN)/duidingspool db upgrade
