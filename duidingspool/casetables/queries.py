@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, false, func, or_, select
 
-from duidingspool.casetables.models import Municipality
+from duidingspool.accounts.models import Role, User
+from duidingspool.casetables.models import CaseTable, Municipality, case_table_municipality
+from duidingspool.errors import NotFound
 from duidingspool.extensions import db
 
 
@@ -14,16 +17,13 @@ def find_municipality(name_or_code: str) -> Municipality | None:
     return db.session.scalar(
         select(Municipality).where(
             or_(Municipality.cbs_code == value.upper(),
-                db.func.lower(Municipality.name) == value.lower())
+                func.lower(Municipality.name) == value.lower())
         )
     )
 
 
-def visible_case_tables(actor):
-    """A select of the case tables `actor` may see: requesters only their municipality's."""
-    from duidingspool.accounts.models import Role
-    from duidingspool.casetables.models import CaseTable, case_table_municipality
-
+def visible_case_tables(actor: User) -> Select:
+    """A select of the case tables `actor` may see: a requester only their municipality's."""
     query = select(CaseTable).order_by(CaseTable.name)
     if actor.has_role(Role.COORDINATOR, Role.ADMIN):
         return query
@@ -35,15 +35,12 @@ def visible_case_tables(actor):
                 )
             )
         )
-    return query.where(db.false())
+    return query.where(false())
 
 
-def get_case_table_for(actor, case_table_id: int):
+def get_case_table_for(actor: User, case_table_id: int) -> CaseTable:
     """The case table if `actor` may see it; NotFound otherwise (never reveal it exists)."""
-    from duidingspool.casetables.models import CaseTable
-    from duidingspool.errors import NotFound
-
     table = db.session.scalar(visible_case_tables(actor).where(CaseTable.id == case_table_id))
     if table is None:
-        raise NotFound("Case table not found.")
+        raise NotFound(str(_l("Case table not found.")))
     return table
