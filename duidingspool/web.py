@@ -8,6 +8,7 @@ from flask import Flask, jsonify, render_template, request
 from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from flask_wtf.csrf import CSRFError
 from marshmallow import EXCLUDE, Schema
 from marshmallow import ValidationError as SchemaError
 from werkzeug.exceptions import HTTPException
@@ -15,7 +16,7 @@ from werkzeug.exceptions import HTTPException
 from duidingspool.accounts.access import is_api_request
 from duidingspool.audit.services import remote_addr_var
 from duidingspool.errors import DomainError
-from duidingspool.extensions import db
+from duidingspool.extensions import csrf, db
 from duidingspool.timeutil import to_local
 
 
@@ -99,6 +100,16 @@ def init_app(app: Flask) -> None:
     def remember_remote_addr():
         remote_addr_var.set(request.remote_addr)
 
+    @app.before_request
+    def csrf_gate():
+        """Every write needs a CSRF token (form field or X-CSRFToken header), except API
+        calls that authenticate with a bearer token, which a browser never sends by itself."""
+        if not app.config["WTF_CSRF_ENABLED"] or request.method in ("GET", "HEAD", "OPTIONS"):
+            return
+        if is_api_request() and request.headers.get("Authorization", "").lower().startswith("bearer "):
+            return
+        csrf.protect()
+
     @app.context_processor
     def inject_user_roles():
         roles = current_user.role_names if current_user.is_authenticated else set()
@@ -124,6 +135,15 @@ def init_app(app: Flask) -> None:
         if is_api_request():
             return json_error(exc.status, exc.code, exc.message, field_errors(exc))
         return render_template("error.html", status=exc.status, message=exc.message), exc.status
+
+    @app.errorhandler(CSRFError)
+    def handle_csrf_error(exc: CSRFError):
+        message = _l("The form has expired or was not sent from this site. "
+                     "Reload the page and try again.")
+        if is_api_request():
+            return json_error(400, "csrf_failed", _l("Missing or invalid CSRF token: send "
+                                                     "X-CSRFToken, or use a bearer token."))
+        return render_template("error.html", status=400, message=message), 400
 
     @app.errorhandler(SchemaError)
     def handle_schema_error(exc: SchemaError):

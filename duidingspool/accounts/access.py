@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 from datetime import timedelta
-from functools import wraps
 
 from flask import Flask, abort, jsonify, redirect, request, url_for
 from flask_babel import lazy_gettext as _l

@@ -12,22 +12,15 @@ from dataclasses import dataclass, field
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, jsonify, request
 from flask_babel import lazy_gettext as _l
-from flask_wtf.csrf import CSRFError, validate_csrf
 from marshmallow import RAISE, Schema
-from wtforms.validators import ValidationError as CSRFValidationError
 
-from duidingspool.accounts.access import authenticated_by_bearer, public, roles_required
-from duidingspool.extensions import csrf
-from duidingspool.web import error_body, json_error
+from duidingspool.accounts.access import public, roles_required
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-# Bearer-token clients carry no CSRF token; cookie-authenticated writes are checked below.
-csrf.exempt(bp)
 
 API_VERSION = "1.0.0"
-_SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
 @dataclass
@@ -81,21 +74,6 @@ def dump(schema: Schema, obj, status: int = 200):
     response = jsonify(schema.dump(obj))
     response.status_code = status
     return response
-
-
-@bp.before_request
-def check_csrf_for_cookie_writes():
-    """A browser session writing through the API must send the X-CSRFToken header."""
-    if request.method in _SAFE_METHODS or authenticated_by_bearer():
-        return None
-    if not current_app.config.get("WTF_CSRF_ENABLED", True):
-        return None
-    try:
-        validate_csrf(request.headers.get("X-CSRFToken", ""))
-    except (CSRFError, CSRFValidationError):
-        return json_error(400, "csrf_failed",
-                          _l("Missing or invalid CSRF token: send X-CSRFToken, or use a bearer token."))
-    return None
 
 
 def _openapi_path(rule: str) -> tuple[str, list[dict]]:
@@ -172,15 +150,3 @@ def build_spec() -> dict:
 def openapi():
     """The OpenAPI document, generated from the declared operations and their schemas."""
     return jsonify(build_spec())
-
-
-@bp.app_errorhandler(CSRFError)
-def csrf_error(exc):
-    from flask import render_template
-
-    if request.path.startswith("/api/"):
-        return jsonify(error_body("csrf_failed", str(exc.description))), 400
-    return render_template(
-        "error.html", status=400,
-        message=_l("The form has expired or was not sent from this site. Reload the page and try again."),
-    ), 400
