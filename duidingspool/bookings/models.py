@@ -29,6 +29,9 @@ class Offer(db.Model):
     expert_id: Mapped[int] = mapped_column(ForeignKey("expert.id", ondelete="RESTRICT"), index=True)
     status: Mapped[str] = mapped_column(String(20), default=OfferStatus.PENDING)
     queue_position: Mapped[int] = mapped_column(Integer, default=0)
+    # The proposed time, for a request with a date window instead of a session.
+    starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     offered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -47,6 +50,9 @@ class Offer(db.Model):
         CheckConstraint(
             "status IN ('queued', 'withdrawn') OR (offered_at IS NOT NULL AND expires_at IS NOT NULL)",
             name="sent_has_times",
+        ),
+        CheckConstraint(
+            "(starts_at IS NULL AND ends_at IS NULL) OR ends_at > starts_at", name="proposed_time"
         ),
     )
 
@@ -84,6 +90,9 @@ class Booking(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancel_reason: Mapped[str | None] = mapped_column(String(500))
+    # Set when a change of the session leaves the expert unavailable: the rule that now
+    # fails (see matching.engine.RULES). The coordinator resolves it.
+    conflict: Mapped[str | None] = mapped_column(String(50))
 
     referral: Mapped["Referral"] = relationship()  # noqa: F821
     expert: Mapped["Expert"] = relationship()  # noqa: F821

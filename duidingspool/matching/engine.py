@@ -1,0 +1,255 @@
+"""The matcher: pure functions from loaded facts to a ranked list with reasons.
+
+Nothing here touches the database or Flask, so the rules are easy to test and to time.
+`queries.load_facts` gathers the facts for one request in a fixed number of statements.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from duidingspool.timeutil import LOCAL_TZ
+
+# Weights of the soft scores; they add up to 100 points.
+WEIGHTS = {"expertise": 30, "continuity": 25, "fairness": 20, "travel": 15, "cost": 10}
+
+# Hard rules in the order they are checked; an excluded expert carries the first that failed.
+RULES = (
+    "inactive",
+    "vetting_lapsed",
+    "conflict_of_interest",
+    "expertise_missing",
+    "language_missing",
+    "too_far",
+    "not_available",
+    "absent",
+    "busy_with_booking",
+    "busy_elsewhere",
+    "over_monthly_hours",
+)
+
+
+@dataclass(frozen=True)
+class Interval:
+    starts_at: datetime
+    ends_at: datetime
+
+    def overlaps(self, other: Interval) -> bool:
+        """Half-open overlap: back-to-back intervals do not overlap."""
+        return self.starts_at < other.ends_at and other.starts_at < self.ends_at
+
+    def widened(self, minutes: int) -> Interval:
+        pad = timedelta(minutes=minutes)
+        return Interval(self.starts_at - pad, self.ends_at + pad)
+
+
+@dataclass(frozen=True)
+class RequestFacts:
+    referral_id: int
+    municipality_id: int
+    case_table_id: int
+    required_levels: dict[int, int]  # expertise area id -> minimum level
+    language: str | None
+    in_person: bool
+    estimated_minutes: int
+    # A fixed session, or else a date window (inclusive dates, local time).
+    session: Interval | None
+    window: tuple[date, date] | None
+    place: tuple[float, float] | None  # latitude, longitude of the meeting
+    previous_expert_id: int | None = None
+
+
+@dataclass
+class ExpertFacts:
+    expert_id: int
+    name: str
+    is_active: bool
+    vetting_valid_until: date | None  # the earlier of the VOG and confidentiality expiries
+    levels: dict[int, int]
+    languages: frozenset[str]
+    home: tuple[float, float] | None
+    max_travel_km: int
+    max_minutes_per_month: int
+    hourly_rate: Decimal | None
+    conflicts: frozenset[int] = frozenset()
+    # Weekly windows per weekday (0 = Monday): (start minute, end minute) in local time.
+    windows: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
+    absences: list[Interval] = field(default_factory=list)
+    bookings: list[Interval] = field(default_factory=list)
+    busy: list[Interval] = field(default_factory=list)
+    booked_minutes_month: int = 0
+    booked_minutes_year: int = 0
+    bookings_with_case_table: int = 0
+
+
+@dataclass(frozen=True)
+class Candidate:
+    expert_id: int
+    name: str
+    score: float
+    parts: dict[str, float]  # points per soft score
+    distance_km: float | None
+    hourly_rate: Decimal | None
+    estimated_cost: Decimal | None
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    expert_id: int
+    name: str
+    rule: str
+    detail: dict
+
+
+@dataclass(frozen=True)
+class Ranking:
+    candidates: list[Candidate]
+    excluded: list[Exclusion]
+
+
+def distance_km(a: tuple[float, float] | None, b: tuple[float, float] | None) -> float | None:
+    """Great-circle distance between two (lat, lon) points, in kilometres."""
+    if a is None or b is None:
+        return None
+    lat1, lon1, lat2, lon2 = map(math.radians, (a[0], a[1], b[0], b[1]))
+    h = (math.sin((lat2 - lat1) / 2) ** 2
+         + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2)
+    return 6371.0 * 2 * math.asin(math.sqrt(h))
+
+
+def reference_date(request: RequestFacts) -> date:
+    """The local date the request is about: the session's, else the window's first day."""
+    if request.session is not None:
+        return request.session.starts_at.astimezone(LOCAL_TZ).date()
+    return request.window[0]
+
+
+def _inside_weekly_windows(expert: ExpertFacts, session: Interval) -> bool:
+    start = session.starts_at.astimezone(LOCAL_TZ)
+    end = session.ends_at.astimezone(LOCAL_TZ)
+    if start.date() != end.date() and not (end.hour == 0 and end.minute == 0):
+        return False  # sessions spanning midnight are not matched to weekly windows
+    start_minute = start.hour * 60 + start.minute
+    end_minute = end.hour * 60 + end.minute or 1440
+    return any(lo <= start_minute and end_minute <= hi
+               for lo, hi in expert.windows.get(start.weekday(), ()))
+
+
+def _available_in_window(expert: ExpertFacts, window: tuple[date, date]) -> bool:
+    """Some day of the date window has a weekly window not covered by an absence."""
+    day = window[0]
+    while day <= window[1]:
+        for lo, hi in expert.windows.get(day.weekday(), ()):
+            slot = Interval(
+                datetime.combine(day, datetime.min.time(), LOCAL_TZ) + timedelta(minutes=lo),
+                datetime.combine(day, datetime.min.time(), LOCAL_TZ) + timedelta(minutes=hi),
+            )
+            if not any(a.starts_at <= slot.starts_at and slot.ends_at <= a.ends_at
+                       for a in expert.absences):
+                return True
+        day += timedelta(days=1)
+    return False
+
+
+def first_failed_rule(request: RequestFacts, expert: ExpertFacts, *, on: date,
+                      travel_buffer_minutes: int) -> tuple[str, dict] | None:
+    """The first hard rule that excludes `expert`, with details; None if eligible."""
+    if not expert.is_active:
+        return "inactive", {}
+    last_day = request.window[1] if request.window else on
+    if expert.vetting_valid_until is None or expert.vetting_valid_until < last_day:
+        return "vetting_lapsed", {"valid_until": expert.vetting_valid_until}
+    if request.municipality_id in expert.conflicts:
+        return "conflict_of_interest", {}
+    for area_id, min_level in sorted(request.required_levels.items()):
+        if expert.levels.get(area_id, 0) < min_level:
+            return "expertise_missing", {"area_id": area_id, "min_level": min_level,
+                                         "level": expert.levels.get(area_id, 0)}
+    if request.language and request.language not in expert.languages:
+        return "language_missing", {"language": request.language}
+    distance = distance_km(expert.home, request.place) if request.in_person else None
+    if distance is not None and distance > expert.max_travel_km:
+        return "too_far", {"distance_km": round(distance, 1), "max_km": expert.max_travel_km}
+    if request.session is not None:
+        if not _inside_weekly_windows(expert, request.session):
+            return "not_available", {}
+        if any(a.overlaps(request.session) for a in expert.absences):
+            return "absent", {}
+        padded = request.session.widened(travel_buffer_minutes)
+        if any(b.overlaps(padded) for b in expert.bookings):
+            return "busy_with_booking", {"buffer_minutes": travel_buffer_minutes}
+        if any(b.overlaps(request.session) for b in expert.busy):
+            return "busy_elsewhere", {}
+    elif not _available_in_window(expert, request.window):
+        return "not_available", {}
+    if expert.booked_minutes_month + request.estimated_minutes > expert.max_minutes_per_month:
+        return "over_monthly_hours", {"booked_minutes": expert.booked_minutes_month,
+                                      "max_minutes": expert.max_minutes_per_month}
+    return None
+
+
+def rank(request: RequestFacts, experts: list[ExpertFacts], *, travel_buffer_minutes: int = 60,
+         remaining_budget: Decimal | None = None) -> Ranking:
+    """Rank every expert for `request`: eligible ones scored, the others with their rule."""
+    on = reference_date(request)
+    eligible: list[ExpertFacts] = []
+    excluded: list[Exclusion] = []
+    for expert in experts:
+        failed = first_failed_rule(request, expert, on=on,
+                                   travel_buffer_minutes=travel_buffer_minutes)
+        if failed is None:
+            eligible.append(expert)
+        else:
+            excluded.append(Exclusion(expert.expert_id, expert.name, failed[0], failed[1]))
+
+    hours = Decimal(request.estimated_minutes) / 60
+    max_rate = max((e.hourly_rate for e in eligible if e.hourly_rate is not None),
+                   default=None)
+    max_year = max((e.booked_minutes_year for e in eligible), default=0)
+    candidates = []
+    for expert in eligible:
+        distance = distance_km(expert.home, request.place) if request.in_person else None
+        cost = (expert.hourly_rate * hours).quantize(Decimal("0.01")) \
+            if expert.hourly_rate is not None else None
+        parts = _soft_scores(request, expert, distance=distance, max_rate=max_rate,
+                             max_year=max_year, cost=cost, remaining_budget=remaining_budget)
+        candidates.append(Candidate(
+            expert_id=expert.expert_id, name=expert.name,
+            score=round(sum(parts.values()), 2), parts=parts,
+            distance_km=round(distance, 1) if distance is not None else None,
+            hourly_rate=expert.hourly_rate, estimated_cost=cost,
+        ))
+    candidates.sort(key=lambda c: (-c.score, c.expert_id))
+    excluded.sort(key=lambda e: (RULES.index(e.rule), e.expert_id))
+    return Ranking(candidates=candidates, excluded=excluded)
+
+
+def _soft_scores(request: RequestFacts, expert: ExpertFacts, *, distance, max_rate, max_year,
+                 cost, remaining_budget) -> dict[str, float]:
+    if request.required_levels:
+        expertise = sum(expert.levels[a] for a in request.required_levels) / (
+            3 * len(request.required_levels))
+    else:
+        expertise = 0.0
+    if request.previous_expert_id is not None and request.previous_expert_id == expert.expert_id:
+        continuity = 1.0
+    elif expert.bookings_with_case_table:
+        continuity = 0.5
+    else:
+        continuity = 0.0
+    month_share = min(1.0, expert.booked_minutes_month / max(1, expert.max_minutes_per_month))
+    year_share = expert.booked_minutes_year / max_year if max_year else 0.0
+    fairness = 1.0 - (month_share + year_share) / 2
+    travel = 1.0 if distance is None else max(0.0, 1.0 - distance / max(1, expert.max_travel_km))
+    if expert.hourly_rate is None or not max_rate:
+        cheapness = 0.0
+    else:
+        cheapness = 1.0 - float(expert.hourly_rate / max_rate) + 0.0
+        if remaining_budget is not None and cost is not None and cost > remaining_budget:
+            cheapness = 0.0
+    raw = {"expertise": expertise, "continuity": continuity, "fairness": fairness,
+           "travel": travel, "cost": cheapness}
+    return {name: round(WEIGHTS[name] * value, 2) for name, value in raw.items()}

@@ -1,0 +1,172 @@
+"""Loading the facts the matcher needs, in a fixed number of SQL statements.
+
+Every query fetches one kind of fact for all experts at once (never one query per expert),
+so the statement count does not grow with the number of experts or bookings.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import case, func, select
+
+from duidingspool.accounts.models import User
+from duidingspool.bookings.models import Booking, BookingStatus
+from duidingspool.casetables.models import Municipality
+from duidingspool.experts.models import (
+    Absence,
+    AvailabilityWindow,
+    BusyInterval,
+    Expert,
+    ExpertConflict,
+    ExpertExpertise,
+    ExpertLanguage,
+    ExpertRate,
+)
+from duidingspool.extensions import db
+from duidingspool.matching.engine import ExpertFacts, Interval, RequestFacts
+from duidingspool.referrals.models import Referral
+from duidingspool.timeutil import LOCAL_TZ
+
+COUNTED_BOOKINGS = (BookingStatus.CONFIRMED, BookingStatus.COMPLETED)
+
+
+def _local_midnight(day: date) -> datetime:
+    return datetime.combine(day, datetime.min.time(), LOCAL_TZ)
+
+
+def request_facts(referral: Referral, *, coordinates: dict[int, tuple[float, float]]) -> RequestFacts:
+    """The matcher's view of a request (the referral with its case table and session loaded)."""
+    session = None
+    if referral.sitting is not None:
+        session = Interval(referral.sitting.starts_at, referral.sitting.ends_at)
+    window = None if session else (referral.window_start, referral.window_end)
+    previous_expert_id = None
+    if referral.previous_id is not None:
+        previous_expert_id = db.session.scalar(
+            select(Booking.expert_id)
+            .where(Booking.referral_id == referral.previous_id,
+                   Booking.status.in_(COUNTED_BOOKINGS))
+            .order_by(Booking.id.desc()).limit(1)
+        )
+    return RequestFacts(
+        referral_id=referral.id,
+        municipality_id=referral.municipality_id,
+        case_table_id=referral.case_table_id,
+        required_levels={e.expertise_area_id: e.min_level for e in referral.expertise},
+        language=referral.language,
+        in_person=referral.mode == "in_person",
+        estimated_minutes=referral.estimated_minutes,
+        session=session,
+        window=window,
+        place=coordinates.get(referral.case_table.host_municipality_id),
+        previous_expert_id=previous_expert_id,
+    )
+
+
+def load_facts(referral: Referral, *, travel_buffer_minutes: int,
+               exclude_booking_of: int | None = None) -> tuple[RequestFacts, list[ExpertFacts]]:
+    """The request's facts and every expert's, for ranking `referral`."""
+    coordinates = {
+        m_id: (float(lat), float(lon))
+        for m_id, lat, lon in db.session.execute(
+            select(Municipality.id, Municipality.latitude, Municipality.longitude))
+    }
+    request = request_facts(referral, coordinates=coordinates)
+    if request.session is not None:
+        span = request.session.widened(travel_buffer_minutes)
+        on = request.session.starts_at.astimezone(LOCAL_TZ).date()
+    else:
+        span = Interval(_local_midnight(request.window[0]),
+                        _local_midnight(request.window[1] + timedelta(days=1)))
+        on = request.window[0]
+    month_start = _local_midnight(on.replace(day=1))
+    month_end = _local_midnight((on.replace(day=1) + timedelta(days=32)).replace(day=1))
+    year_start = _local_midnight(date(on.year, 1, 1))
+    year_end = _local_midnight(date(on.year + 1, 1, 1))
+
+    facts: dict[int, ExpertFacts] = {}
+    rows = db.session.execute(
+        select(Expert, User.name, User.is_enabled)
+        .join(User, Expert.user_id == User.id).order_by(Expert.id)
+    )
+    for expert, name, user_enabled in rows:
+        expiries = [expert.vog_expires_on, expert.confidentiality_expires_on]
+        facts[expert.id] = ExpertFacts(
+            expert_id=expert.id, name=name, is_active=expert.is_active and user_enabled,
+            vetting_valid_until=None if None in expiries else min(expiries),
+            levels={}, languages=frozenset(), home=coordinates.get(expert.home_municipality_id),
+            max_travel_km=expert.max_travel_km,
+            max_minutes_per_month=expert.max_hours_per_month * 60, hourly_rate=None,
+        )
+
+    for expert_id, area_id, level in db.session.execute(
+        select(ExpertExpertise.expert_id, ExpertExpertise.expertise_area_id, ExpertExpertise.level)
+        .where(ExpertExpertise.expertise_area_id.in_(list(request.required_levels) or [-1]))
+    ):
+        facts[expert_id].levels[area_id] = level
+
+    languages: dict[int, set[str]] = defaultdict(set)
+    for expert_id, language in db.session.execute(
+            select(ExpertLanguage.expert_id, ExpertLanguage.language)):
+        languages[expert_id].add(language)
+    for expert_id, found in languages.items():
+        facts[expert_id].languages = frozenset(found)
+
+    for (expert_id,) in db.session.execute(
+        select(ExpertConflict.expert_id)
+        .where(ExpertConflict.municipality_id == request.municipality_id)
+    ):
+        facts[expert_id].conflicts = frozenset({request.municipality_id})
+
+    # Rates valid on the date: the latest one starting on or before it.
+    for expert_id, rate in db.session.execute(
+        select(ExpertRate.expert_id, ExpertRate.hourly_rate)
+        .where(ExpertRate.valid_from <= on)
+        .order_by(ExpertRate.expert_id, ExpertRate.valid_from)
+    ):
+        facts[expert_id].hourly_rate = rate
+
+    for expert_id, weekday, lo, hi in db.session.execute(
+        select(AvailabilityWindow.expert_id, AvailabilityWindow.weekday,
+               AvailabilityWindow.start_minute, AvailabilityWindow.end_minute)
+    ):
+        facts[expert_id].windows.setdefault(weekday, []).append((lo, hi))
+
+    for model, attribute in ((Absence, "absences"), (BusyInterval, "busy")):
+        for expert_id, starts_at, ends_at in db.session.execute(
+            select(model.expert_id, model.starts_at, model.ends_at)
+            .where(model.starts_at < span.ends_at, model.ends_at > span.starts_at)
+        ):
+            getattr(facts[expert_id], attribute).append(Interval(starts_at, ends_at))
+
+    booking_filter = [Booking.status == BookingStatus.CONFIRMED,
+                      Booking.starts_at < span.ends_at, Booking.ends_at > span.starts_at]
+    if exclude_booking_of is not None:
+        booking_filter.append(Booking.referral_id != exclude_booking_of)
+    for expert_id, starts_at, ends_at in db.session.execute(
+        select(Booking.expert_id, Booking.starts_at, Booking.ends_at).where(*booking_filter)
+    ):
+        facts[expert_id].bookings.append(Interval(starts_at, ends_at))
+
+    in_month = (Booking.starts_at >= month_start) & (Booking.starts_at < month_end)
+    workload = db.session.execute(
+        select(
+            Booking.expert_id,
+            func.sum(case((in_month, Referral.estimated_minutes), else_=0)),
+            func.sum(Referral.estimated_minutes),
+            func.sum(case((Referral.case_table_id == request.case_table_id, 1), else_=0)),
+        )
+        .join(Referral, Booking.referral_id == Referral.id)
+        .where(Booking.status.in_(COUNTED_BOOKINGS),
+               Booking.starts_at >= year_start, Booking.starts_at < year_end,
+               Booking.referral_id != request.referral_id)
+        .group_by(Booking.expert_id)
+    )
+    for expert_id, month_minutes, year_minutes, with_table in workload:
+        facts[expert_id].booked_minutes_month = int(month_minutes or 0)
+        facts[expert_id].booked_minutes_year = int(year_minutes or 0)
+        facts[expert_id].bookings_with_case_table = int(with_table or 0)
+
+    return request, list(facts.values())
