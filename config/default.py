@@ -51,3 +51,8 @@ MAIL_FROM = "duidingspool@example.org"
 
 # Base URL used in links that leave the app (feeds, e-mail).
 PUBLIC_BASE_URL = "http://127.0.0.1:5000"
+
+# Matching: minutes kept free around an expert's other bookings for travel.
+MATCHING_TRAVEL_BUFFER_MINUTES = 60
+# Offers: hours an expert has to answer (never later than the session's start).
+OFFER_EXPIRY_HOURS = 48

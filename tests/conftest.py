@@ -12,7 +12,7 @@ import uuid
 
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import make_url, text
+from sqlalchemy import make_url
 
 from duidingspool import create_app
 from duidingspool.extensions import db
@@ -86,14 +86,10 @@ def app(migrated, tmp_path):
 
 
 def _empty_all_tables():
-    tables = [t for t in db.metadata.sorted_tables]
+    # DELETE is much quicker than TRUNCATE on a handful of rows per table.
     with db.engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in tables)
-            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
-            for table in reversed(tables):
-                conn.execute(table.delete())
+        for table in reversed(db.metadata.sorted_tables):
+            conn.execute(table.delete())
 
 
 @pytest.fixture

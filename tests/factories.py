@@ -80,7 +80,8 @@ def sitting(table: CaseTable, *, starts_at: datetime | None = None, **kw) -> Sit
                               + timedelta(days=14))
     return _save(Sitting(**{
         "case_table": table, "starts_at": starts_at, "ends_at": starts_at + timedelta(hours=2),
-        "location": table.address, "origin_uid": "manual", "origin_start": starts_at, **kw,
+        "location": table.address, "origin_uid": f"manual-{_n()}", "origin_start": starts_at,
+        **kw,
     }))
 
 

@@ -36,10 +36,11 @@ def _local_midnight(day: date) -> datetime:
     return datetime.combine(day, datetime.min.time(), LOCAL_TZ)
 
 
-def request_facts(referral: Referral, *, coordinates: dict[int, tuple[float, float]]) -> RequestFacts:
-    """The matcher's view of a request (the referral with its case table and session loaded)."""
-    session = None
-    if referral.sitting is not None:
+def request_facts(referral: Referral, *, coordinates: dict[int, tuple[float, float]],
+                  at: Interval | None = None) -> RequestFacts:
+    """The matcher's view of a request; `at` fixes the time of a date-window request."""
+    session = at
+    if session is None and referral.sitting is not None:
         session = Interval(referral.sitting.starts_at, referral.sitting.ends_at)
     window = None if session else (referral.window_start, referral.window_end)
     previous_expert_id = None
@@ -65,15 +66,19 @@ def request_facts(referral: Referral, *, coordinates: dict[int, tuple[float, flo
     )
 
 
-def load_facts(referral: Referral, *, travel_buffer_minutes: int,
+def load_facts(referral: Referral, *, travel_buffer_minutes: int, at: Interval | None = None,
                exclude_booking_of: int | None = None) -> tuple[RequestFacts, list[ExpertFacts]]:
-    """The request's facts and every expert's, for ranking `referral`."""
+    """The request's facts and every expert's, for ranking `referral`.
+
+    `exclude_booking_of` leaves out the bookings of that request (when re-checking a booked
+    expert after their session moved).
+    """
     coordinates = {
         m_id: (float(lat), float(lon))
         for m_id, lat, lon in db.session.execute(
             select(Municipality.id, Municipality.latitude, Municipality.longitude))
     }
-    request = request_facts(referral, coordinates=coordinates)
+    request = request_facts(referral, coordinates=coordinates, at=at)
     if request.session is not None:
         span = request.session.widened(travel_buffer_minutes)
         on = request.session.starts_at.astimezone(LOCAL_TZ).date()

@@ -1,0 +1,122 @@
+"""JSON API for candidates, offers and bookings."""
+
+from __future__ import annotations
+
+from flask import request
+from flask_login import current_user
+from sqlalchemy import select
+
+from duidingspool.accounts.models import Role
+from duidingspool.api.core import dump, load_json, route
+from duidingspool.bookings import services
+from duidingspool.bookings.models import Offer
+from duidingspool.bookings.schemas import (
+    BookingSchema,
+    OfferCreateSchema,
+    OfferListQuerySchema,
+    OfferSchema,
+    RankingSchema,
+    ReasonSchema,
+    RequiredReasonSchema,
+)
+from duidingspool.extensions import db
+from duidingspool.matching.services import rank_request
+from duidingspool.referrals.queries import get_for as get_referral_for
+
+TAG = "offers and bookings"
+
+
+@route("/requests/<int:request_id>/candidates", roles=[Role.COORDINATOR], tag=TAG,
+       summary="Every expert for the request: ranked candidates with score parts, and the "
+               "excluded ones with the rule that excluded them",
+       response=RankingSchema())
+def request_candidates(request_id: int):
+    referral = get_referral_for(current_user, request_id)
+    return dump(RankingSchema(), rank_request(referral=referral))
+
+
+@route("/requests/<int:request_id>/offers", roles=[Role.COORDINATOR], tag=TAG,
+       summary="The request's offers, in queue order", response=OfferSchema(many=True))
+def request_offers(request_id: int):
+    referral = get_referral_for(current_user, request_id)
+    offers = db.session.scalars(select(Offer).where(Offer.referral_id == referral.id)
+                                .order_by(Offer.queue_position, Offer.id)).all()
+    return dump(OfferSchema(many=True), offers)
+
+
+@route("/requests/<int:request_id>/offers", method="POST", roles=[Role.COORDINATOR], tag=TAG,
+       summary="Offer the request to one expert or an ordered queue",
+       body=OfferCreateSchema(), response=OfferSchema(many=True), status=201)
+def request_offers_create(request_id: int):
+    referral = get_referral_for(current_user, request_id)
+    data = load_json(OfferCreateSchema())
+    offers = services.make_offers(actor=current_user, referral=referral, **data)
+    db.session.commit()
+    return dump(OfferSchema(many=True), offers, 201)
+
+
+@route("/offers", roles=[Role.EXPERT, Role.COORDINATOR], tag=TAG,
+       summary="Offers: an expert's own, or all for the coordinator",
+       query=OfferListQuerySchema(), response=OfferSchema(many=True))
+def offers_list():
+    filters = OfferListQuerySchema().load(request.args)
+    query = select(Offer).order_by(Offer.offered_at.desc(), Offer.id.desc())
+    if not current_user.has_role(Role.COORDINATOR):
+        own = services.expert_of(current_user)
+        query = query.where(Offer.expert_id == (own.id if own else -1),
+                            Offer.status != "queued")
+    if filters.get("status"):
+        query = query.where(Offer.status == filters["status"])
+    return dump(OfferSchema(many=True), db.session.scalars(query).all())
+
+
+@route("/offers/<int:offer_id>", roles=[Role.EXPERT, Role.COORDINATOR], tag=TAG,
+       summary="One offer", response=OfferSchema())
+def offer_detail(offer_id: int):
+    return dump(OfferSchema(), services.get_offer_for(current_user, offer_id))
+
+
+@route("/offers/<int:offer_id>/accept", method="POST", roles=[Role.EXPERT], tag=TAG,
+       summary="Accept an offer: creates the booking (409 if no longer possible)",
+       response=BookingSchema(), status=201)
+def offer_accept(offer_id: int):
+    offer = services.get_offer_for(current_user, offer_id)
+    booking = services.accept(actor=current_user, offer=offer)
+    db.session.commit()
+    return dump(BookingSchema(), booking, 201)
+
+
+@route("/offers/<int:offer_id>/decline", method="POST", roles=[Role.EXPERT], tag=TAG,
+       summary="Decline an offer, optionally with a reason; the next queued expert is asked",
+       body=ReasonSchema(), response=OfferSchema())
+def offer_decline(offer_id: int):
+    offer = services.get_offer_for(current_user, offer_id)
+    data = load_json(ReasonSchema()) if request.content_length else {}
+    services.decline(actor=current_user, offer=offer, reason=data.get("reason"))
+    db.session.commit()
+    return dump(OfferSchema(), offer)
+
+
+@route("/bookings", roles=[Role.EXPERT, Role.COORDINATOR, Role.REQUESTER], tag=TAG,
+       summary="Bookings the caller may see", response=BookingSchema(many=True))
+def bookings_list():
+    return dump(BookingSchema(many=True),
+                db.session.scalars(services.visible_bookings(current_user)).all())
+
+
+@route("/bookings/<int:booking_id>", roles=[Role.EXPERT, Role.COORDINATOR, Role.REQUESTER],
+       tag=TAG, summary="One booking", response=BookingSchema())
+def booking_detail(booking_id: int):
+    return dump(BookingSchema(), services.get_booking_for(current_user, booking_id))
+
+
+@route("/bookings/<int:booking_id>/cancel", method="POST",
+       roles=[Role.COORDINATOR, Role.REQUESTER], tag=TAG,
+       summary="Cancel a confirmed booking with a reason", body=RequiredReasonSchema(),
+       response=BookingSchema())
+def booking_cancel(booking_id: int):
+    booking = services.get_booking_for(current_user, booking_id)
+    data = load_json(RequiredReasonSchema())
+    services.cancel_booking(actor=current_user, booking=booking, reason=data["reason"])
+    db.session.commit()
+    return dump(BookingSchema(), booking)

@@ -1,0 +1,115 @@
+"""Shapes of offers, bookings and candidates, in and out."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from duidingspool.bookings.models import OfferStatus
+
+
+class OfferCreateSchema(Schema):
+    """Offer a request to one expert or an ordered queue of experts."""
+
+    expert_ids = fields.List(fields.Integer(strict=False, validate=validate.Range(min=1)),
+                             required=True, validate=validate.Length(min=1, max=20))
+    starts_at = fields.AwareDateTime(load_default=None, allow_none=True,
+                                     metadata={"description": "For a date-window request"})
+    ends_at = fields.AwareDateTime(load_default=None, allow_none=True)
+    expires_at = fields.AwareDateTime(load_default=None, allow_none=True,
+                                      metadata={"description": "Answer deadline; default from settings"})
+
+    @validates_schema
+    def check_times(self, data, **kwargs):
+        if (data.get("starts_at") is None) != (data.get("ends_at") is None):
+            raise ValidationError("Give both a start and an end time, or neither.", "ends_at")
+        if data.get("starts_at") and data["ends_at"] <= data["starts_at"]:
+            raise ValidationError("The end must come after the start.", "ends_at")
+
+
+class ReasonSchema(Schema):
+    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+
+
+class RequiredReasonSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+
+class OfferListQuerySchema(Schema):
+    status = fields.String(validate=validate.OneOf([s.value for s in OfferStatus]))
+
+
+class OfferRequestSchema(Schema):
+    """What an expert sees of the request behind an offer: no question, no case code."""
+
+    id = fields.Integer()
+    reference = fields.String()
+    case_table = fields.Function(lambda r: r.case_table.name)
+    place = fields.Function(lambda r: "online" if r.mode == "online" else r.case_table.address)
+    mode = fields.String()
+    language = fields.String(allow_none=True)
+    estimated_hours = fields.Function(lambda r: round(r.estimated_minutes / 60, 2),
+                                      metadata={"type": "number"})
+    areas = fields.Function(lambda r: [{"code": e.area.code, "name": e.area.name_nl,
+                                        "min_level": e.min_level} for e in r.expertise],
+                            metadata={"type": "array", "items": {"type": "object"}})
+
+
+class OfferSchema(Schema):
+    id = fields.Integer()
+    status = fields.String()
+    expert_id = fields.Integer()
+    request = fields.Nested(OfferRequestSchema, attribute="referral")
+    queue_position = fields.Integer()
+    starts_at = fields.Method("get_starts_at", metadata={"type": "string", "format": "date-time"})
+    ends_at = fields.Method("get_ends_at", metadata={"type": "string", "format": "date-time"})
+    offered_at = fields.AwareDateTime(allow_none=True)
+    expires_at = fields.AwareDateTime(allow_none=True)
+    responded_at = fields.AwareDateTime(allow_none=True)
+    decline_reason = fields.String(allow_none=True)
+
+    def get_starts_at(self, offer):
+        when = offer.referral.sitting.starts_at if offer.referral.sitting else offer.starts_at
+        return when.isoformat() if when else None
+
+    def get_ends_at(self, offer):
+        when = offer.referral.sitting.ends_at if offer.referral.sitting else offer.ends_at
+        return when.isoformat() if when else None
+
+
+class BookingSchema(Schema):
+    id = fields.Integer()
+    status = fields.String()
+    request_id = fields.Integer(attribute="referral_id")
+    reference = fields.Function(lambda b: b.referral.reference)
+    case_table = fields.Function(lambda b: b.referral.case_table.name)
+    expert_id = fields.Integer()
+    expert_name = fields.Function(lambda b: b.expert.user.name)
+    session_id = fields.Integer(attribute="sitting_id", allow_none=True)
+    starts_at = fields.AwareDateTime()
+    ends_at = fields.AwareDateTime()
+    sequence = fields.Integer()
+    conflict = fields.String(allow_none=True)
+    cancelled_at = fields.AwareDateTime(allow_none=True)
+    cancel_reason = fields.String(allow_none=True)
+
+
+class CandidateSchema(Schema):
+    expert_id = fields.Integer()
+    name = fields.String()
+    score = fields.Float()
+    parts = fields.Dict(keys=fields.String(), values=fields.Float())
+    distance_km = fields.Float(allow_none=True)
+    hourly_rate = fields.Decimal(as_string=True, allow_none=True)
+    estimated_cost = fields.Decimal(as_string=True, allow_none=True)
+
+
+class ExclusionSchema(Schema):
+    expert_id = fields.Integer()
+    name = fields.String()
+    rule = fields.String()
+    detail = fields.Dict()
+
+
+class RankingSchema(Schema):
+    candidates = fields.List(fields.Nested(CandidateSchema))
+    excluded = fields.List(fields.Nested(ExclusionSchema))

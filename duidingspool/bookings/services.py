@@ -1,0 +1,412 @@
+"""Offers, their cascade, and race-free bookings.
+
+Every status change is a compare-and-swap (an UPDATE guarded by the expected status), so an
+offer accepted twice is booked once. The database has the last word on double bookings: a
+partial unique index allows one confirmed booking per request, and on PostgreSQL an
+exclusion constraint forbids overlapping confirmed bookings of one expert. On PostgreSQL an
+advisory lock per expert also serialises the checks that no constraint can express (the
+travel buffer); on SQLite the accepting transaction writes first, which takes the
+database's single write lock, so the checks after it run one transaction at a time.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import false, or_, select, text, update
+from sqlalchemy.exc import IntegrityError
+
+from duidingspool.accounts.models import Role, User
+from duidingspool.audit.services import record
+from duidingspool.bookings.models import Booking, BookingStatus, Offer, OfferStatus
+from duidingspool.casetables.models import Sitting, SittingStatus
+from duidingspool.db import utcnow
+from duidingspool.errors import Conflict, NotFound, ValidationFailed
+from duidingspool.experts.models import Expert
+from duidingspool.extensions import db
+from duidingspool.matching.engine import Interval
+from duidingspool.matching.services import exclusion_of
+from duidingspool.referrals.models import OPEN_STATUSES, Referral, ReferralStatus
+from duidingspool.timeutil import to_local
+
+# Advisory-lock namespace for "booking an expert" (PostgreSQL only).
+_EXPERT_LOCK = 7301
+
+RULE_MESSAGES = {
+    "inactive": _l("the expert is not active"),
+    "vetting_lapsed": _l("the expert's vetting (VOG or confidentiality declaration) has lapsed by then"),
+    "conflict_of_interest": _l("the expert has a conflict of interest with this municipality"),
+    "expertise_missing": _l("the expert lacks a required expertise area or level"),
+    "language_missing": _l("the expert does not speak the requested language"),
+    "too_far": _l("the place is beyond the expert's travel distance"),
+    "not_available": _l("the time is outside the expert's availability"),
+    "absent": _l("the expert is absent then"),
+    "busy_with_booking": _l("the expert has another booking then (including travel time)"),
+    "busy_elsewhere": _l("the expert's own calendar is busy then"),
+    "over_monthly_hours": _l("the expert would exceed their monthly hours"),
+}
+
+
+def _cas(model, obj_id: int, *, expected: tuple[str, ...], values: dict, extra=()) -> bool:
+    """Set `values` on the row if its status is still one of `expected`; True if it was."""
+    result = db.session.execute(
+        update(model)
+        .where(model.id == obj_id, model.status.in_(expected), *extra)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def _refresh(*objects) -> None:
+    for obj in objects:
+        db.session.refresh(obj)
+
+
+def _lock_expert(expert_id: int) -> None:
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:ns, :id)"),
+                           {"ns": _EXPERT_LOCK, "id": expert_id})
+
+
+def _time_of(referral: Referral, offer: Offer | None = None) -> Interval | None:
+    if referral.sitting is not None:
+        return Interval(referral.sitting.starts_at, referral.sitting.ends_at)
+    if offer is not None and offer.starts_at is not None:
+        return Interval(offer.starts_at, offer.ends_at)
+    return None
+
+
+def _expiry(now: datetime, referral: Referral, offer: Offer) -> datetime:
+    expires = now + timedelta(hours=int(current_app.config["OFFER_EXPIRY_HOURS"]))
+    when = _time_of(referral, offer)
+    if when is not None and when.starts_at > now:
+        expires = min(expires, when.starts_at)
+    return expires
+
+
+def expert_of(user: User) -> Expert | None:
+    return db.session.scalar(select(Expert).where(Expert.user_id == user.id))
+
+
+def get_offer_for(actor: User, offer_id: int) -> Offer:
+    """An offer the actor may see: the coordinator all, an expert only their own sent ones."""
+    offer = db.session.get(Offer, offer_id)
+    if offer is not None:
+        if actor.has_role(Role.COORDINATOR):
+            return offer
+        own = expert_of(actor)
+        if own is not None and offer.expert_id == own.id and offer.status != OfferStatus.QUEUED:
+            return offer
+    raise NotFound(str(_l("Offer not found.")))
+
+
+def make_offers(*, actor: User, referral: Referral, expert_ids: list[int],
+                starts_at: datetime | None = None, ends_at: datetime | None = None,
+                expires_at: datetime | None = None, now: datetime | None = None) -> list[Offer]:
+    """Offer `referral` to the first expert and queue the others in the given order."""
+    now = now or utcnow()
+    if referral.status not in OPEN_STATUSES:
+        raise Conflict(str(_l("Only a submitted or offered request can be offered.")))
+    if not expert_ids or len(set(expert_ids)) != len(expert_ids):
+        raise ValidationFailed(str(_l("Choose one or more different experts.")),
+                               fields={"expert_ids": [str(_l("Choose one or more different experts."))]})
+    if referral.sitting is None:
+        if starts_at is None or ends_at is None or ends_at <= starts_at:
+            raise ValidationFailed(
+                str(_l("This request has a date window: propose a start and end time.")),
+                fields={"starts_at": [str(_l("Give a start and an end time within the window."))]})
+        if not (referral.window_start <= to_local(starts_at).date() <= referral.window_end):
+            raise ValidationFailed(str(_l("The proposed time lies outside the request's window.")),
+                                   fields={"starts_at": [str(_l("Outside the window."))]})
+    else:
+        if referral.sitting.status == SittingStatus.CANCELLED:
+            raise Conflict(str(_l("The session of this request has been cancelled.")))
+        starts_at = ends_at = None
+    at = Interval(starts_at, ends_at) if starts_at else None
+    if (at or _time_of(referral)).starts_at <= now:
+        raise Conflict(str(_l("The session has already started.")))
+    if expires_at is not None and expires_at <= now:
+        raise ValidationFailed(str(_l("The answer deadline must lie in the future.")),
+                               fields={"expires_at": [str(_l("Must lie in the future."))]})
+
+    existing = {o.expert_id: o for o in db.session.scalars(
+        select(Offer).where(Offer.referral_id == referral.id))}
+    problems = {}
+    for expert_id in expert_ids:
+        if expert_id in existing:
+            problems[str(expert_id)] = [str(_l("This expert already has an offer for this request."))]
+            continue
+        exclusion = exclusion_of(referral=referral, expert_id=expert_id, at=at)
+        if exclusion is not None:
+            problems[str(expert_id)] = [str(RULE_MESSAGES[exclusion.rule])]
+    if problems:
+        raise ValidationFailed(str(_l("Not every chosen expert can take this request.")),
+                               fields=problems)
+
+    has_pending = any(o.status == OfferStatus.PENDING for o in existing.values())
+    position = max((o.queue_position for o in existing.values()), default=0)
+    offers = []
+    for expert_id in expert_ids:
+        position += 1
+        offer = Offer(referral_id=referral.id, expert_id=expert_id, status=OfferStatus.QUEUED,
+                      queue_position=position, starts_at=starts_at, ends_at=ends_at,
+                      created_by_id=actor.id)
+        db.session.add(offer)
+        offers.append(offer)
+    db.session.flush()
+    if not has_pending:
+        _send(offers[0], now=now, expires_at=expires_at)
+    referral.status = ReferralStatus.OFFERED
+    db.session.flush()
+    record(actor=actor, action="offer.create", obj=referral,
+           details={"experts": expert_ids, "offer_ids": [o.id for o in offers]})
+    return offers
+
+
+def _send(offer: Offer, *, now: datetime, expires_at: datetime | None = None) -> None:
+    offer.status = OfferStatus.PENDING
+    offer.offered_at = now
+    offer.expires_at = expires_at or _expiry(now, offer.referral, offer)
+    db.session.flush()
+
+
+def _cascade(referral: Referral, *, now: datetime) -> Offer | None:
+    """Send the next queued offer of `referral`; with none left it goes back to the inbox."""
+    while True:
+        nxt = db.session.scalar(
+            select(Offer).where(Offer.referral_id == referral.id,
+                                Offer.status == OfferStatus.QUEUED)
+            .order_by(Offer.queue_position, Offer.id).limit(1)
+        )
+        if nxt is None:
+            if referral.status == ReferralStatus.OFFERED:
+                referral.status = ReferralStatus.SUBMITTED
+                db.session.flush()
+            return None
+        if exclusion_of(referral=referral, expert_id=nxt.expert_id, at=_time_of(referral, nxt)):
+            # No longer eligible (booked elsewhere, absent...): skip rather than pester them.
+            _cas(Offer, nxt.id, expected=(OfferStatus.QUEUED,),
+                 values={"status": OfferStatus.WITHDRAWN, "responded_at": now})
+            _refresh(nxt)
+            continue
+        _send(nxt, now=now)
+        return nxt
+
+
+def accept(*, actor: User, offer: Offer, now: datetime | None = None) -> Booking:
+    """The expert accepts: book them, withdraw the request's other offers."""
+    now = now or utcnow()
+    own = expert_of(actor)
+    if own is None or offer.expert_id != own.id or offer.status == OfferStatus.QUEUED:
+        raise NotFound(str(_l("Offer not found.")))
+    _lock_expert(offer.expert_id)
+    # Write first: on SQLite this takes the write lock, serialising the checks below.
+    swapped = _cas(Offer, offer.id, expected=(OfferStatus.PENDING,),
+                   values={"status": OfferStatus.ACCEPTED, "responded_at": now},
+                   extra=(Offer.expires_at > now,))
+    if not swapped:
+        _refresh(offer)
+        if offer.status == OfferStatus.PENDING:
+            raise Conflict(str(_l("This offer has expired.")))
+        raise Conflict(str(_l("This offer is no longer open: it was already answered or withdrawn.")))
+    _refresh(offer)
+    referral = offer.referral
+    db.session.refresh(referral)
+    if referral.status != ReferralStatus.OFFERED:
+        raise Conflict(str(_l("This request is no longer open.")))
+    when = _time_of(referral, offer)
+    if referral.sitting is not None and referral.sitting.status == SittingStatus.CANCELLED:
+        raise Conflict(str(_l("The session has been cancelled.")))
+    exclusion = exclusion_of(referral=referral, expert_id=own.id, at=when)
+    if exclusion is not None:
+        raise Conflict(str(_l("You can no longer accept this offer: %(reason)s.",
+                              reason=RULE_MESSAGES[exclusion.rule])))
+
+    booking = Booking(referral_id=referral.id, offer_id=offer.id, expert_id=own.id,
+                      sitting_id=referral.sitting_id, starts_at=when.starts_at,
+                      ends_at=when.ends_at, status=BookingStatus.CONFIRMED,
+                      calendar_uid=secrets.token_hex(16))
+    db.session.add(booking)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        raise Conflict(str(_l("This request or this expert was booked at the same moment by "
+                              "someone else; nothing was changed."))) from None
+    db.session.execute(
+        update(Offer)
+        .where(Offer.referral_id == referral.id, Offer.id != offer.id,
+               Offer.status.in_((OfferStatus.PENDING, OfferStatus.QUEUED)))
+        .values(status=OfferStatus.WITHDRAWN, responded_at=now)
+        .execution_options(synchronize_session="fetch")
+    )
+    referral.status = ReferralStatus.BOOKED
+    db.session.flush()
+    record(actor=actor, action="offer.accept", obj=offer, details={"booking_id": booking.id})
+    return booking
+
+
+def decline(*, actor: User, offer: Offer, reason: str | None = None,
+            now: datetime | None = None) -> Offer | None:
+    """The expert declines; the next queued expert gets the offer at once (returned)."""
+    now = now or utcnow()
+    own = expert_of(actor)
+    if own is None or offer.expert_id != own.id or offer.status == OfferStatus.QUEUED:
+        raise NotFound(str(_l("Offer not found.")))
+    if not _cas(Offer, offer.id, expected=(OfferStatus.PENDING,),
+                values={"status": OfferStatus.DECLINED, "responded_at": now,
+                        "decline_reason": (reason or "").strip()[:500] or None}):
+        raise Conflict(str(_l("This offer is no longer open: it was already answered or withdrawn.")))
+    _refresh(offer)
+    record(actor=actor, action="offer.decline", obj=offer)
+    return _cascade(offer.referral, now=now)
+
+
+def expire_due_offers(*, now: datetime | None = None, commit_each=None) -> int:
+    """Expire pending offers past their deadline and cascade; returns how many expired.
+
+    `commit_each` (the scheduler's) is called after each offer so a crash loses nothing.
+    """
+    now = now or utcnow()
+    due = db.session.scalars(
+        select(Offer.id).where(Offer.status == OfferStatus.PENDING, Offer.expires_at <= now)
+        .order_by(Offer.expires_at, Offer.id)
+    ).all()
+    expired = 0
+    for offer_id in due:
+        if _cas(Offer, offer_id, expected=(OfferStatus.PENDING,),
+                values={"status": OfferStatus.EXPIRED, "responded_at": now},
+                extra=(Offer.expires_at <= now,)):
+            offer = db.session.get(Offer, offer_id)
+            _refresh(offer)
+            record(actor=None, action="offer.expire", obj=offer)
+            _cascade(offer.referral, now=now)
+            expired += 1
+        if commit_each is not None:
+            commit_each()
+    return expired
+
+
+def withdraw(*, actor: User, offer: Offer, now: datetime | None = None) -> None:
+    """The coordinator withdraws a pending or queued offer (a pending one cascades)."""
+    now = now or utcnow()
+    was_pending = offer.status == OfferStatus.PENDING
+    if not _cas(Offer, offer.id, expected=(OfferStatus.PENDING, OfferStatus.QUEUED),
+                values={"status": OfferStatus.WITHDRAWN, "responded_at": now}):
+        raise Conflict(str(_l("This offer is no longer open.")))
+    _refresh(offer)
+    record(actor=actor, action="offer.withdraw", obj=offer)
+    if was_pending:
+        _cascade(offer.referral, now=now)
+
+
+def get_booking_for(actor: User, booking_id: int) -> Booking:
+    """A booking the actor may see: coordinator all, requester their municipality's, expert own."""
+    booking = db.session.get(Booking, booking_id)
+    if booking is not None:
+        if actor.has_role(Role.COORDINATOR):
+            return booking
+        if actor.has_role(Role.REQUESTER) and booking.referral.municipality_id == actor.municipality_id:
+            return booking
+        own = expert_of(actor) if actor.has_role(Role.EXPERT) else None
+        if own is not None and booking.expert_id == own.id:
+            return booking
+    raise NotFound(str(_l("Booking not found.")))
+
+
+def visible_bookings(actor: User):
+    """A select of the bookings the actor may see, soonest first."""
+    query = select(Booking).order_by(Booking.starts_at, Booking.id)
+    if actor.has_role(Role.COORDINATOR):
+        return query
+    conditions = []
+    if actor.has_role(Role.REQUESTER) and actor.municipality_id is not None:
+        conditions.append(Booking.referral_id.in_(
+            select(Referral.id).where(Referral.municipality_id == actor.municipality_id)))
+    own = expert_of(actor) if actor.has_role(Role.EXPERT) else None
+    if own is not None:
+        conditions.append(Booking.expert_id == own.id)
+    if not conditions:
+        return query.where(false())
+    return query.where(or_(*conditions))
+
+
+def cancel_booking(*, actor: User | None, booking: Booking, reason: str,
+                   reopen: bool = True, now: datetime | None = None) -> Booking:
+    """Cancel a confirmed booking with a reason; the request goes back to the inbox."""
+    now = now or utcnow()
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(str(_l("Give a reason for the cancellation.")),
+                               fields={"reason": [str(_l("Give a reason."))]})
+    if not _cas(Booking, booking.id, expected=(BookingStatus.CONFIRMED,),
+                values={"status": BookingStatus.CANCELLED, "cancelled_at": now,
+                        "cancel_reason": reason[:500], "sequence": Booking.sequence + 1,
+                        "updated_at": now}):
+        raise Conflict(str(_l("Only a confirmed booking can be cancelled.")))
+    _refresh(booking)
+    referral = booking.referral
+    if reopen and referral.status == ReferralStatus.BOOKED:
+        referral.status = ReferralStatus.SUBMITTED
+    db.session.flush()
+    record(actor=actor, action="booking.cancel", obj=booking)
+    return booking
+
+
+def release_referral(*, actor: User | None, referral: Referral, reason: str,
+                     now: datetime | None = None) -> None:
+    """A request was cancelled: withdraw its open offers and cancel its booking."""
+    now = now or utcnow()
+    db.session.execute(
+        update(Offer)
+        .where(Offer.referral_id == referral.id,
+               Offer.status.in_((OfferStatus.PENDING, OfferStatus.QUEUED)))
+        .values(status=OfferStatus.WITHDRAWN, responded_at=now)
+        .execution_options(synchronize_session="fetch")
+    )
+    for booking in db.session.scalars(
+        select(Booking).where(Booking.referral_id == referral.id,
+                              Booking.status == BookingStatus.CONFIRMED)
+    ):
+        cancel_booking(actor=actor, booking=booking, reason=reason, reopen=False, now=now)
+
+
+def follow_sitting(*, actor: User | None, sitting: Sitting, now: datetime | None = None) -> int:
+    """A session moved or was cancelled: its bookings follow; returns how many changed.
+
+    A moved booking whose expert is no longer available gets `conflict` set to the rule
+    that now fails, for the coordinator to resolve.
+    """
+    now = now or utcnow()
+    changed = 0
+    for booking in db.session.scalars(
+        select(Booking).where(Booking.sitting_id == sitting.id,
+                              Booking.status == BookingStatus.CONFIRMED)
+    ):
+        if sitting.status == SittingStatus.CANCELLED:
+            cancel_booking(actor=actor, booking=booking, reopen=False, now=now,
+                           reason=str(_l("The session was cancelled.")))
+            changed += 1
+            continue
+        if (booking.starts_at, booking.ends_at) == (sitting.starts_at, sitting.ends_at):
+            continue
+        booking.starts_at, booking.ends_at = sitting.starts_at, sitting.ends_at
+        booking.sequence += 1
+        booking.updated_at = now
+        try:
+            db.session.flush()
+        except IntegrityError:
+            # The new time overlaps another booking of this expert (PostgreSQL constraint).
+            raise Conflict(str(_l("The expert booked on this session has another booking at "
+                                  "the new time; resolve that booking first."))) from None
+        exclusion = exclusion_of(referral=booking.referral, expert_id=booking.expert_id,
+                                 ignore_own_booking=True)
+        booking.conflict = exclusion.rule if exclusion is not None else None
+        db.session.flush()
+        record(actor=actor, action="booking.follow_session", obj=booking,
+               details={"conflict": booking.conflict})
+        changed += 1
+    return changed

@@ -1,0 +1,85 @@
+"""Concurrent accepts through the API: exactly one booking, the rest 409, nothing half-written.
+
+Each thread has its own test client, app context and database connection; a barrier
+releases all requests at once.
+"""
+
+import threading
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from duidingspool.bookings import services
+from duidingspool.bookings.models import Booking, Offer, OfferStatus
+from duidingspool.extensions import db
+from tests.bookings.helpers import World
+
+THREADS = 20
+
+
+def _fire(app, user_id: int, urls: list[str]) -> list[tuple[int, dict]]:
+    barrier = threading.Barrier(len(urls))
+    results: list = [None] * len(urls)
+
+    def worker(index: int, url: str):
+        client = app.test_client()
+        with client.session_transaction() as session:
+            session["_user_id"] = str(user_id)
+        barrier.wait(timeout=30)
+        response = client.post(url, json={})
+        results[index] = (response.status_code, response.get_json())
+
+    threads = [threading.Thread(target=worker, args=(i, url)) for i, url in enumerate(urls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return results
+
+
+def _count(model) -> int:
+    db.session.expire_all()
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def test_concurrent_accepts_of_one_offer_book_once(app):
+    w = World()
+    referral = w.request()
+    expert = w.expert()
+    [offer] = services.make_offers(actor=w.coordinator, referral=referral, expert_ids=[expert.id])
+    user_id, url = expert.user_id, f"/api/v1/offers/{offer.id}/accept"
+    db.session.commit()
+
+    results = _fire(app, user_id, [url] * THREADS)
+
+    statuses = sorted(status for status, _ in results)
+    assert statuses == [201] + [409] * (THREADS - 1), results
+    assert all(body["error"]["code"] == "conflict" for status, body in results if status == 409)
+    assert _count(Booking) == 1
+    db.session.expire_all()
+    assert db.session.get(Offer, offer.id).status == OfferStatus.ACCEPTED
+
+
+def test_concurrent_accepts_of_overlapping_sessions_book_the_expert_once(app):
+    w = World()
+    expert = w.expert()
+    first = w.request()
+    offers = []
+    for i in range(THREADS):
+        referral = first if i == 0 else w.request(
+            starts_at=first.sitting.starts_at + timedelta(minutes=3 * i))
+        offers += services.make_offers(actor=w.coordinator, referral=referral,
+                                       expert_ids=[expert.id])
+    user_id = expert.user_id
+    urls = [f"/api/v1/offers/{o.id}/accept" for o in offers]
+    db.session.commit()
+
+    results = _fire(app, user_id, urls)
+
+    statuses = sorted(status for status, _ in results)
+    assert statuses == [201] + [409] * (THREADS - 1), results
+    assert _count(Booking) == 1
+    db.session.expire_all()
+    accepted = db.session.scalars(select(Offer).where(Offer.status == OfferStatus.ACCEPTED)).all()
+    assert len(accepted) == 1
+    assert db.session.scalar(select(Booking.offer_id)) == accepted[0].id

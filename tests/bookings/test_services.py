@@ -1,0 +1,230 @@
+"""Offers, the queue cascade, accepting, expiry and cancellation."""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from duidingspool.bookings import services
+from duidingspool.bookings.models import Booking, BookingStatus, Offer, OfferStatus
+from duidingspool.casetables.models import SittingStatus
+from duidingspool.db import utcnow
+from duidingspool.errors import Conflict, NotFound, ValidationFailed
+from duidingspool.experts.models import Absence
+from duidingspool.extensions import db
+from duidingspool.referrals.models import ReferralStatus
+from tests.bookings.helpers import World
+
+
+def _statuses(referral):
+    return [o.status for o in db.session.scalars(
+        select(Offer).where(Offer.referral_id == referral.id).order_by(Offer.queue_position))]
+
+
+def test_offer_to_a_queue_sends_the_first_and_queues_the_rest(app):
+    w = World()
+    referral = w.request()
+    first, second = w.expert(), w.expert()
+
+    offers = services.make_offers(actor=w.coordinator, referral=referral,
+                                  expert_ids=[first.id, second.id])
+
+    assert [o.status for o in offers] == [OfferStatus.PENDING, OfferStatus.QUEUED]
+    assert offers[0].expires_at <= referral.sitting.starts_at
+    assert referral.status == ReferralStatus.OFFERED
+
+
+def test_accept_books_the_expert_and_withdraws_the_other_offers(app):
+    w = World()
+    referral = w.request()
+    first, second = w.expert(), w.expert()
+    offers = services.make_offers(actor=w.coordinator, referral=referral,
+                                  expert_ids=[first.id, second.id])
+
+    booking = services.accept(actor=first.user, offer=offers[0])
+
+    assert booking.status == BookingStatus.CONFIRMED
+    assert (booking.starts_at, booking.ends_at) == (referral.sitting.starts_at,
+                                                    referral.sitting.ends_at)
+    assert len(booking.calendar_uid) == 32
+    assert _statuses(referral) == [OfferStatus.ACCEPTED, OfferStatus.WITHDRAWN]
+    assert referral.status == ReferralStatus.BOOKED
+
+
+def test_accept_twice_books_once(app):
+    w = World()
+    referral = w.request()
+    expert = w.expert()
+    [offer] = services.make_offers(actor=w.coordinator, referral=referral, expert_ids=[expert.id])
+    services.accept(actor=expert.user, offer=offer)
+
+    with pytest.raises(Conflict, match="no longer open"):
+        services.accept(actor=expert.user, offer=offer)
+
+    assert db.session.scalar(select(func.count()).select_from(Booking)) == 1
+
+
+def test_decline_passes_the_request_to_the_next_in_queue(app):
+    w = World()
+    referral = w.request()
+    first, second = w.expert(), w.expert()
+    offers = services.make_offers(actor=w.coordinator, referral=referral,
+                                  expert_ids=[first.id, second.id])
+
+    nxt = services.decline(actor=first.user, offer=offers[0], reason="Op vakantie")
+
+    assert nxt.id == offers[1].id
+    assert _statuses(referral) == [OfferStatus.DECLINED, OfferStatus.PENDING]
+    assert offers[0].decline_reason == "Op vakantie"
+
+
+def test_last_decline_returns_the_request_to_the_inbox(app):
+    w = World()
+    referral = w.request()
+    expert = w.expert()
+    [offer] = services.make_offers(actor=w.coordinator, referral=referral, expert_ids=[expert.id])
+
+    assert services.decline(actor=expert.user, offer=offer) is None
+
+    assert referral.status == ReferralStatus.SUBMITTED
+
+
+def test_expiry_cascades_to_the_next_expert(app):
+    w = World()
+    referral = w.request()
+    first, second = w.expert(), w.expert()
+    offers = services.make_offers(actor=w.coordinator, referral=referral,
+                                  expert_ids=[first.id, second.id])
+    later = offers[0].expires_at + timedelta(seconds=1)
+
+    assert services.expire_due_offers(now=later) == 1
+    assert services.expire_due_offers(now=later) == 0
+
+    assert _statuses(referral) == [OfferStatus.EXPIRED, OfferStatus.PENDING]
+
+
+def test_expired_offer_cannot_be_accepted(app):
+    w = World()
+    referral = w.request()
+    expert = w.expert()
+    [offer] = services.make_offers(actor=w.coordinator, referral=referral, expert_ids=[expert.id])
+
+    with pytest.raises(Conflict, match="expired"):
+        services.accept(actor=expert.user, offer=offer, now=offer.expires_at)
+
+
+def test_accept_refused_when_expert_became_unavailable(app):
+    w = World()
+    referral = w.request()
+    expert = w.expert()
+    [offer] = services.make_offers(actor=w.coordinator, referral=referral, expert_ids=[expert.id])
+    db.session.add(Absence(expert_id=expert.id, starts_at=referral.sitting.starts_at - timedelta(days=1),
+                           ends_at=referral.sitting.ends_at + timedelta(days=1)))
+    db.session.flush()
+
+    with pytest.raises(Conflict, match="absent"):
+        services.accept(actor=expert.user, offer=offer)
+
+
+def test_offer_to_an_excluded_expert_is_refused_with_the_rule(app):
+    w = World()
+    referral = w.request()
+    expert = w.expert(is_active=False)
+
+    with pytest.raises(ValidationFailed) as caught:
+        services.make_offers(actor=w.coordinator, referral=referral, expert_ids=[expert.id])
+
+    assert caught.value.fields == {str(expert.id): ["the expert is not active"]}
+    assert db.session.scalar(select(func.count()).select_from(Offer)) == 0
+
+
+def test_expert_cannot_accept_someone_elses_offer(app):
+    w = World()
+    referral = w.request()
+    expert, other = w.expert(), w.expert()
+    [offer] = services.make_offers(actor=w.coordinator, referral=referral, expert_ids=[expert.id])
+
+    with pytest.raises(NotFound):
+        services.accept(actor=other.user, offer=offer)
+
+
+def test_second_request_at_overlapping_time_cannot_book_the_same_expert(app):
+    w = World()
+    first = w.request()
+    second = w.request(starts_at=first.sitting.starts_at + timedelta(minutes=30))
+    expert = w.expert()
+    [offer1] = services.make_offers(actor=w.coordinator, referral=first, expert_ids=[expert.id])
+    [offer2] = services.make_offers(actor=w.coordinator, referral=second, expert_ids=[expert.id])
+    services.accept(actor=expert.user, offer=offer1)
+
+    with pytest.raises(Conflict, match="another booking"):
+        services.accept(actor=expert.user, offer=offer2)
+
+
+def test_cancel_booking_frees_the_expert_and_reopens_the_request(app):
+    w = World()
+    referral = w.request()
+    expert = w.expert()
+    [offer] = services.make_offers(actor=w.coordinator, referral=referral, expert_ids=[expert.id])
+    booking = services.accept(actor=expert.user, offer=offer)
+
+    services.cancel_booking(actor=w.coordinator, booking=booking, reason="Zitting vervalt")
+
+    assert booking.status == BookingStatus.CANCELLED
+    assert booking.sequence == 1
+    assert referral.status == ReferralStatus.SUBMITTED
+    with pytest.raises(Conflict):
+        services.cancel_booking(actor=w.coordinator, booking=booking, reason="Nogmaals")
+
+
+def test_cancel_booking_needs_a_reason(app):
+    w = World()
+    referral = w.request()
+    expert = w.expert()
+    [offer] = services.make_offers(actor=w.coordinator, referral=referral, expert_ids=[expert.id])
+    booking = services.accept(actor=expert.user, offer=offer)
+
+    with pytest.raises(ValidationFailed):
+        services.cancel_booking(actor=w.coordinator, booking=booking, reason="  ")
+
+
+def test_moved_session_moves_the_booking_and_flags_a_conflict(app):
+    w = World()
+    referral = w.request()
+    expert = w.expert()
+    [offer] = services.make_offers(actor=w.coordinator, referral=referral, expert_ids=[expert.id])
+    booking = services.accept(actor=expert.user, offer=offer)
+    sitting = referral.sitting
+    new_start = sitting.starts_at + timedelta(days=7)
+    db.session.add(Absence(expert_id=expert.id, starts_at=new_start - timedelta(hours=1),
+                           ends_at=new_start + timedelta(hours=5)))
+    sitting.starts_at, sitting.ends_at = new_start, new_start + timedelta(hours=2)
+    sitting.status = SittingStatus.MOVED
+
+    assert services.follow_sitting(actor=w.coordinator, sitting=sitting) == 1
+
+    assert booking.starts_at == new_start
+    assert booking.sequence == 1
+    assert booking.conflict == "absent"
+
+
+def test_cancelled_session_cancels_its_bookings(app):
+    w = World()
+    referral = w.request()
+    expert = w.expert()
+    [offer] = services.make_offers(actor=w.coordinator, referral=referral, expert_ids=[expert.id])
+    booking = services.accept(actor=expert.user, offer=offer)
+    referral.sitting.status = SittingStatus.CANCELLED
+
+    services.follow_sitting(actor=w.coordinator, sitting=referral.sitting)
+
+    assert booking.status == BookingStatus.CANCELLED
+
+
+def test_offer_for_a_started_session_is_refused(app):
+    w = World()
+    referral = w.request(starts_at=utcnow() - timedelta(minutes=5))
+    expert = w.expert()
+
+    with pytest.raises(Conflict, match="started"):
+        services.make_offers(actor=w.coordinator, referral=referral, expert_ids=[expert.id])
