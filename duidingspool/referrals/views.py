@@ -1,26 +1,174 @@
 """Request pages for requesters, and the coordinator's inbox."""
 
-from flask import Blueprint, render_template
+from __future__ import annotations
+
+from itertools import groupby
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from marshmallow import EXCLUDE
+from marshmallow import ValidationError as SchemaError
+from werkzeug.datastructures import MultiDict
 
 from duidingspool.accounts.access import roles_required
 from duidingspool.accounts.models import Role
+from duidingspool.errors import ValidationFailed
+from duidingspool.extensions import db
+from duidingspool.referrals import queries, services
+from duidingspool.referrals.models import ReferralStatus
+from duidingspool.referrals.schemas import RequestCancelSchema, RequestInputSchema
+from duidingspool.web import field_errors
 
 bp = Blueprint("referrals", __name__, url_prefix="/verzoeken")
+
+PER_PAGE = 50
+# Languages offered in the form (ISO 639-1); the API accepts any code.
+FORM_LANGUAGES = ("nl", "en", "de", "fr", "ar", "tr", "ku", "fa", "ps", "ur", "so", "ti",
+                  "bs", "sq", "ru", "pl")
+_SCALAR_FIELDS = ("case_table_id", "session_id", "window_start", "window_end", "language",
+                  "mode", "estimated_hours", "urgency", "case_code", "question", "previous_id")
+
+
+def form_payload(form) -> dict:
+    """The request form as the API's JSON body: areas from checkboxes `area` with the
+    level in `level_<id>`; empty inputs left out; a decimal comma accepted for hours."""
+    payload: dict = {}
+    for name in _SCALAR_FIELDS:
+        value = form.get(name, "").strip()
+        if value != "":
+            payload[name] = value
+    if "estimated_hours" in payload:
+        payload["estimated_hours"] = payload["estimated_hours"].replace(",", ".")
+    payload["areas"] = [
+        {"area_id": area_id, "min_level": form.get(f"level_{area_id}") or 1}
+        for area_id in form.getlist("area") if area_id != ""
+    ]
+    return payload
+
+
+def _merge(errors: dict, more: dict) -> dict:
+    for name, messages in more.items():
+        errors.setdefault(name, []).extend(m for m in messages if m not in errors.get(name, []))
+    return errors
+
+
+def _form_context(values) -> dict:
+    sessions = queries.upcoming_sessions(current_user)
+    grouped = [(table, list(items)) for table, items in
+               groupby(sessions, key=lambda s: s.case_table)]
+    locale = get_locale()
+    return {
+        "values": values,
+        "case_tables": list(db.session.scalars(queries.requestable_case_tables(current_user,
+                                                                            active_only=True))),
+        "session_groups": grouped,
+        "areas": queries.active_areas(),
+        "earlier": queries.earlier_requests(current_user),
+        "languages": [(code, (locale.languages.get(code) if locale else None) or code)
+                      for code in FORM_LANGUAGES],
+        "locale": str(locale),
+    }
 
 
 @bp.get("/")
 @roles_required(Role.REQUESTER)
 def index():
-    return render_template("error.html", status=200, message="placeholder")
+    """The requests of the requester's municipality, newest first."""
+    status = request.args.get("status", "all")
+    pagination = db.paginate(
+        queries.list_for(current_user, statuses=queries.statuses_for_filter(status),
+                         order="newest"),
+        per_page=PER_PAGE, error_out=False,
+    )
+    return render_template("referrals/index.html", pagination=pagination, status=status,
+                           statuses=list(ReferralStatus))
 
 
-@bp.get("/nieuw")
+@bp.route("/nieuw", methods=["GET", "POST"])
 @roles_required(Role.REQUESTER)
 def create():
-    return render_template("error.html", status=200, message="placeholder")
+    """The new-request form; on an error it comes back with messages and the typed input."""
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        values = request.form
+        try:
+            data = RequestInputSchema().load(form_payload(request.form), unknown=EXCLUDE)
+            referral = services.create(actor=current_user, data=data)
+        except SchemaError as exc:
+            db.session.rollback()
+            # Name personal data at once, not only after the other fields are right.
+            errors = _merge(field_errors(exc), services.privacy_errors(
+                question=request.form.get("question"), case_code=request.form.get("case_code")))
+        except ValidationFailed as exc:
+            db.session.rollback()
+            errors = field_errors(exc)
+        else:
+            db.session.commit()
+            flash(_("Request %(reference)s has been submitted.", reference=referral.reference),
+                  "info")
+            return redirect(url_for("referrals.detail", referral_id=referral.id))
+    else:
+        values = MultiDict(request.args)
+    context = _form_context(values)
+    if request.method == "GET" and "case_table_id" not in values and len(context["case_tables"]) == 1:
+        values = MultiDict({**values.to_dict(), "case_table_id": str(context["case_tables"][0].id)})
+        context["values"] = values
+    status = 422 if errors else 200
+    return render_template("referrals/form.html", errors=errors, **context), status
+
+
+@bp.get("/<int:referral_id>")
+@roles_required(Role.REQUESTER, Role.COORDINATOR)
+def detail(referral_id: int):
+    """One request with its question text (the read is audited)."""
+    referral = queries.get_for(current_user, referral_id)
+    question = services.read_question(actor=current_user, referral=referral)
+    db.session.commit()
+    return render_template("referrals/detail.html", referral=referral, question=question,
+                           may_cancel=services.may_cancel(current_user, referral),
+                           locale=str(get_locale()))
+
+
+@bp.route("/<int:referral_id>/annuleren", methods=["GET", "POST"])
+@roles_required(Role.REQUESTER, Role.COORDINATOR)
+def cancel(referral_id: int):
+    """Confirm and cancel a request, with a reason."""
+    referral = queries.get_for(current_user, referral_id)
+    errors: dict[str, list[str]] = {}
+    values = request.form
+    if request.method == "POST":
+        try:
+            data = RequestCancelSchema().load({"reason": request.form.get("reason", "").strip()}
+                                            if request.form.get("reason", "").strip() else {})
+            services.cancel(actor=current_user, referral=referral, reason=data["reason"])
+        except SchemaError as exc:
+            db.session.rollback()
+            errors = field_errors(exc)
+        except ValidationFailed as exc:
+            db.session.rollback()
+            errors = field_errors(exc)
+        else:
+            db.session.commit()
+            flash(_("Request %(reference)s has been cancelled.", reference=referral.reference),
+                  "info")
+            return redirect(url_for("referrals.detail", referral_id=referral.id))
+    return render_template("referrals/cancel.html", referral=referral, errors=errors,
+                           values=values,
+                           may_cancel=services.may_cancel(current_user, referral)
+                           ), 422 if errors else 200
 
 
 @bp.get("/inbox")
 @roles_required(Role.COORDINATOR)
 def inbox():
-    return render_template("error.html", status=200, message="placeholder")
+    """All requests, most urgent and newest first; open ones unless filtered otherwise."""
+    status = request.args.get("status", "open")
+    pagination = db.paginate(
+        queries.list_for(current_user, statuses=queries.statuses_for_filter(status),
+                         order="inbox"),
+        per_page=PER_PAGE, error_out=False,
+    )
+    return render_template("referrals/inbox.html", pagination=pagination, status=status,
+                           statuses=list(ReferralStatus), locale=str(get_locale()))

@@ -1,0 +1,306 @@
+"""Business rules for requests: the privacy check, creating and cancelling requests."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from duidingspool.accounts.models import Role, User
+from duidingspool.audit.services import record
+from duidingspool.casetables.models import CaseTable, Sitting, SittingStatus
+from duidingspool.db import utcnow
+from duidingspool.errors import Conflict, Forbidden, NotFound, PrivacyViolation, ValidationFailed
+from duidingspool.experts.models import ExpertiseArea
+from duidingspool.extensions import db
+from duidingspool.referrals import privacy
+from duidingspool.referrals.models import (
+    URGENCY_RANK,
+    Mode,
+    Referral,
+    ReferralExpertise,
+    ReferralStatus,
+    Urgency,
+)
+from duidingspool.referrals.queries import (
+    get_requestable_case_table,
+    requestable_case_tables,
+    visible_referrals,
+)
+from duidingspool.timeutil import to_local
+
+# A date window may reach at most this far ahead.
+MAX_WINDOW_AHEAD = timedelta(days=366)
+MIN_MINUTES, MAX_MINUTES = 15, 40 * 60
+MAX_QUESTION_LENGTH = 2000
+CANCELLABLE = (ReferralStatus.SUBMITTED, ReferralStatus.OFFERED, ReferralStatus.BOOKED)
+
+
+def _finding_message(finding: privacy.Finding) -> str:
+    fragment = finding.fragment
+    messages = {
+        "bsn": _("Contains a BSN (%(fragment)s).", fragment=fragment),
+        "email": _("Contains an e-mail address (%(fragment)s).", fragment=fragment),
+        "phone": _("Contains a phone number (%(fragment)s).", fragment=fragment),
+        "iban": _("Contains a bank account number, IBAN (%(fragment)s).", fragment=fragment),
+        "address": _("Contains a postcode with house number (%(fragment)s).",
+                     fragment=fragment),
+        "birth_date": _("Contains what looks like a date of birth (%(fragment)s).",
+                        fragment=fragment),
+    }
+    return messages[finding.kind]
+
+
+def privacy_errors(*, today: date | None = None, **texts: str | None) -> dict[str, list[str]]:
+    """Per field, a message for each piece of personal data found in its text."""
+    errors: dict[str, list[str]] = {}
+    for field, text in texts.items():
+        findings = privacy.find_personal_data(text, today=today)
+        if findings:
+            errors[field] = [_finding_message(f) for f in findings] + [
+                _("Describe what must be interpreted, never who: leave out names, BSN, "
+                  "addresses, phone numbers, e-mail addresses and dates of birth.")
+            ]
+    return errors
+
+
+def check_privacy(*, today: date | None = None, **texts: str | None) -> None:
+    """Raise PrivacyViolation naming, per field, the personal data found in the texts."""
+    errors = privacy_errors(today=today, **texts)
+    if errors:
+        raise PrivacyViolation(_("The text holds personal data; remove it and try again."),
+                               fields=errors)
+
+
+def _local_today(now: datetime) -> date:
+    return to_local(now).date()
+
+
+def _add(errors: dict[str, list[str]], field: str, message: str) -> None:
+    errors.setdefault(field, []).append(message)
+
+
+def _resolve_case_table_and_session(*, actor: User, data: dict, now: datetime,
+                                    errors: dict) -> tuple[CaseTable | None, Sitting | None]:
+    """The case table (NotFound when not visible) and the chosen session, if any."""
+    case_table_id, session_id = data.get("case_table_id"), data.get("session_id")
+    table = get_requestable_case_table(actor, case_table_id) if case_table_id is not None else None
+    sitting = None
+    if session_id is not None:
+        visible = requestable_case_tables(actor).with_only_columns(CaseTable.id).order_by(None)
+        sitting = db.session.scalar(
+            select(Sitting).where(Sitting.id == session_id, Sitting.case_table_id.in_(visible))
+        )
+        if sitting is None or (table is not None and sitting.case_table_id != table.id):
+            _add(errors, "session_id", _("Choose a session of the chosen case table."))
+            sitting = None
+        elif sitting.status == SittingStatus.CANCELLED:
+            _add(errors, "session_id",
+                 _("This session has been cancelled; choose another session or a date window."))
+        elif sitting.starts_at <= now:
+            _add(errors, "session_id",
+                 _("This session has already started or is past; choose an upcoming one."))
+        elif table is None:
+            table = sitting.case_table
+    if table is None and "session_id" not in errors:
+        _add(errors, "case_table_id", _("Choose a case table."))
+    if table is not None and not table.is_active:
+        _add(errors, "case_table_id", _("This case table no longer takes requests."))
+    return table, sitting
+
+
+def _check_window(*, data: dict, has_session: bool, now: datetime, errors: dict) -> None:
+    start, end = data.get("window_start"), data.get("window_end")
+    if has_session or "session_id" in errors:
+        if start is not None or end is not None:
+            _add(errors, "window_start",
+                 _("Choose either a session or a date window, not both."))
+        return
+    if start is None:
+        _add(errors, "window_start",
+             _("Choose a session, or give the earliest and latest date."))
+    if end is None:
+        _add(errors, "window_end", _("Give the latest date of the window."))
+    if start is None or end is None:
+        return
+    today = _local_today(now)
+    if start < today:
+        _add(errors, "window_start", _("The earliest date lies in the past."))
+    if end < start:
+        _add(errors, "window_end", _("The latest date lies before the earliest date."))
+    if end > today + MAX_WINDOW_AHEAD:
+        _add(errors, "window_end", _("The latest date may lie at most a year ahead."))
+
+
+def _check_areas(*, data: dict, errors: dict) -> list[tuple[ExpertiseArea, int]]:
+    wanted = data.get("areas") or []
+    if not wanted:
+        _add(errors, "areas", _("Choose at least one expertise area."))
+        return []
+    ids = [item["area_id"] for item in wanted]
+    if len(set(ids)) != len(ids):
+        _add(errors, "areas", _("Each expertise area may be chosen only once."))
+        return []
+    areas = {a.id: a for a in db.session.scalars(
+        select(ExpertiseArea).where(ExpertiseArea.id.in_(ids),
+                                    ExpertiseArea.is_active.is_(True))
+    )}
+    if len(areas) != len(ids):
+        _add(errors, "areas", _("Choose expertise areas from the list."))
+        return []
+    result = []
+    for item in wanted:
+        level = item.get("min_level", 1)
+        if level not in (1, 2, 3):
+            _add(errors, "areas", _("The minimum level is 1, 2 or 3."))
+            return []
+        result.append((areas[item["area_id"]], level))
+    return result
+
+
+def _check_previous(*, actor: User, data: dict, table: CaseTable | None,
+                    errors: dict) -> Referral | None:
+    previous_id = data.get("previous_id")
+    if previous_id is None:
+        return None
+    previous = db.session.scalar(
+        visible_referrals(actor).where(Referral.id == previous_id,
+                                       Referral.municipality_id == actor.municipality_id)
+    )
+    if previous is None or (table is not None and previous.case_table_id != table.id):
+        _add(errors, "previous_id",
+             _("Choose an earlier request of your municipality for the same case table."))
+        return None
+    return previous
+
+
+def _minutes(hours) -> int | None:
+    if hours is None:
+        return None
+    return int((Decimal(str(hours)) * 60).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def create(*, actor: User, data: dict, now: datetime | None = None) -> Referral:
+    """Create a request of `actor`'s municipality for a session or a date window.
+
+    `data` holds the fields of the request schema. Raises NotFound for a case table the
+    actor may not see, PrivacyViolation / ValidationFailed naming the fields otherwise;
+    nothing is written unless every check passes.
+    """
+    now = now or utcnow()
+    if not actor.has_role(Role.REQUESTER) or actor.municipality_id is None:
+        raise Forbidden(_("Only a requester of a municipality can submit a request."))
+
+    errors = privacy_errors(today=_local_today(now), question=data.get("question"),
+                            case_code=data.get("case_code"))
+    found_personal_data = bool(errors)
+
+    table, sitting = _resolve_case_table_and_session(actor=actor, data=data, now=now,
+                                                     errors=errors)
+    _check_window(data=data, has_session=sitting is not None, now=now, errors=errors)
+    areas = _check_areas(data=data, errors=errors)
+    previous = _check_previous(actor=actor, data=data, table=table, errors=errors)
+
+    question = (data.get("question") or "").strip()
+    if not question:
+        _add(errors, "question", _("Describe what must be interpreted."))
+    elif len(question) > MAX_QUESTION_LENGTH:
+        _add(errors, "question", _("At most %(n)d characters.", n=MAX_QUESTION_LENGTH))
+    minutes = _minutes(data.get("estimated_hours"))
+    if minutes is None or not MIN_MINUTES <= minutes <= MAX_MINUTES:
+        _add(errors, "estimated_hours", _("Estimate between 0.25 and 40 hours."))
+    mode = data.get("mode") or Mode.IN_PERSON
+    if mode not in set(Mode):
+        _add(errors, "mode", _("Choose in person or online."))
+    urgency = data.get("urgency") or Urgency.NORMAL
+    if urgency not in set(Urgency):
+        _add(errors, "urgency", _("Choose normal, high or urgent."))
+
+    if errors:
+        message = _("The request was not submitted; see the marked fields.")
+        if found_personal_data:
+            raise PrivacyViolation(message, fields=errors)
+        raise ValidationFailed(message, fields=errors)
+
+    referral = Referral(
+        # A unique placeholder until the id is known; the reference derives from the id.
+        reference=f"NEW-{secrets.token_hex(8)}",
+        case_table=table,
+        municipality_id=actor.municipality_id,
+        created_by=actor,
+        sitting=sitting,
+        window_start=None if sitting else data.get("window_start"),
+        window_end=None if sitting else data.get("window_end"),
+        mode=str(mode),
+        language=(data.get("language") or None),
+        estimated_minutes=minutes,
+        urgency=str(urgency),
+        urgency_rank=URGENCY_RANK[Urgency(urgency)],
+        case_code=(data.get("case_code") or "").strip() or None,
+        question=question,
+        previous=previous,
+        status=ReferralStatus.SUBMITTED,
+        created_at=now,
+        updated_at=now,
+        expertise=[ReferralExpertise(area=area, min_level=level) for area, level in areas],
+    )
+    db.session.add(referral)
+    db.session.flush()
+    referral.reference = f"DV-{_local_today(now).year}-{referral.id:05d}"
+    db.session.flush()
+    record(actor=actor, action="referral.create", obj=referral, details={
+        "reference": referral.reference,
+        "case_table_id": table.id,
+        "sitting_id": sitting.id if sitting else None,
+        "urgency": referral.urgency,
+        "area_ids": [area.id for area, _level in areas],
+        "previous_id": previous.id if previous else None,
+    })
+    return referral
+
+
+def may_cancel(actor: User, referral: Referral) -> bool:
+    """Whether `actor` may cancel `referral` now (for showing the button)."""
+    return referral.status in CANCELLABLE and (
+        actor.has_role(Role.COORDINATOR)
+        or (actor.has_role(Role.REQUESTER) and actor.municipality_id == referral.municipality_id)
+    )
+
+
+def cancel(*, actor: User, referral: Referral, reason: str,
+           now: datetime | None = None) -> Referral:
+    """Cancel a submitted, offered or booked request (its requester's municipality or a
+    coordinator); Conflict when it has already ended."""
+    now = now or utcnow()
+    if not (actor.has_role(Role.COORDINATOR) or (
+            actor.has_role(Role.REQUESTER)
+            and actor.municipality_id == referral.municipality_id)):
+        raise NotFound(_("Request not found."))
+    if referral.status == ReferralStatus.CANCELLED:
+        raise Conflict(_("This request has already been cancelled."))
+    if referral.status not in CANCELLABLE:
+        raise Conflict(_("A completed or unfilled request can no longer be cancelled."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(_("Give a reason."), fields={"reason": [_("Give a reason.")]})
+    check_privacy(today=_local_today(now), reason=reason)
+    previous_status = referral.status
+    referral.status = ReferralStatus.CANCELLED
+    referral.cancelled_at = now
+    referral.cancel_reason = reason[:500]
+    referral.updated_at = now
+    db.session.flush()
+    record(actor=actor, action="referral.cancel", obj=referral,
+           details={"reference": referral.reference, "from_status": str(previous_status)})
+    return referral
+
+
+def read_question(*, actor: User, referral: Referral) -> str | None:
+    """The question text of a request the actor may see; every read is audited."""
+    if referral.question is not None:
+        record(actor=actor, action="referral.view_question", obj=referral,
+               details={"reference": referral.reference})
+    return referral.question
