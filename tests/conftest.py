@@ -11,6 +11,7 @@ import os
 import uuid
 
 import pytest
+from flask import g
 from flask_migrate import upgrade
 from sqlalchemy import make_url
 
@@ -78,6 +79,13 @@ def migrated(database_url, tmp_path_factory):
 def app(migrated, tmp_path):
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=migrated)
     app.instance_path = str(tmp_path)
+
+    @app.teardown_request
+    def forget_logged_in_user(exc):
+        # Test requests share the fixture's app context and so its `g`; without this,
+        # Flask-Login would remember one request's user in the next.
+        g.pop("_login_user", None)
+
     with app.app_context():
         yield app
         db.session.remove()

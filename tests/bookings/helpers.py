@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 from duidingspool.accounts.models import Role
+from duidingspool.bookings.models import Booking, Offer, OfferStatus
 from duidingspool.experts.models import (
     AvailabilityWindow,
     ExpertExpertise,
@@ -57,3 +59,20 @@ class World:
 
     def expert(self, **kw):
         return available_expert(areas=[self.area], home=self.town, **kw)
+
+
+def direct_booking(referral, expert, *, created_by, starts_at=None, minutes=None):
+    """A confirmed booking written straight to the database (no service, no checks)."""
+    starts_at = starts_at or referral.sitting.starts_at
+    ends_at = (starts_at + timedelta(minutes=minutes)) if minutes else referral.sitting.ends_at
+    now = datetime.now(timezone.utc)
+    offer = Offer(referral_id=referral.id, expert_id=expert.id, status=OfferStatus.ACCEPTED,
+                  offered_at=now, expires_at=now + timedelta(days=1), created_by_id=created_by.id)
+    db.session.add(offer)
+    db.session.flush()
+    booking = Booking(referral_id=referral.id, offer_id=offer.id, expert_id=expert.id,
+                      sitting_id=referral.sitting_id, starts_at=starts_at, ends_at=ends_at,
+                      calendar_uid=secrets.token_hex(16))
+    db.session.add(booking)
+    db.session.flush()
+    return booking

@@ -1,31 +1,20 @@
 """The database itself refuses double bookings, whatever the application does."""
 
-import secrets
 from datetime import timedelta
 
 import pytest
 from sqlalchemy.exc import IntegrityError
 
 from duidingspool.accounts.models import Role
-from duidingspool.bookings.models import Booking, Offer, OfferStatus
 from duidingspool.db import utcnow
 from duidingspool.extensions import db
 from tests import factories as f
-from tests.bookings.helpers import World
+from tests.bookings.helpers import World, direct_booking
 
 
 def _booking(referral, expert, *, starts_at, minutes=120):
-    offer = Offer(referral_id=referral.id, expert_id=expert.id, status=OfferStatus.ACCEPTED,
-                  offered_at=utcnow(), expires_at=utcnow() + timedelta(days=1),
-                  created_by_id=f.user(Role.COORDINATOR).id)
-    db.session.add(offer)
-    db.session.flush()
-    booking = Booking(referral_id=referral.id, offer_id=offer.id, expert_id=expert.id,
-                      starts_at=starts_at, ends_at=starts_at + timedelta(minutes=minutes),
-                      calendar_uid=secrets.token_hex(16))
-    db.session.add(booking)
-    db.session.flush()
-    return booking
+    return direct_booking(referral, expert, created_by=f.user(Role.COORDINATOR),
+                          starts_at=starts_at, minutes=minutes)
 
 
 def test_one_confirmed_booking_per_request(app):
