@@ -1,1 +1,67 @@
 """JSON API for case tables and their sessions."""
+
+from __future__ import annotations
+
+from flask import request
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from marshmallow import RAISE, ValidationError
+
+from duidingspool.accounts.models import Role
+from duidingspool.api.core import dump, load_json, route
+from duidingspool.casetables import queries, services
+from duidingspool.casetables.schemas import (
+    CaseTableSchema,
+    IcsUrlSchema,
+    ImportResultSchema,
+    SittingQuerySchema,
+    SittingSchema,
+)
+from duidingspool.db import utcnow
+from duidingspool.extensions import db
+from duidingspool.timeutil import local_day_bounds
+
+CALENDAR_TYPES = ("text/calendar", "application/ics", "text/x-vcalendar")
+
+
+@route("/case-tables", roles=[Role.REQUESTER, Role.COORDINATOR, Role.ADMIN],
+       summary="List the case tables you may see (a requester: their municipality's)",
+       tag="case-tables", response=CaseTableSchema(many=True))
+def list_case_tables():
+    """The case tables visible to the caller."""
+    return dump(CaseTableSchema(many=True), queries.list_case_tables_for(current_user))
+
+
+@route("/case-tables/<int:case_table_id>/sessions",
+       roles=[Role.REQUESTER, Role.COORDINATOR, Role.ADMIN],
+       summary="List a case table's sessions: upcoming, or the local days from/to (inclusive)",
+       tag="case-tables", query=SittingQuerySchema(), response=SittingSchema(many=True))
+def list_sessions(case_table_id: int):
+    """Sessions of a visible case table; 404 for one the caller may not see."""
+    table = queries.get_case_table_for(current_user, case_table_id)
+    params = SittingQuerySchema().load(request.args.to_dict(), unknown=RAISE)
+    start = local_day_bounds(params["from_"])[0] if params["from_"] else None
+    end = local_day_bounds(params["to"])[1] if params["to"] else None
+    if start is None and end is None:
+        start = utcnow()
+    return dump(SittingSchema(many=True), queries.sittings_between(table, start=start, end=end))
+
+
+@route("/case-tables/<int:case_table_id>/sessions/import", method="POST",
+       roles=[Role.COORDINATOR, Role.ADMIN],
+       summary="Import sessions from an ICS file (send text/calendar) or from a URL (JSON)",
+       tag="case-tables", body=IcsUrlSchema(), response=ImportResultSchema())
+def import_sessions(case_table_id: int):
+    """Import the sessions of an ICS body or URL; 422 and no change for a malformed file."""
+    table = queries.get_case_table_for(current_user, case_table_id)
+    if request.mimetype in CALENDAR_TYPES:
+        data = request.get_data(cache=False)
+        if not data:
+            raise ValidationError({"file": [str(_l("Send the calendar as the request body."))]})
+        result = services.import_ics(actor=current_user, case_table=table, data=data)
+    else:
+        payload = load_json(IcsUrlSchema())
+        result = services.import_ics_url(actor=current_user, case_table=table,
+                                         url=payload["url"])
+    db.session.commit()
+    return dump(ImportResultSchema(), result)

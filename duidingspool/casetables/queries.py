@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, false, func, or_, select
+from sqlalchemy.orm import selectinload
 
 from duidingspool.accounts.models import Role, User
-from duidingspool.casetables.models import CaseTable, Municipality, case_table_municipality
+from duidingspool.casetables.models import (
+    CaseTable,
+    Municipality,
+    SafetyRegion,
+    Sitting,
+    case_table_municipality,
+)
 from duidingspool.errors import NotFound
 from duidingspool.extensions import db
 
@@ -44,3 +53,48 @@ def get_case_table_for(actor: User, case_table_id: int) -> CaseTable:
     if table is None:
         raise NotFound(str(_l("Case table not found.")))
     return table
+
+
+def list_regions() -> list[SafetyRegion]:
+    """Every safety region, by name."""
+    return list(db.session.scalars(select(SafetyRegion).order_by(SafetyRegion.name)))
+
+
+def list_municipalities() -> list[Municipality]:
+    """Every municipality, by name, with its safety region loaded."""
+    return list(db.session.scalars(
+        select(Municipality).options(selectinload(Municipality.safety_region))
+        .order_by(Municipality.name)))
+
+
+def get_municipality(municipality_id: int) -> Municipality:
+    """A municipality by id, or NotFound."""
+    municipality = db.session.get(Municipality, municipality_id)
+    if municipality is None:
+        raise NotFound(str(_l("Municipality not found.")))
+    return municipality
+
+
+def list_case_tables_for(actor: User) -> list[CaseTable]:
+    """The case tables `actor` may see, by name, with their municipalities loaded."""
+    return list(db.session.scalars(visible_case_tables(actor).options(
+        selectinload(CaseTable.municipalities), selectinload(CaseTable.host_municipality))))
+
+
+def sittings_between(case_table: CaseTable, *, start: datetime | None = None,
+                     end: datetime | None = None) -> list[Sitting]:
+    """The case table's sessions starting in [start, end), by start time (all if open)."""
+    query = select(Sitting).where(Sitting.case_table_id == case_table.id)
+    if start is not None:
+        query = query.where(Sitting.starts_at >= start)
+    if end is not None:
+        query = query.where(Sitting.starts_at < end)
+    return list(db.session.scalars(query.order_by(Sitting.starts_at, Sitting.id)))
+
+
+def get_sitting(case_table: CaseTable, sitting_id: int) -> Sitting:
+    """A session of this case table, or NotFound."""
+    sitting = db.session.get(Sitting, sitting_id)
+    if sitting is None or sitting.case_table_id != case_table.id:
+        raise NotFound(str(_l("Session not found.")))
+    return sitting

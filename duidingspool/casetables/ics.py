@@ -1,0 +1,229 @@
+"""Pure RFC 5545 helpers: a case table's recurrence rule and ICS feeds, expanded to sessions.
+
+Nothing here touches the database or the request: the functions take text or bytes and a
+time window and return plain values, or raise ValidationFailed with a message for people.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+
+import icalendar
+import recurring_ical_events
+from dateutil.rrule import DAILY, MONTHLY, WEEKLY, YEARLY, rrule, rrulestr
+from flask_babel import lazy_gettext as _l
+
+from duidingspool.errors import ValidationFailed
+from duidingspool.timeutil import LOCAL_TZ
+
+# Sessions of a case table are at most daily; finer rules would flood the calendar.
+ALLOWED_FREQUENCIES = {YEARLY, MONTHLY, WEEKLY, DAILY}
+# The time of day comes from the first session, never from the rule.
+_FORBIDDEN_RULE_PARTS = ("BYHOUR", "BYMINUTE", "BYSECOND", "DTSTART")
+# An ICS feed with more occurrences than this within the horizon is refused, not truncated.
+MAX_ICS_OCCURRENCES = 2000
+_ICS_FORBIDDEN_FREQUENCIES = ("SECONDLY", "MINUTELY")
+
+
+def _rule_error(message) -> ValidationFailed:
+    return ValidationFailed(str(_l("The recurrence rule is not valid.")),
+                            fields={"rrule": [str(message)]})
+
+
+def normalise_rule(text: str) -> str:
+    """The rule text without an "RRULE:" prefix, surrounding space or trailing semicolon."""
+    value = (text or "").strip()
+    if value[:6].upper() == "RRULE:":
+        value = value[6:]
+    return value.strip().rstrip(";").upper()
+
+
+def parse_rule(text: str, first_start: datetime) -> rrule:
+    """A dateutil rule for `text`, anchored at `first_start` in Europe/Amsterdam wall time.
+
+    Raises ValidationFailed (field `rrule`) for text dateutil cannot read, several rules, a
+    frequency finer than daily or a rule that sets the time of day itself.
+    """
+    value = normalise_rule(text)
+    if not value:
+        raise _rule_error(_l("Enter a rule, for example FREQ=MONTHLY;BYDAY=2TU."))
+    if "\n" in value or "\r" in value:
+        raise _rule_error(_l("Enter a single rule on one line."))
+    parts = {p.split("=", 1)[0].strip() for p in value.split(";") if p.strip()}
+    if "FREQ" not in parts:
+        raise _rule_error(_l("The rule needs a FREQ, for example FREQ=WEEKLY."))
+    forbidden = sorted(parts & set(_FORBIDDEN_RULE_PARTS))
+    if forbidden:
+        raise _rule_error(_l("Leave out %(parts)s: the time comes from the first session.",
+                             parts=", ".join(forbidden)))
+    local_start = first_start.astimezone(LOCAL_TZ)
+    try:
+        try:
+            rule = rrulestr(value, dtstart=local_start)
+        except ValueError as exc:
+            if "UNTIL" not in str(exc):
+                raise
+            # UNTIL given as a local date or time: read the rule in naive wall time.
+            rule = rrulestr(value, dtstart=local_start.replace(tzinfo=None))
+    except (ValueError, TypeError, AttributeError, IndexError) as exc:
+        raise _rule_error(_l("It could not be read (%(reason)s).", reason=str(exc))) from exc
+    if not isinstance(rule, rrule):
+        raise _rule_error(_l("Enter a single rule on one line."))
+    if rule._freq not in ALLOWED_FREQUENCIES:
+        raise _rule_error(_l("Use FREQ=DAILY, WEEKLY, MONTHLY or YEARLY; sessions are at most daily."))
+    return rule
+
+
+def rule_occurrences(text: str, first_start: datetime, *, start: datetime,
+                     end: datetime) -> list[datetime]:
+    """Occurrence starts (aware UTC) of the rule between `start` and `end`, both inclusive.
+
+    The rule runs in Europe/Amsterdam wall-clock time, so a 13:00 session stays at 13:00
+    local across daylight-saving changes (and moves in UTC).
+    """
+    rule = parse_rule(text, first_start)
+    naive = rule._dtstart.tzinfo is None
+    lo, hi = start.astimezone(LOCAL_TZ), end.astimezone(LOCAL_TZ)
+    if naive:
+        # A window one day wider, so no occurrence is lost to the offset; trimmed below.
+        lo = lo.replace(tzinfo=None) - timedelta(days=1)
+        hi = hi.replace(tzinfo=None) + timedelta(days=1)
+    found = []
+    for occurrence in rule.between(lo, hi, inc=True):
+        if occurrence.tzinfo is None:
+            occurrence = occurrence.replace(tzinfo=LOCAL_TZ)
+        # Re-attach the zone so the offset is the one of that date (the wall time is kept).
+        at = occurrence.replace(tzinfo=LOCAL_TZ).astimezone(timezone.utc)
+        if start <= at <= end:
+            found.append(at)
+    return found
+
+
+@dataclass(frozen=True)
+class IcsOccurrence:
+    """One occurrence of an ICS event, in UTC; `origin_start` is its RECURRENCE-ID."""
+
+    uid: str
+    origin_start: datetime
+    starts_at: datetime
+    ends_at: datetime
+    location: str | None
+    cancelled: bool
+
+
+def _ics_error(message) -> ValidationFailed:
+    text = str(_l("The calendar file is not valid: %(reason)s", reason=str(message)))
+    return ValidationFailed(text, fields={"file": [str(message)]})
+
+
+def _as_utc(value, prop=None) -> datetime:
+    """An ICS date-time as aware UTC; floating times are read in Europe/Amsterdam."""
+    if value.tzinfo is None:
+        if prop is not None and "TZID" in getattr(prop, "params", {}):
+            raise _ics_error(_l("unknown time zone %(tzid)s", tzid=prop.params["TZID"]))
+        value = value.replace(tzinfo=LOCAL_TZ)
+    return value.astimezone(timezone.utc)
+
+
+def _check_event(event) -> None:
+    """Refuse an event we cannot place in time (the whole file is refused, nothing written)."""
+    uid = str(event.get("UID", "")).strip()
+    if not uid:
+        raise _ics_error(_l("an event has no UID"))
+    if event.get("DTSTART") is None:
+        raise _ics_error(_l("event %(uid)s has no start (DTSTART)", uid=uid[:80]))
+    errors = [name for name, _msg in getattr(event, "errors", [])
+              if name in ("DTSTART", "DTEND", "DURATION", "RRULE", "RDATE", "EXDATE",
+                          "RECURRENCE-ID")]
+    if errors:
+        raise _ics_error(_l("event %(uid)s has an unreadable %(name)s", uid=uid[:80],
+                            name=errors[0]))
+    for prop_name in ("DTSTART", "DTEND", "RECURRENCE-ID"):
+        prop = event.get(prop_name)
+        if prop is None:
+            continue
+        value = prop.dt
+        if isinstance(value, datetime):
+            _as_utc(value, prop)
+    rules = event.get("RRULE")
+    for recur in (rules if isinstance(rules, list) else [rules] if rules is not None else []):
+        text = recur.to_ical().decode() if hasattr(recur, "to_ical") else str(recur)
+        freq = recur.get("FREQ") if hasattr(recur, "get") else None
+        if not freq:
+            raise _ics_error(_l("event %(uid)s has a recurrence rule without FREQ", uid=uid[:80]))
+        if str(freq[0] if isinstance(freq, list) else freq).upper() in _ICS_FORBIDDEN_FREQUENCIES:
+            raise _ics_error(_l("event %(uid)s repeats more often than hourly", uid=uid[:80]))
+        try:
+            rrulestr(text, dtstart=datetime(2000, 1, 1, tzinfo=timezone.utc), ignoretz=True)
+        except (ValueError, TypeError, AttributeError, IndexError) as exc:
+            # Try once more with a naive start: a local UNTIL is an RFC violation we tolerate.
+            try:
+                rrulestr(text, dtstart=datetime(2000, 1, 1))
+            except (ValueError, TypeError, AttributeError, IndexError):
+                raise _ics_error(_l("event %(uid)s has an invalid recurrence rule",
+                                    uid=uid[:80])) from exc
+
+
+def _start_utc(value) -> datetime | None:
+    """An occurrence start as UTC, or None for an all-day (date) value."""
+    if isinstance(value, datetime):
+        return _as_utc(value)
+    return None
+
+
+def parse_ics(data: bytes, *, start: datetime, end: datetime,
+              default_duration: timedelta) -> list[IcsOccurrence]:
+    """Every timed occurrence of the feed's events that starts between `start` and `end`.
+
+    RRULE, RDATE, EXDATE and RECURRENCE-ID overrides are honoured (recurring-ical-events);
+    TZIDs are resolved from VTIMEZONE or IANA names; all-day events are skipped; events
+    without an end last `default_duration`. Titles and descriptions are not read.
+    Raises ValidationFailed (field `file`) for anything malformed, before returning.
+    """
+    try:
+        calendar = icalendar.Calendar.from_ical(data)
+    except (ValueError, KeyError, IndexError, TypeError, UnicodeDecodeError) as exc:
+        raise _ics_error(_l("it could not be read as iCalendar")) from exc
+    if getattr(calendar, "name", None) != "VCALENDAR":
+        raise _ics_error(_l("it holds no VCALENDAR"))
+    for event in calendar.walk("VEVENT"):
+        _check_event(event)
+
+    found: dict[tuple[str, datetime], IcsOccurrence] = {}
+    try:
+        for component in recurring_ical_events.of(calendar).after(start):
+            raw_start = component["DTSTART"].dt
+            if not isinstance(raw_start, datetime):
+                if isinstance(raw_start, date) and datetime.combine(
+                        raw_start, time.min, LOCAL_TZ) > end:
+                    break
+                continue  # all-day event
+            starts_at = _as_utc(raw_start)
+            if starts_at > end:
+                break
+            if starts_at < start:
+                continue
+            uid = str(component["UID"]).strip()
+            recurrence_id = component.get("RECURRENCE-ID")
+            origin = _start_utc(recurrence_id.dt) if recurrence_id is not None else starts_at
+            origin = origin or starts_at
+            raw_end = component.get("DTEND")
+            ends_at = _as_utc(raw_end.dt) if raw_end is not None and isinstance(
+                raw_end.dt, datetime) else None
+            if ends_at is None or ends_at <= starts_at:
+                ends_at = starts_at + default_duration
+            location = str(component.get("LOCATION") or "").strip()[:250] or None
+            found[(uid, origin)] = IcsOccurrence(
+                uid=uid[:255], origin_start=origin, starts_at=starts_at, ends_at=ends_at,
+                location=location,
+                cancelled=str(component.get("STATUS", "")).upper() == "CANCELLED",
+            )
+            if len(found) > MAX_ICS_OCCURRENCES:
+                raise _ics_error(_l("more than %(n)d sessions within the horizon",
+                                    n=MAX_ICS_OCCURRENCES))
+    except ValidationFailed:
+        raise
+    except (ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
+        raise _ics_error(_l("its events could not be expanded")) from exc
+    return sorted(found.values(), key=lambda o: (o.starts_at, o.uid))
