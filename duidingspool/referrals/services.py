@@ -7,10 +7,11 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from duidingspool.accounts.models import Role, User
 from duidingspool.audit.services import record
+from duidingspool.bookings.services import release_referral
 from duidingspool.casetables.models import CaseTable, Sitting, SittingStatus
 from duidingspool.db import utcnow
 from duidingspool.errors import Conflict, Forbidden, NotFound, PrivacyViolation, ValidationFailed
@@ -273,25 +274,33 @@ def may_cancel(actor: User, referral: Referral) -> bool:
 def cancel(*, actor: User, referral: Referral, reason: str,
            now: datetime | None = None) -> Referral:
     """Cancel a submitted, offered or booked request (its requester's municipality or a
-    coordinator); Conflict when it has already ended."""
+    coordinator): its open offers are withdrawn and its booking cancelled; Conflict when
+    it has already ended."""
     now = now or utcnow()
     if not (actor.has_role(Role.COORDINATOR) or (
             actor.has_role(Role.REQUESTER)
             and actor.municipality_id == referral.municipality_id)):
         raise NotFound(_("Request not found."))
-    if referral.status == ReferralStatus.CANCELLED:
-        raise Conflict(_("This request has already been cancelled."))
-    if referral.status not in CANCELLABLE:
-        raise Conflict(_("A completed or unfilled request can no longer be cancelled."))
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed(_("Give a reason."), fields={"reason": [_("Give a reason.")]})
     check_privacy(today=_local_today(now), reason=reason)
     previous_status = referral.status
-    referral.status = ReferralStatus.CANCELLED
-    referral.cancelled_at = now
-    referral.cancel_reason = reason[:500]
-    referral.updated_at = now
+    # Compare-and-swap: of two racing cancels (or a cancel racing an expert's accept that
+    # changes the status) only one wins.
+    changed = db.session.execute(
+        update(Referral)
+        .where(Referral.id == referral.id, Referral.status.in_([str(s) for s in CANCELLABLE]))
+        .values(status=ReferralStatus.CANCELLED, cancelled_at=now, cancel_reason=reason[:500],
+                updated_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount == 1
+    db.session.refresh(referral)
+    if not changed:
+        if referral.status == ReferralStatus.CANCELLED:
+            raise Conflict(_("This request has already been cancelled."))
+        raise Conflict(_("A completed or unfilled request can no longer be cancelled."))
+    release_referral(actor=actor, referral=referral, reason=reason, now=now)
     db.session.flush()
     record(actor=actor, action="referral.cancel", obj=referral,
            details={"reference": referral.reference, "from_status": str(previous_status)})

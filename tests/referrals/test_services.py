@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 from duidingspool.accounts.models import Role
 from duidingspool.audit.models import AuditEvent
+from duidingspool.bookings.models import Booking, Offer
 from duidingspool.casetables.models import SittingStatus
 from duidingspool.errors import Conflict, NotFound, PrivacyViolation, ValidationFailed
 from duidingspool.extensions import db
@@ -316,3 +317,31 @@ def test_inbox_order_is_most_urgent_then_newest():
     ordered = db.session.scalars(queries.list_for(coordinator, order="inbox")).all()
 
     assert ordered == [new_urgent, old_urgent, high, new_normal]
+
+
+def test_cancel_booked_request_cancels_booking_and_withdraws_offers():
+    w = make_world()
+    coordinator = factories.user(Role.COORDINATOR)
+    referral = factories.referral(requester=w.requester, on=w.session, status="booked")
+    booked_expert, queued_expert = factories.expert(), factories.expert()
+    accepted = Offer(referral_id=referral.id, expert_id=booked_expert.id, status="accepted",
+                     offered_at=NOW, expires_at=NOW + timedelta(days=1),
+                     created_by_id=coordinator.id)
+    queued = Offer(referral_id=referral.id, expert_id=queued_expert.id, status="queued",
+                   queue_position=1, created_by_id=coordinator.id)
+    db.session.add_all([accepted, queued])
+    db.session.flush()
+    booking = Booking(referral_id=referral.id, offer_id=accepted.id,
+                      expert_id=booked_expert.id, sitting_id=w.session.id,
+                      starts_at=w.session.starts_at, ends_at=w.session.ends_at,
+                      calendar_uid="test-uid-1")
+    db.session.add(booking)
+    db.session.flush()
+
+    services.cancel(actor=w.requester, referral=referral, reason="Casus afgesloten", now=NOW)
+
+    db.session.refresh(booking)
+    db.session.refresh(queued)
+    assert (referral.status, booking.status, queued.status) == (
+        "cancelled", "cancelled", "withdrawn")
+    assert booking.cancel_reason == "Casus afgesloten"
