@@ -27,14 +27,16 @@ TAG = "requests"
 
 @route("/requests", roles=[Role.REQUESTER, Role.COORDINATOR], tag=TAG,
        summary="Requests the caller may see (a requester: their municipality's), "
-               "most urgent first, then newest",
+               "most urgent first, then newest (paged with limit/offset)",
        query=RequestListQuerySchema(), response=RequestSummarySchema(many=True))
 def list_requests():
     """List requests in scope, optionally of one status."""
     args = RequestListQuerySchema().load(request.args.to_dict(), unknown=EXCLUDE)
     statuses = [args["status"]] if args.get("status") else None
-    referrals = db.session.scalars(queries.list_for(current_user, statuses=statuses,
-                                                    order="inbox"))
+    referrals = db.session.scalars(
+        queries.list_for(current_user, statuses=statuses, order="inbox")
+        .limit(args["limit"]).offset(args["offset"])
+    )
     return dump(RequestSummarySchema(many=True), list(referrals))
 
 

@@ -96,6 +96,8 @@ class RequestListQuerySchema(Schema):
     """Filters of the request list."""
 
     status = fields.String(validate=validate.OneOf([s.value for s in ReferralStatus]))
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
 
 
 class RequestCaseTableSchema(Schema):

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from sqlalchemy import func, select
 
 from duidingspool.accounts.models import Role
@@ -138,6 +140,20 @@ def test_list_filters_by_status(login_as):
     assert [r["id"] for r in client.get("/api/v1/requests?status=booked").get_json()] == [
         booked.id]
     assert client.get("/api/v1/requests?status=lost").status_code == 422
+
+
+def test_list_pages_with_limit_and_offset(login_as):
+    w = world()
+    newest = factories.referral(requester=w.requester, on=w.session)
+    older = factories.referral(requester=w.requester, on=w.session,
+                               created_at=newest.created_at - timedelta(hours=1))
+    db.session.commit()
+    client = login_as(w.requester)
+
+    first = client.get("/api/v1/requests?limit=1").get_json()
+    second = client.get("/api/v1/requests?limit=1&offset=1").get_json()
+
+    assert [r["id"] for r in first + second] == [newest.id, older.id]
 
 
 def test_read_of_other_municipality_request_answers_404(login_as):
