@@ -34,16 +34,16 @@ def list_case_tables():
 
 @route("/case-tables/<int:case_table_id>/sessions",
        roles=[Role.REQUESTER, Role.COORDINATOR, Role.ADMIN],
-       summary="List a case table's sessions: upcoming, or the local days from/to (inclusive)",
+       summary="List a case table's sessions from now (or the local day `from`) up to the "
+               "local day `to` (inclusive)",
        tag="case-tables", query=SittingQuerySchema(), response=SittingSchema(many=True))
 def list_sessions(case_table_id: int):
     """Sessions of a visible case table; 404 for one the caller may not see."""
     table = queries.get_case_table_for(current_user, case_table_id)
     params = SittingQuerySchema().load(request.args.to_dict(), unknown=RAISE)
-    start = local_day_bounds(params["from_"])[0] if params["from_"] else None
+    # Without `from` the list starts now: past sessions only when asked for.
+    start = local_day_bounds(params["from_"])[0] if params["from_"] else utcnow()
     end = local_day_bounds(params["to"])[1] if params["to"] else None
-    if start is None and end is None:
-        start = utcnow()
     return dump(SittingSchema(many=True), queries.sittings_between(table, start=start, end=end))
 
 

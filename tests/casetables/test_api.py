@@ -193,3 +193,14 @@ def test_case_table_operations_in_openapi(app, client):
     assert set(paths["/api/v1/case-tables/{case_table_id}/sessions"]) == {"get"}
     assert set(paths["/api/v1/case-tables/{case_table_id}/sessions/import"]) == {"post"}
     assert paths["/api/v1/case-tables"]["get"]["x-roles"] == ["requester", "coordinator", "admin"]
+
+
+def test_list_sessions_until_a_date_starts_now(app, as_user, coordinator, two_tables):
+    own = two_tables[0]
+    f.sitting(own, starts_at=datetime(2020, 3, 9, 12, tzinfo=UTC))
+    f.sitting(own, starts_at=datetime(2099, 3, 10, 12, tzinfo=UTC))
+    f.sitting(own, starts_at=datetime(2099, 3, 12, 12, tzinfo=UTC))
+
+    response = as_user(coordinator).get(f"/api/v1/case-tables/{own.id}/sessions?to=2099-03-11")
+
+    assert [s["starts_at"] for s in response.json] == ["2099-03-10T13:00:00+01:00"]

@@ -22,6 +22,7 @@ from tests.casetables.helpers import (
     JUNE_MOVED,
     MONTHLY_SERIES,
     SINGLE,
+    VTIMEZONE_AMSTERDAM,
     calendar,
     serving,
     sitting_count,
@@ -498,3 +499,25 @@ def test_cancel_sitting_twice_is_a_conflict(app):
         services.cancel_sitting(actor=None, sitting=found, reason="Nogmaals")
 
     assert found.sequence == 1
+
+
+def test_generate_sessions_accepts_a_local_until(app):
+    table = weekly_table(rule="FREQ=WEEKLY;BYDAY=TU;UNTIL=20270323")
+
+    created = services.generate_sessions(actor=None, case_table=table, now=utc(2027, 3, 1))
+
+    assert created == 2  # 9 and 16 March; UNTIL is midnight at the start of 23 March
+
+
+def test_import_ics_reads_a_windows_tzid_with_its_vtimezone(app):
+    table = ics_table()
+    windows_zone = VTIMEZONE_AMSTERDAM.replace("TZID:Europe/Amsterdam",
+                                               "TZID:W. Europe Standard Time")
+    event = """UID:outlook@example.org
+DTSTART;TZID=W. Europe Standard Time:20271102T130000
+DTEND;TZID=W. Europe Standard Time:20271102T150000"""
+
+    services.import_ics(actor=None, case_table=table, now=NOW,
+                        data=calendar(event, timezone=windows_zone))
+
+    assert [s.starts_at for s in sittings_of(table)] == [utc(2027, 11, 2, 12)]
