@@ -113,4 +113,6 @@ class Booking(db.Model):
             postgresql_where=text("status = 'confirmed'"),
         ),
         Index("ix_booking_expert_id_starts_at", "expert_id", "starts_at"),
+        # Covers the matcher's "who is booked around this time" query.
+        Index("ix_booking_status_starts_at", "status", "starts_at", "ends_at", "expert_id"),
     )

@@ -191,9 +191,9 @@ def first_failed_rule(request: RequestFacts, expert: ExpertFacts, *, on: date,
     return None
 
 
-def rank(request: RequestFacts, experts: list[ExpertFacts], *, travel_buffer_minutes: int = 60,
-         remaining_budget: Decimal | None = None) -> Ranking:
-    """Rank every expert for `request`: eligible ones scored, the others with their rule."""
+def split(request: RequestFacts, experts: list[ExpertFacts], *,
+          travel_buffer_minutes: int = 60) -> tuple[list[ExpertFacts], list[Exclusion]]:
+    """Separate eligible experts from excluded ones (each with the first failed rule)."""
     on = reference_date(request)
     eligible: list[ExpertFacts] = []
     excluded: list[Exclusion] = []
@@ -204,7 +204,13 @@ def rank(request: RequestFacts, experts: list[ExpertFacts], *, travel_buffer_min
             eligible.append(expert)
         else:
             excluded.append(Exclusion(expert.expert_id, expert.name, failed[0], failed[1]))
+    excluded.sort(key=lambda e: (RULES.index(e.rule), e.expert_id))
+    return eligible, excluded
 
+
+def score(request: RequestFacts, eligible: list[ExpertFacts], *,
+          remaining_budget: Decimal | None = None) -> list[Candidate]:
+    """Score eligible experts; best first, ties broken by expert id."""
     hours = Decimal(request.estimated_minutes) / 60
     max_rate = max((e.hourly_rate for e in eligible if e.hourly_rate is not None),
                    default=None)
@@ -223,8 +229,15 @@ def rank(request: RequestFacts, experts: list[ExpertFacts], *, travel_buffer_min
             hourly_rate=expert.hourly_rate, estimated_cost=cost,
         ))
     candidates.sort(key=lambda c: (-c.score, c.expert_id))
-    excluded.sort(key=lambda e: (RULES.index(e.rule), e.expert_id))
-    return Ranking(candidates=candidates, excluded=excluded)
+    return candidates
+
+
+def rank(request: RequestFacts, experts: list[ExpertFacts], *, travel_buffer_minutes: int = 60,
+         remaining_budget: Decimal | None = None) -> Ranking:
+    """Rank every expert for `request`: eligible ones scored, the others with their rule."""
+    eligible, excluded = split(request, experts, travel_buffer_minutes=travel_buffer_minutes)
+    return Ranking(candidates=score(request, eligible, remaining_budget=remaining_budget),
+                   excluded=excluded)
 
 
 def _soft_scores(request: RequestFacts, expert: ExpertFacts, *, distance, max_rate, max_year,
@@ -247,7 +260,7 @@ def _soft_scores(request: RequestFacts, expert: ExpertFacts, *, distance, max_ra
     if expert.hourly_rate is None or not max_rate:
         cheapness = 0.0
     else:
-        cheapness = 1.0 - float(expert.hourly_rate / max_rate) + 0.0
+        cheapness = 1.0 - float(expert.hourly_rate / max_rate)
         if remaining_budget is not None and cost is not None and cost > remaining_budget:
             cheapness = 0.0
     raw = {"expertise": expertise, "continuity": continuity, "fairness": fairness,

@@ -1,7 +1,8 @@
 """Loading the facts the matcher needs, in a fixed number of SQL statements.
 
 Every query fetches one kind of fact for all experts at once (never one query per expert),
-so the statement count does not grow with the number of experts or bookings.
+so the statement count does not grow with the number of experts or bookings. Queries
+select plain columns rather than ORM objects: a ranking reads thousands of rows.
 """
 
 from __future__ import annotations
@@ -36,6 +37,11 @@ def _local_midnight(day: date) -> datetime:
     return datetime.combine(day, datetime.min.time(), LOCAL_TZ)
 
 
+def _month_bounds(on: date) -> tuple[datetime, datetime]:
+    first = on.replace(day=1)
+    return _local_midnight(first), _local_midnight((first + timedelta(days=32)).replace(day=1))
+
+
 def request_facts(referral: Referral, *, coordinates: dict[int, tuple[float, float]],
                   at: Interval | None = None) -> RequestFacts:
     """The matcher's view of a request; `at` fixes the time of a date-window request."""
@@ -68,10 +74,11 @@ def request_facts(referral: Referral, *, coordinates: dict[int, tuple[float, flo
 
 def load_facts(referral: Referral, *, travel_buffer_minutes: int, at: Interval | None = None,
                exclude_booking_of: int | None = None) -> tuple[RequestFacts, list[ExpertFacts]]:
-    """The request's facts and every expert's, for ranking `referral`.
+    """The request's facts and every expert's facts for the hard rules.
 
     `exclude_booking_of` leaves out the bookings of that request (when re-checking a booked
-    expert after their session moved).
+    expert after their session moved). Year totals and continuity, needed only to score
+    eligible experts, come from `load_history`.
     """
     coordinates = {
         m_id: (float(lat), float(lon))
@@ -82,28 +89,28 @@ def load_facts(referral: Referral, *, travel_buffer_minutes: int, at: Interval |
     if request.session is not None:
         span = request.session.widened(travel_buffer_minutes)
         on = request.session.starts_at.astimezone(LOCAL_TZ).date()
+        weekdays = {on.weekday()}
     else:
         span = Interval(_local_midnight(request.window[0]),
                         _local_midnight(request.window[1] + timedelta(days=1)))
         on = request.window[0]
-    month_start = _local_midnight(on.replace(day=1))
-    month_end = _local_midnight((on.replace(day=1) + timedelta(days=32)).replace(day=1))
-    year_start = _local_midnight(date(on.year, 1, 1))
-    year_end = _local_midnight(date(on.year + 1, 1, 1))
+        days = (request.window[1] - request.window[0]).days + 1
+        weekdays = {(request.window[0] + timedelta(days=d)).weekday() for d in range(min(days, 7))}
 
     facts: dict[int, ExpertFacts] = {}
-    rows = db.session.execute(
-        select(Expert, User.name, User.is_enabled)
+    for row in db.session.execute(
+        select(Expert.id, User.name, User.is_enabled, Expert.is_active, Expert.vog_expires_on,
+               Expert.confidentiality_expires_on, Expert.home_municipality_id,
+               Expert.max_travel_km, Expert.max_hours_per_month)
         .join(User, Expert.user_id == User.id).order_by(Expert.id)
-    )
-    for expert, name, user_enabled in rows:
-        expiries = [expert.vog_expires_on, expert.confidentiality_expires_on]
-        facts[expert.id] = ExpertFacts(
-            expert_id=expert.id, name=name, is_active=expert.is_active and user_enabled,
+    ):
+        expiries = (row.vog_expires_on, row.confidentiality_expires_on)
+        facts[row.id] = ExpertFacts(
+            expert_id=row.id, name=row.name, is_active=bool(row.is_active and row.is_enabled),
             vetting_valid_until=None if None in expiries else min(expiries),
-            levels={}, languages=frozenset(), home=coordinates.get(expert.home_municipality_id),
-            max_travel_km=expert.max_travel_km,
-            max_minutes_per_month=expert.max_hours_per_month * 60, hourly_rate=None,
+            levels={}, languages=frozenset(), home=coordinates.get(row.home_municipality_id),
+            max_travel_km=row.max_travel_km,
+            max_minutes_per_month=row.max_hours_per_month * 60, hourly_rate=None,
         )
 
     for expert_id, area_id, level in db.session.execute(
@@ -112,12 +119,11 @@ def load_facts(referral: Referral, *, travel_buffer_minutes: int, at: Interval |
     ):
         facts[expert_id].levels[area_id] = level
 
-    languages: dict[int, set[str]] = defaultdict(set)
-    for expert_id, language in db.session.execute(
-            select(ExpertLanguage.expert_id, ExpertLanguage.language)):
-        languages[expert_id].add(language)
-    for expert_id, found in languages.items():
-        facts[expert_id].languages = frozenset(found)
+    if request.language:
+        for (expert_id,) in db.session.execute(
+            select(ExpertLanguage.expert_id).where(ExpertLanguage.language == request.language)
+        ):
+            facts[expert_id].languages = frozenset({request.language})
 
     for (expert_id,) in db.session.execute(
         select(ExpertConflict.expert_id)
@@ -125,7 +131,7 @@ def load_facts(referral: Referral, *, travel_buffer_minutes: int, at: Interval |
     ):
         facts[expert_id].conflicts = frozenset({request.municipality_id})
 
-    # Rates valid on the date: the latest one starting on or before it.
+    # The rate valid on the date: the latest one starting on or before it.
     for expert_id, rate in db.session.execute(
         select(ExpertRate.expert_id, ExpertRate.hourly_rate)
         .where(ExpertRate.valid_from <= on)
@@ -136,6 +142,7 @@ def load_facts(referral: Referral, *, travel_buffer_minutes: int, at: Interval |
     for expert_id, weekday, lo, hi in db.session.execute(
         select(AvailabilityWindow.expert_id, AvailabilityWindow.weekday,
                AvailabilityWindow.start_minute, AvailabilityWindow.end_minute)
+        .where(AvailabilityWindow.weekday.in_(sorted(weekdays)))
     ):
         facts[expert_id].windows.setdefault(weekday, []).append((lo, hi))
 
@@ -155,23 +162,39 @@ def load_facts(referral: Referral, *, travel_buffer_minutes: int, at: Interval |
     ):
         facts[expert_id].bookings.append(Interval(starts_at, ends_at))
 
-    in_month = (Booking.starts_at >= month_start) & (Booking.starts_at < month_end)
-    workload = db.session.execute(
+    month_start, month_end = _month_bounds(on)
+    for expert_id, minutes in db.session.execute(
+        select(Booking.expert_id, func.sum(Referral.estimated_minutes))
+        .join(Referral, Booking.referral_id == Referral.id)
+        .where(Booking.status.in_(COUNTED_BOOKINGS), Booking.starts_at >= month_start,
+               Booking.starts_at < month_end, Booking.referral_id != request.referral_id)
+        .group_by(Booking.expert_id)
+    ):
+        facts[expert_id].booked_minutes_month = int(minutes or 0)
+
+    return request, list(facts.values())
+
+
+def load_history(request: RequestFacts, experts: list[ExpertFacts]) -> None:
+    """Fill in the year's booked minutes and bookings at this case table (for scoring)."""
+    if not experts:
+        return
+    on = request.session.starts_at.astimezone(LOCAL_TZ).date() if request.session \
+        else request.window[0]
+    by_id = {e.expert_id: e for e in experts}
+    for expert_id, year_minutes, with_table in db.session.execute(
         select(
             Booking.expert_id,
-            func.sum(case((in_month, Referral.estimated_minutes), else_=0)),
             func.sum(Referral.estimated_minutes),
             func.sum(case((Referral.case_table_id == request.case_table_id, 1), else_=0)),
         )
         .join(Referral, Booking.referral_id == Referral.id)
         .where(Booking.status.in_(COUNTED_BOOKINGS),
-               Booking.starts_at >= year_start, Booking.starts_at < year_end,
-               Booking.referral_id != request.referral_id)
+               Booking.starts_at >= _local_midnight(date(on.year, 1, 1)),
+               Booking.starts_at < _local_midnight(date(on.year + 1, 1, 1)),
+               Booking.referral_id != request.referral_id,
+               Booking.expert_id.in_(sorted(by_id)))
         .group_by(Booking.expert_id)
-    )
-    for expert_id, month_minutes, year_minutes, with_table in workload:
-        facts[expert_id].booked_minutes_month = int(month_minutes or 0)
-        facts[expert_id].booked_minutes_year = int(year_minutes or 0)
-        facts[expert_id].bookings_with_case_table = int(with_table or 0)
-
-    return request, list(facts.values())
+    ):
+        by_id[expert_id].booked_minutes_year = int(year_minutes or 0)
+        by_id[expert_id].bookings_with_case_table = int(with_table or 0)

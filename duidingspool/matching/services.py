@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import current_app
 
-from duidingspool.matching.engine import Exclusion, Interval, Ranking, rank
-from duidingspool.matching.queries import load_facts
+from duidingspool.matching.engine import Exclusion, Interval, Ranking, score, split
+from duidingspool.matching.queries import load_facts, load_history
 from duidingspool.referrals.models import Referral
 
 
@@ -16,7 +16,9 @@ def _buffer() -> int:
 def rank_request(*, referral: Referral, at: Interval | None = None) -> Ranking:
     """Every expert for `referral`: candidates ranked with score parts, the rest with a rule."""
     request, experts = load_facts(referral, travel_buffer_minutes=_buffer(), at=at)
-    return rank(request, experts, travel_buffer_minutes=_buffer())
+    eligible, excluded = split(request, experts, travel_buffer_minutes=_buffer())
+    load_history(request, eligible)
+    return Ranking(candidates=score(request, eligible), excluded=excluded)
 
 
 def exclusion_of(*, referral: Referral, expert_id: int, at: Interval | None = None,
@@ -26,10 +28,8 @@ def exclusion_of(*, referral: Referral, expert_id: int, at: Interval | None = No
         referral, travel_buffer_minutes=_buffer(), at=at,
         exclude_booking_of=referral.id if ignore_own_booking else None,
     )
-    ranking = rank(request, [e for e in experts if e.expert_id == expert_id],
-                   travel_buffer_minutes=_buffer())
-    if ranking.excluded:
-        return ranking.excluded[0]
-    if not ranking.candidates:
+    mine = [e for e in experts if e.expert_id == expert_id]
+    if not mine:
         return Exclusion(expert_id, "", "inactive", {})
-    return None
+    _eligible, excluded = split(request, mine, travel_buffer_minutes=_buffer())
+    return excluded[0] if excluded else None
