@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import false, or_, select, text, update
+from sqlalchemy import false, func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from duidingspool.accounts.models import Role, User
@@ -375,24 +375,39 @@ def release_referral(*, actor: User | None, referral: Referral, reason: str,
 
 
 def follow_sitting(*, actor: User | None, sitting: Sitting, now: datetime | None = None) -> int:
-    """A session moved or was cancelled: its bookings follow; returns how many changed.
+    """A session moved, changed place or was cancelled: its requests and bookings follow.
 
-    A moved booking whose expert is no longer available gets `conflict` set to the rule
-    that now fails, for the coordinator to resolve.
+    Bookings take the new time with a higher sequence; one whose expert is no longer
+    available gets `conflict` set to the rule that now fails, for the coordinator to
+    resolve. A cancelled session cancels its open requests and their bookings and offers.
+    Returns how many bookings changed.
     """
     now = now or utcnow()
+    if sitting.status == SittingStatus.CANCELLED:
+        reason = str(_l("The session was cancelled."))
+        changed = 0
+        for referral in db.session.scalars(
+            select(Referral).where(Referral.sitting_id == sitting.id,
+                                   Referral.status.in_(OPEN_STATUSES + (ReferralStatus.BOOKED,)))
+        ):
+            changed += db.session.scalar(
+                select(func.count()).select_from(Booking)
+                .where(Booking.referral_id == referral.id,
+                       Booking.status == BookingStatus.CONFIRMED))
+            release_referral(actor=actor, referral=referral, reason=reason, now=now)
+            referral.status = ReferralStatus.CANCELLED
+            referral.cancelled_at = now
+            referral.cancel_reason = reason
+            db.session.flush()
+            record(actor=actor, action="referral.cancel", obj=referral,
+                   details={"cause": "session_cancelled"})
+        return changed
+
     changed = 0
     for booking in db.session.scalars(
         select(Booking).where(Booking.sitting_id == sitting.id,
                               Booking.status == BookingStatus.CONFIRMED)
     ):
-        if sitting.status == SittingStatus.CANCELLED:
-            cancel_booking(actor=actor, booking=booking, reopen=False, now=now,
-                           reason=str(_l("The session was cancelled.")))
-            changed += 1
-            continue
-        if (booking.starts_at, booking.ends_at) == (sitting.starts_at, sitting.ends_at):
-            continue
         booking.starts_at, booking.ends_at = sitting.starts_at, sitting.ends_at
         booking.sequence += 1
         booking.updated_at = now

@@ -14,6 +14,7 @@ from sqlalchemy import exists, func, select
 
 from duidingspool.audit.services import record
 from duidingspool.bookings.models import Booking
+from duidingspool.bookings.services import follow_sitting
 from duidingspool.casetables import ics
 from duidingspool.casetables.models import (
     CaseTable,
@@ -227,16 +228,6 @@ def _is_referenced(sitting: Sitting) -> bool:
     )))
 
 
-def update_bookings_for_sitting(*, actor, sitting: Sitting, change: str) -> None:
-    """Hook for issue 3: carry a moved or cancelled session over to its bookings.
-
-    Called by every service here that moves or cancels a session, in the same transaction;
-    `change` is "moved" or "cancelled". Bookings (time, status, sequence, iTIP e-mail)
-    follow here once issue 3 wires it (bookings.services.follow_sitting).
-    """
-    return None
-
-
 def generate_sessions(*, actor, case_table: CaseTable, now: datetime | None = None,
                       horizon_days: int | None = None) -> int:
     """Create the sessions the recurrence rule gives from now to the horizon; the number created.
@@ -287,7 +278,7 @@ def generate_sessions(*, actor, case_table: CaseTable, now: datetime | None = No
             sitting.status = SittingStatus.CANCELLED
             sitting.sequence += 1
             cancelled += 1
-            update_bookings_for_sitting(actor=actor, sitting=sitting, change="cancelled")
+            follow_sitting(actor=actor, sitting=sitting)
         else:
             db.session.delete(sitting)
             deleted += 1
@@ -338,7 +329,7 @@ def import_ics(*, actor, case_table: CaseTable, data: bytes, now: datetime | Non
             sitting.status = SittingStatus.CANCELLED
             sitting.sequence += 1
             cancelled += 1
-            update_bookings_for_sitting(actor=actor, sitting=sitting, change="cancelled")
+            follow_sitting(actor=actor, sitting=sitting)
             continue
         time_changed = (sitting.starts_at, sitting.ends_at) != (occ.starts_at, occ.ends_at)
         if time_changed or sitting.location != occ.location:
@@ -348,7 +339,7 @@ def import_ics(*, actor, case_table: CaseTable, data: bytes, now: datetime | Non
                 sitting.status = SittingStatus.MOVED
             sitting.sequence += 1
             updated += 1
-            update_bookings_for_sitting(actor=actor, sitting=sitting, change="moved")
+            follow_sitting(actor=actor, sitting=sitting)
         else:
             unchanged += 1
     for key, sitting in existing.items():
@@ -358,7 +349,7 @@ def import_ics(*, actor, case_table: CaseTable, data: bytes, now: datetime | Non
         sitting.status = SittingStatus.CANCELLED
         sitting.sequence += 1
         cancelled += 1
-        update_bookings_for_sitting(actor=actor, sitting=sitting, change="cancelled")
+        follow_sitting(actor=actor, sitting=sitting)
     case_table.ics_imported_at = utcnow()
     db.session.flush()
     result = ImportResult(created=created, updated=updated, cancelled=cancelled,
@@ -441,7 +432,7 @@ def move_sitting(*, actor, sitting: Sitting, starts_at: datetime, ends_at: datet
     sitting.sequence += 1
     db.session.flush()
     record(actor=actor, action="sitting.move", obj=sitting, details={"fields": changed})
-    update_bookings_for_sitting(actor=actor, sitting=sitting, change="moved")
+    follow_sitting(actor=actor, sitting=sitting)
     return sitting
 
 
@@ -458,6 +449,6 @@ def cancel_sitting(*, actor, sitting: Sitting, reason: str) -> Sitting:
     sitting.sequence += 1
     db.session.flush()
     record(actor=actor, action="sitting.cancel", obj=sitting)
-    update_bookings_for_sitting(actor=actor, sitting=sitting, change="cancelled")
+    follow_sitting(actor=actor, sitting=sitting)
     return sitting
 

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from duidingspool.bookings import services
+from duidingspool.casetables.services import cancel_sitting, move_sitting
 from duidingspool.bookings.models import Booking, BookingStatus, Offer, OfferStatus
 from duidingspool.casetables.models import SittingStatus
 from duidingspool.db import utcnow
@@ -208,17 +209,45 @@ def test_moved_session_moves_the_booking_and_flags_a_conflict(app):
     assert booking.conflict == "absent"
 
 
-def test_cancelled_session_cancels_its_bookings(app):
+def test_cancelled_session_cancels_its_requests_and_bookings(app):
     w = World()
     referral = w.request()
     expert = w.expert()
     [offer] = services.make_offers(actor=w.coordinator, referral=referral, expert_ids=[expert.id])
     booking = services.accept(actor=expert.user, offer=offer)
-    referral.sitting.status = SittingStatus.CANCELLED
 
-    services.follow_sitting(actor=w.coordinator, sitting=referral.sitting)
+    cancel_sitting(actor=w.coordinator, sitting=referral.sitting, reason="Geen casuïstiek")
 
     assert booking.status == BookingStatus.CANCELLED
+    assert referral.status == ReferralStatus.CANCELLED
+
+
+def test_moving_a_session_moves_its_booking(app):
+    w = World()
+    referral = w.request()
+    expert = w.expert()
+    [offer] = services.make_offers(actor=w.coordinator, referral=referral, expert_ids=[expert.id])
+    booking = services.accept(actor=expert.user, offer=offer)
+    new_start = referral.sitting.starts_at + timedelta(hours=1)
+
+    move_sitting(actor=w.coordinator, sitting=referral.sitting, starts_at=new_start,
+                 ends_at=new_start + timedelta(hours=2))
+
+    assert (booking.starts_at, booking.sequence, booking.conflict) == (new_start, 1, None)
+
+
+def test_moving_a_session_to_another_place_raises_the_booking_sequence(app):
+    w = World()
+    referral = w.request()
+    expert = w.expert()
+    [offer] = services.make_offers(actor=w.coordinator, referral=referral, expert_ids=[expert.id])
+    booking = services.accept(actor=expert.user, offer=offer)
+
+    move_sitting(actor=w.coordinator, sitting=referral.sitting,
+                 starts_at=referral.sitting.starts_at, ends_at=referral.sitting.ends_at,
+                 location="Raadhuisplein 3")
+
+    assert booking.sequence == 1
 
 
 def test_offer_for_a_started_session_is_refused(app):
