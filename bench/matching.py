@@ -20,7 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import event, insert  # noqa: E402
+from sqlalchemy import event, insert, text  # noqa: E402
 
 from duidingspool import create_app  # noqa: E402
 from duidingspool.accounts.models import User  # noqa: E402
@@ -42,6 +42,7 @@ from duidingspool.matching.services import rank_request  # noqa: E402
 from duidingspool.referrals.models import Referral, ReferralExpertise  # noqa: E402
 
 UTC = timezone.utc
+CASE_TABLES = 20
 
 
 def build(n_experts: int, bookings_per_expert: int, rng: random.Random) -> int:
@@ -61,10 +62,12 @@ def build(n_experts: int, bookings_per_expert: int, rng: random.Random) -> int:
              for i in range(1, n_experts + 3)]
     db.session.execute(insert(User), users)
     requester_id, coordinator_id = n_experts + 1, n_experts + 2
+    # About as many case tables as Oost-Nederland has; bookings spread over them.
     db.session.execute(insert(CaseTable), [{
-        "id": 1, "name": "Casustafel", "host_organisation": "Veiligheidshuis",
-        "host_municipality_id": 1, "address": "Plein 1", "schedule_source": "recurrence",
-        "duration_minutes": 120, "is_active": True, "created_at": datetime.now(UTC)}])
+        "id": t, "name": f"Casustafel {t}", "host_organisation": "Veiligheidshuis",
+        "host_municipality_id": t, "address": "Plein 1", "schedule_source": "recurrence",
+        "duration_minutes": 120, "is_active": True, "created_at": datetime.now(UTC)}
+        for t in range(1, CASE_TABLES + 1)])
     db.session.execute(insert(Expert), [{
         "id": i, "user_id": i, "home_municipality_id": rng.randint(1, 60),
         "max_travel_km": rng.choice([50, 100, 150]), "max_hours_per_month": 200,
@@ -94,12 +97,13 @@ def build(n_experts: int, bookings_per_expert: int, rng: random.Random) -> int:
             booking_id += 1
             starts = start_of_year + timedelta(days=rng.randint(0, 364), hours=rng.randint(0, 8))
             ends = starts + timedelta(hours=2)
-            sittings.append({"id": booking_id, "case_table_id": 1, "starts_at": starts,
+            table = rng.randint(1, CASE_TABLES)
+            sittings.append({"id": booking_id, "case_table_id": table, "starts_at": starts,
                              "ends_at": ends, "status": "scheduled", "origin_uid": f"bench-{booking_id}",
                              "origin_start": starts, "sequence": 0, "is_online": False,
                              "created_at": starts, "updated_at": starts})
             referrals.append({"id": booking_id, "reference": f"DV-B-{booking_id}",
-                              "case_table_id": 1, "municipality_id": 1,
+                              "case_table_id": table, "municipality_id": table,
                               "created_by_id": requester_id, "sitting_id": booking_id,
                               "mode": "in_person", "estimated_minutes": 120,
                               "urgency": "normal", "urgency_rank": 2, "status": "booked",
@@ -110,7 +114,7 @@ def build(n_experts: int, bookings_per_expert: int, rng: random.Random) -> int:
                            "created_at": starts})
             bookings.append({"id": booking_id, "referral_id": booking_id, "offer_id": booking_id,
                              "expert_id": i, "sitting_id": booking_id, "starts_at": starts,
-                             "ends_at": ends, "status": "confirmed",
+                             "ends_at": ends, "status": "confirmed", "estimated_minutes": 120,
                              "calendar_uid": secrets.token_hex(16), "sequence": 0,
                              "created_at": starts, "updated_at": starts})
         for _ in range(4):
@@ -157,6 +161,9 @@ def main() -> None:
             upgrade()
             t0 = time.perf_counter()
             target = build(args.experts, args.bookings_per_expert, random.Random(42))
+            # Table statistics, as `PRAGMA optimize` keeps them on a live SQLite database;
+            # without them SQLite may walk the time index instead of the expert index.
+            db.session.execute(text("ANALYZE"))
             print(f"built {args.experts} experts, {args.experts * args.bookings_per_expert} "
                   f"bookings in {time.perf_counter() - t0:.1f} s")
 

@@ -84,6 +84,9 @@ class Booking(db.Model):
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     status: Mapped[str] = mapped_column(String(20), default=BookingStatus.CONFIRMED)
     # Random, stored, and free of names or domains: the iCalendar UID of this booking.
+    # The request's estimated work, fixed when the booking was made: the booking's
+    # commitment against the expert's monthly hours and the budget.
+    estimated_minutes: Mapped[int] = mapped_column(Integer)
     calendar_uid: Mapped[str] = mapped_column(String(64), unique=True)
     sequence: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -102,6 +105,7 @@ class Booking(db.Model):
         CheckConstraint(one_of("status", BookingStatus), name="status"),
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
         CheckConstraint("sequence >= 0", name="sequence"),
+        CheckConstraint("estimated_minutes > 0", name="estimated_minutes"),
         CheckConstraint(
             "status <> 'cancelled' OR cancelled_at IS NOT NULL", name="cancelled_has_time"
         ),
@@ -112,7 +116,10 @@ class Booking(db.Model):
             sqlite_where=text("status = 'confirmed'"),
             postgresql_where=text("status = 'confirmed'"),
         ),
-        Index("ix_booking_expert_id_starts_at", "expert_id", "starts_at"),
-        # Covers the matcher's "who is booked around this time" query.
-        Index("ix_booking_status_starts_at", "status", "starts_at", "ends_at", "expert_id"),
+        Index("ix_booking_expert_id_starts_at", "expert_id", "starts_at", "status",
+              "estimated_minutes"),
+        Index("ix_booking_referral_id", "referral_id", "status", "expert_id"),
+        # Covers the matcher's "who is booked around this time" and "this month" queries.
+        Index("ix_booking_status_starts_at", "status", "starts_at", "ends_at", "expert_id",
+              "estimated_minutes"),
     )

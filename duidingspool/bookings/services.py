@@ -229,6 +229,7 @@ def accept(*, actor: User, offer: Offer, now: datetime | None = None) -> Booking
     booking = Booking(referral_id=referral.id, offer_id=offer.id, expert_id=own.id,
                       sitting_id=referral.sitting_id, starts_at=when.starts_at,
                       ends_at=when.ends_at, status=BookingStatus.CONFIRMED,
+                      estimated_minutes=referral.estimated_minutes,
                       calendar_uid=secrets.token_hex(16))
     db.session.add(booking)
     try:

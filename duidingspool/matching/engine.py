@@ -82,7 +82,7 @@ class ExpertFacts:
     busy: list[Interval] = field(default_factory=list)
     booked_minutes_month: int = 0
     booked_minutes_year: int = 0
-    bookings_with_case_table: int = 0
+    bookings_with_case_table: int = 0  # in the past twelve months
 
 
 @dataclass(frozen=True)

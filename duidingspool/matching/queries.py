@@ -7,7 +7,6 @@ select plain columns rather than ORM objects: a ranking reads thousands of rows.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import case, func, select
@@ -26,11 +25,23 @@ from duidingspool.experts.models import (
     ExpertRate,
 )
 from duidingspool.extensions import db
-from duidingspool.matching.engine import ExpertFacts, Interval, RequestFacts
+from duidingspool.matching.engine import (
+    ExpertFacts,
+    Interval,
+    RequestFacts,
+    reference_date,
+)
 from duidingspool.referrals.models import Referral
 from duidingspool.timeutil import LOCAL_TZ
 
 COUNTED_BOOKINGS = (BookingStatus.CONFIRMED, BookingStatus.COMPLETED)
+# The longest a booking can last (enforced by bookings.services); bounds overlap searches.
+MAX_BOOKING = timedelta(hours=24)
+
+
+def _run(statement):
+    """Execute on the session's connection without the ORM layer: much less work per row."""
+    return db.session.connection().execute(statement)
 
 
 def _local_midnight(day: date) -> datetime:
@@ -77,12 +88,12 @@ def load_facts(referral: Referral, *, travel_buffer_minutes: int, at: Interval |
     """The request's facts and every expert's facts for the hard rules.
 
     `exclude_booking_of` leaves out the bookings of that request (when re-checking a booked
-    expert after their session moved). Year totals and continuity, needed only to score
-    eligible experts, come from `load_history`.
+    expert after their session moved). Workload, rates and continuity, needed only for the
+    experts who pass the other rules, come from `load_workload`.
     """
     coordinates = {
         m_id: (float(lat), float(lon))
-        for m_id, lat, lon in db.session.execute(
+        for m_id, lat, lon in _run(
             select(Municipality.id, Municipality.latitude, Municipality.longitude))
     }
     request = request_facts(referral, coordinates=coordinates, at=at)
@@ -98,7 +109,7 @@ def load_facts(referral: Referral, *, travel_buffer_minutes: int, at: Interval |
         weekdays = {(request.window[0] + timedelta(days=d)).weekday() for d in range(min(days, 7))}
 
     facts: dict[int, ExpertFacts] = {}
-    for row in db.session.execute(
+    for row in _run(
         select(Expert.id, User.name, User.is_enabled, Expert.is_active, Expert.vog_expires_on,
                Expert.confidentiality_expires_on, Expert.home_municipality_id,
                Expert.max_travel_km, Expert.max_hours_per_month)
@@ -113,33 +124,25 @@ def load_facts(referral: Referral, *, travel_buffer_minutes: int, at: Interval |
             max_minutes_per_month=row.max_hours_per_month * 60, hourly_rate=None,
         )
 
-    for expert_id, area_id, level in db.session.execute(
+    for expert_id, area_id, level in _run(
         select(ExpertExpertise.expert_id, ExpertExpertise.expertise_area_id, ExpertExpertise.level)
         .where(ExpertExpertise.expertise_area_id.in_(list(request.required_levels) or [-1]))
     ):
         facts[expert_id].levels[area_id] = level
 
     if request.language:
-        for (expert_id,) in db.session.execute(
+        for (expert_id,) in _run(
             select(ExpertLanguage.expert_id).where(ExpertLanguage.language == request.language)
         ):
             facts[expert_id].languages = frozenset({request.language})
 
-    for (expert_id,) in db.session.execute(
+    for (expert_id,) in _run(
         select(ExpertConflict.expert_id)
         .where(ExpertConflict.municipality_id == request.municipality_id)
     ):
         facts[expert_id].conflicts = frozenset({request.municipality_id})
 
-    # The rate valid on the date: the latest one starting on or before it.
-    for expert_id, rate in db.session.execute(
-        select(ExpertRate.expert_id, ExpertRate.hourly_rate)
-        .where(ExpertRate.valid_from <= on)
-        .order_by(ExpertRate.expert_id, ExpertRate.valid_from)
-    ):
-        facts[expert_id].hourly_rate = rate
-
-    for expert_id, weekday, lo, hi in db.session.execute(
+    for expert_id, weekday, lo, hi in _run(
         select(AvailabilityWindow.expert_id, AvailabilityWindow.weekday,
                AvailabilityWindow.start_minute, AvailabilityWindow.end_minute)
         .where(AvailabilityWindow.weekday.in_(sorted(weekdays)))
@@ -147,54 +150,66 @@ def load_facts(referral: Referral, *, travel_buffer_minutes: int, at: Interval |
         facts[expert_id].windows.setdefault(weekday, []).append((lo, hi))
 
     for model, attribute in ((Absence, "absences"), (BusyInterval, "busy")):
-        for expert_id, starts_at, ends_at in db.session.execute(
+        for expert_id, starts_at, ends_at in _run(
             select(model.expert_id, model.starts_at, model.ends_at)
             .where(model.starts_at < span.ends_at, model.ends_at > span.starts_at)
         ):
             getattr(facts[expert_id], attribute).append(Interval(starts_at, ends_at))
 
+    # A booking is never longer than MAX_BOOKING, which bounds the index range to scan.
     booking_filter = [Booking.status == BookingStatus.CONFIRMED,
-                      Booking.starts_at < span.ends_at, Booking.ends_at > span.starts_at]
+                      Booking.starts_at < span.ends_at,
+                      Booking.starts_at > span.starts_at - MAX_BOOKING,
+                      Booking.ends_at > span.starts_at]
     if exclude_booking_of is not None:
         booking_filter.append(Booking.referral_id != exclude_booking_of)
-    for expert_id, starts_at, ends_at in db.session.execute(
+    for expert_id, starts_at, ends_at in _run(
         select(Booking.expert_id, Booking.starts_at, Booking.ends_at).where(*booking_filter)
     ):
         facts[expert_id].bookings.append(Interval(starts_at, ends_at))
 
-    month_start, month_end = _month_bounds(on)
-    for expert_id, minutes in db.session.execute(
-        select(Booking.expert_id, func.sum(Referral.estimated_minutes))
-        .join(Referral, Booking.referral_id == Referral.id)
-        .where(Booking.status.in_(COUNTED_BOOKINGS), Booking.starts_at >= month_start,
-               Booking.starts_at < month_end, Booking.referral_id != request.referral_id)
-        .group_by(Booking.expert_id)
-    ):
-        facts[expert_id].booked_minutes_month = int(minutes or 0)
-
     return request, list(facts.values())
 
 
-def load_history(request: RequestFacts, experts: list[ExpertFacts]) -> None:
-    """Fill in the year's booked minutes and bookings at this case table (for scoring)."""
+def load_workload(request: RequestFacts, experts: list[ExpertFacts]) -> None:
+    """Fill in booked minutes (month, year), rates and bookings at this case table.
+
+    Only for `experts` (those who passed the other rules), which keeps these reads small.
+    """
     if not experts:
         return
-    on = request.session.starts_at.astimezone(LOCAL_TZ).date() if request.session \
-        else request.window[0]
+    on = reference_date(request)
     by_id = {e.expert_id: e for e in experts}
-    for expert_id, year_minutes, with_table in db.session.execute(
-        select(
-            Booking.expert_id,
-            func.sum(Referral.estimated_minutes),
-            func.sum(case((Referral.case_table_id == request.case_table_id, 1), else_=0)),
-        )
-        .join(Referral, Booking.referral_id == Referral.id)
-        .where(Booking.status.in_(COUNTED_BOOKINGS),
+    ids = sorted(by_id)
+    month_start, month_end = _month_bounds(on)
+    in_year = (Booking.status.in_(COUNTED_BOOKINGS),
                Booking.starts_at >= _local_midnight(date(on.year, 1, 1)),
                Booking.starts_at < _local_midnight(date(on.year + 1, 1, 1)),
-               Booking.referral_id != request.referral_id,
-               Booking.expert_id.in_(sorted(by_id)))
+               Booking.expert_id.in_(ids))
+    in_month = (Booking.starts_at >= month_start) & (Booking.starts_at < month_end) & (
+        Booking.referral_id != request.referral_id)
+    for expert_id, month_minutes, year_minutes in _run(
+        select(Booking.expert_id,
+               func.sum(case((in_month, Booking.estimated_minutes), else_=0)),
+               func.sum(Booking.estimated_minutes))
+        .where(*in_year).group_by(Booking.expert_id)
+    ):
+        by_id[expert_id].booked_minutes_month = int(month_minutes or 0)
+        by_id[expert_id].booked_minutes_year = int(year_minutes or 0)
+    for expert_id, count in _run(
+        select(Booking.expert_id, func.count())
+        .select_from(Referral).join(Booking, Booking.referral_id == Referral.id)
+        .where(Referral.case_table_id == request.case_table_id,
+               Referral.created_at >= _local_midnight(date(on.year - 1, on.month, 1)),
+               Booking.status.in_(COUNTED_BOOKINGS))
         .group_by(Booking.expert_id)
     ):
-        by_id[expert_id].booked_minutes_year = int(year_minutes or 0)
-        by_id[expert_id].bookings_with_case_table = int(with_table or 0)
+        if expert_id in by_id:
+            by_id[expert_id].bookings_with_case_table = int(count)
+    # The rate valid on the date: the latest one starting on or before it.
+    for expert_id, rate in _run(
+        select(ExpertRate.expert_id, ExpertRate.hourly_rate)
+        .where(ExpertRate.valid_from <= on, ExpertRate.expert_id.in_(ids))
+        .order_by(ExpertRate.expert_id, ExpertRate.valid_from)
+    ):
+        by_id[expert_id].hourly_rate = rate

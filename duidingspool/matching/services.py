@@ -4,8 +4,17 @@ from __future__ import annotations
 
 from flask import current_app
 
-from duidingspool.matching.engine import Exclusion, Interval, Ranking, score, split
-from duidingspool.matching.queries import load_facts, load_history
+from duidingspool.matching.engine import (
+    RULES,
+    Exclusion,
+    ExpertFacts,
+    Interval,
+    Ranking,
+    RequestFacts,
+    score,
+    split,
+)
+from duidingspool.matching.queries import load_facts, load_workload
 from duidingspool.referrals.models import Referral
 
 
@@ -13,11 +22,19 @@ def _buffer() -> int:
     return int(current_app.config["MATCHING_TRAVEL_BUFFER_MINUTES"])
 
 
+def _split_with_workload(request: RequestFacts, experts: list[ExpertFacts]):
+    """Apply the hard rules; workload (monthly hours) is read only for who passed the rest."""
+    eligible, excluded = split(request, experts, travel_buffer_minutes=_buffer())
+    load_workload(request, eligible)
+    eligible, over_hours = split(request, eligible, travel_buffer_minutes=_buffer())
+    excluded = sorted(excluded + over_hours, key=lambda e: (RULES.index(e.rule), e.expert_id))
+    return eligible, excluded
+
+
 def rank_request(*, referral: Referral, at: Interval | None = None) -> Ranking:
     """Every expert for `referral`: candidates ranked with score parts, the rest with a rule."""
     request, experts = load_facts(referral, travel_buffer_minutes=_buffer(), at=at)
-    eligible, excluded = split(request, experts, travel_buffer_minutes=_buffer())
-    load_history(request, eligible)
+    eligible, excluded = _split_with_workload(request, experts)
     return Ranking(candidates=score(request, eligible), excluded=excluded)
 
 
@@ -31,5 +48,5 @@ def exclusion_of(*, referral: Referral, expert_id: int, at: Interval | None = No
     mine = [e for e in experts if e.expert_id == expert_id]
     if not mine:
         return Exclusion(expert_id, "", "inactive", {})
-    _eligible, excluded = split(request, mine, travel_buffer_minutes=_buffer())
+    _eligible, excluded = _split_with_workload(request, mine)
     return excluded[0] if excluded else None
