@@ -39,6 +39,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     from duidingspool.accounts import access
     from duidingspool.accounts.views import bp as accounts_bp
     from duidingspool.api import bp as api_bp
+    from duidingspool.bookings.views import bp as bookings_bp
     from duidingspool.casetables.views import bp as casetables_bp
     from duidingspool.experts.views import bp as experts_bp
     from duidingspool.referrals.views import bp as referrals_bp
@@ -49,6 +50,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     app.register_blueprint(casetables_bp)
     app.register_blueprint(experts_bp)
     app.register_blueprint(referrals_bp)
+    app.register_blueprint(bookings_bp)
     app.register_blueprint(api_bp)
 
     from duidingspool.cli import register_commands

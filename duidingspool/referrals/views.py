@@ -14,6 +14,7 @@ from werkzeug.datastructures import MultiDict
 
 from duidingspool.accounts.access import roles_required
 from duidingspool.accounts.models import Role
+from duidingspool.bookings.views import request_panel
 from duidingspool.errors import ValidationFailed
 from duidingspool.extensions import db
 from duidingspool.referrals import queries, services
@@ -128,7 +129,7 @@ def detail(referral_id: int):
     db.session.commit()
     return render_template("referrals/detail.html", referral=referral, question=question,
                            may_cancel=services.may_cancel(current_user, referral),
-                           locale=str(get_locale()))
+                           locale=str(get_locale()), **request_panel(current_user, referral))
 
 
 @bp.route("/<int:referral_id>/annuleren", methods=["GET", "POST"])

@@ -1,0 +1,109 @@
+"""Read-side queries for the offer and booking pages."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from duidingspool.bookings.models import Booking, BookingStatus, Offer, OfferStatus
+from duidingspool.db import utcnow
+from duidingspool.experts.models import Expert
+from duidingspool.extensions import db
+from duidingspool.referrals.models import Referral, ReferralExpertise
+
+# Offers an expert can still answer (a pending offer past its deadline awaits the expiry job).
+ANSWERABLE = (OfferStatus.PENDING,)
+
+
+def _with_request():
+    return (
+        selectinload(Offer.referral).selectinload(Referral.case_table),
+        selectinload(Offer.referral).selectinload(Referral.sitting),
+        selectinload(Offer.referral).selectinload(Referral.expertise)
+        .selectinload(ReferralExpertise.area),
+    )
+
+
+def offers_of(referral: Referral) -> list[Offer]:
+    """The request's offers in queue order, with their experts."""
+    return list(db.session.scalars(
+        select(Offer).where(Offer.referral_id == referral.id)
+        .options(selectinload(Offer.expert).selectinload(Expert.user))
+        .order_by(Offer.queue_position, Offer.id)
+    ))
+
+
+def confirmed_booking_of(referral: Referral) -> Booking | None:
+    """The request's confirmed booking, if it has one (the database allows at most one)."""
+    return db.session.scalar(
+        select(Booking).where(Booking.referral_id == referral.id,
+                              Booking.status == BookingStatus.CONFIRMED)
+        .options(selectinload(Booking.expert).selectinload(Expert.user))
+    )
+
+
+def expert_offers(expert: Expert | None, *, now: datetime | None = None
+                  ) -> tuple[list[Offer], list[Offer]]:
+    """An expert's open offers (soonest deadline first) and their past ones (newest first).
+
+    Queued offers are the coordinator's business and never shown to the expert.
+    """
+    if expert is None:
+        return [], []
+    now = now or utcnow()
+    offers = db.session.scalars(
+        select(Offer).where(Offer.expert_id == expert.id, Offer.status != OfferStatus.QUEUED)
+        .options(*_with_request())
+        .order_by(Offer.offered_at.desc(), Offer.id.desc())
+    ).all()
+    open_ = [o for o in offers if o.status in ANSWERABLE and o.expires_at > now]
+    past = [o for o in offers if o not in open_]
+    open_.sort(key=lambda o: (o.expires_at, o.id))
+    return open_, past
+
+
+def expert_bookings(expert: Expert | None, *, now: datetime | None = None
+                    ) -> tuple[list[Booking], list[Booking]]:
+    """An expert's upcoming bookings (soonest first) and past or cancelled ones (newest first)."""
+    if expert is None:
+        return [], []
+    now = now or utcnow()
+    bookings = db.session.scalars(
+        select(Booking).where(Booking.expert_id == expert.id)
+        .options(selectinload(Booking.referral).selectinload(Referral.case_table),
+                 selectinload(Booking.sitting))
+        .order_by(Booking.starts_at, Booking.id)
+    ).all()
+    upcoming = [b for b in bookings if b.status == BookingStatus.CONFIRMED and b.ends_at > now]
+    past = [b for b in bookings if b not in upcoming]
+    past.reverse()
+    return upcoming, past
+
+
+def _coordinator_bookings():
+    return select(Booking).options(
+        selectinload(Booking.expert).selectinload(Expert.user),
+        selectinload(Booking.referral).selectinload(Referral.case_table),
+        selectinload(Booking.referral).selectinload(Referral.municipality),
+    ).order_by(Booking.starts_at, Booking.id)
+
+
+def upcoming_bookings(*, now: datetime | None = None, limit: int = 500) -> list[Booking]:
+    """Confirmed bookings that have not ended yet, soonest first."""
+    now = now or utcnow()
+    return list(db.session.scalars(
+        _coordinator_bookings().where(Booking.status == BookingStatus.CONFIRMED,
+                                      Booking.ends_at > now).limit(limit)
+    ))
+
+
+def conflicted_bookings(*, now: datetime | None = None) -> list[Booking]:
+    """Confirmed, not yet ended bookings whose session changed so the expert no longer fits."""
+    now = now or utcnow()
+    return list(db.session.scalars(
+        _coordinator_bookings().where(Booking.status == BookingStatus.CONFIRMED,
+                                      Booking.conflict.is_not(None),
+                                      Booking.ends_at > now)
+    ))

@@ -1,0 +1,275 @@
+"""Pages for offers and bookings: the coordinator's candidates and offers on the request page,
+the expert's offers and bookings, cancelling a booking, and the coordinator's conflicts."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from marshmallow import ValidationError as SchemaError
+from werkzeug.datastructures import MultiDict
+
+from duidingspool.accounts.access import roles_required
+from duidingspool.accounts.models import Role, User
+from duidingspool.bookings import queries, services
+from duidingspool.bookings.schemas import OfferCreateSchema, ReasonSchema, RequiredReasonSchema
+from duidingspool.db import utcnow
+from duidingspool.errors import Conflict, DomainError, ValidationFailed
+from duidingspool.extensions import db
+from duidingspool.matching.services import rank_request
+from duidingspool.referrals import services as referral_services
+from duidingspool.referrals.models import Referral
+from duidingspool.referrals.queries import get_for as get_referral_for
+from duidingspool.timeutil import local_to_utc, to_local
+from duidingspool.web import field_errors, load_form
+
+bp = Blueprint("bookings", __name__)
+
+# The value format of <input type="datetime-local">.
+LOCAL_INPUT_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+# --- the panel on the request page ----------------------------------------------------------
+
+def _local_input(value: datetime | None) -> str:
+    return to_local(value).strftime(LOCAL_INPUT_FORMAT) if value is not None else ""
+
+
+def _default_offer_values(referral: Referral, *, now: datetime) -> MultiDict:
+    """The offer form's defaults: the answer deadline as the service would set it."""
+    expires = now + timedelta(hours=int(current_app.config["OFFER_EXPIRY_HOURS"]))
+    if referral.sitting is not None and referral.sitting.starts_at > now:
+        expires = min(expires, referral.sitting.starts_at)
+    return MultiDict({"expires_at": _local_input(expires.replace(second=0, microsecond=0))})
+
+
+def request_panel(actor: User, referral: Referral, *, values=None,
+                  errors: dict | None = None, message: str | None = None,
+                  now: datetime | None = None) -> dict:
+    """What templates/bookings/_request_panel.html shows on the request page for `actor`."""
+    now = now or utcnow()
+    panel = {
+        "booking": queries.confirmed_booking_of(referral),
+        "offers": [],
+        "ranking": None,
+        "offer_values": values,
+        "offer_errors": errors or {},
+        "offer_message": message,
+        "expert_names": {},
+        "offered_status": {},
+        "rule_messages": services.RULE_MESSAGES,
+        "may_cancel_booking": actor.has_role(Role.COORDINATOR) or (
+            actor.has_role(Role.REQUESTER) and actor.municipality_id == referral.municipality_id),
+        "now": now,
+    }
+    if actor.has_role(Role.COORDINATOR):
+        panel["offers"] = queries.offers_of(referral)
+        # An expert gets one offer per request: show their offer's status instead of a box.
+        panel["offered_status"] = {o.expert_id: o.status for o in panel["offers"]}
+        if referral.is_open:
+            ranking = rank_request(referral=referral)
+            panel["ranking"] = ranking
+            panel["expert_names"] = {str(e.expert_id): e.name
+                                     for e in [*ranking.candidates, *ranking.excluded]}
+            if values is None:
+                panel["offer_values"] = _default_offer_values(referral, now=now)
+        panel["expert_names"].update({str(o.expert_id): o.expert.user.name
+                                      for o in panel["offers"]})
+    return panel
+
+
+def _render_request(referral: Referral, *, status: int, **panel):
+    """The request page again (as referrals.detail renders it), with the offer form's errors."""
+    question = referral_services.read_question(actor=current_user, referral=referral)
+    db.session.commit()
+    return render_template(
+        "referrals/detail.html", referral=referral, question=question,
+        may_cancel=referral_services.may_cancel(current_user, referral),
+        locale=str(get_locale()), **request_panel(current_user, referral, **panel),
+    ), status
+
+
+def _aware_iso(raw: str) -> str:
+    """A datetime-local value (Amsterdam wall time) as ISO 8601 with offset; anything
+    unreadable is passed on as typed, for the schema to name."""
+    try:
+        value = datetime.fromisoformat(raw)
+    except ValueError:
+        return raw
+    return local_to_utc(value).isoformat()
+
+
+def offer_payload(form) -> tuple[dict, dict[str, list[str]]]:
+    """The offer form as the API's JSON body, and the errors only the form can make.
+
+    The chosen candidates are checkboxes `expert_ids` in ranked order, each with an
+    optional position in `order_<id>`; the queue follows the positions, then the ranking.
+    """
+    errors: dict[str, list[str]] = {}
+    chosen: list[tuple[float, int, int]] = []
+    for index, raw in enumerate(form.getlist("expert_ids")):
+        if not raw.strip().isdigit():
+            errors["expert_ids"] = [_("Choose candidates from the list.")]
+            continue
+        expert_id = int(raw)
+        order = form.get(f"order_{expert_id}", "").strip()
+        if order and not order.isdigit():
+            errors[f"order_{expert_id}"] = [_("Give the position as a whole number.")]
+        chosen.append((int(order) if order.isdigit() else float("inf"), index, expert_id))
+    if not chosen and "expert_ids" not in errors:
+        errors["expert_ids"] = [_("Choose one or more candidates.")]
+    payload: dict = {"expert_ids": [expert_id for _o, _i, expert_id in sorted(chosen)]}
+    for name in ("starts_at", "ends_at", "expires_at"):
+        raw = form.get(name, "").strip()
+        if raw:
+            payload[name] = _aware_iso(raw)
+    return payload, errors
+
+
+@bp.post("/verzoeken/<int:referral_id>/aanbiedingen")
+@roles_required(Role.COORDINATOR)
+def offer(referral_id: int):
+    """Offer the request to the chosen candidates: the first is asked, the others queued."""
+    referral = get_referral_for(current_user, referral_id)
+    payload, errors = offer_payload(request.form)
+    message, status = None, 422
+    try:
+        data = OfferCreateSchema().load(payload)
+    except SchemaError as exc:
+        errors = {**field_errors(exc), **errors}
+    if not errors:
+        try:
+            offers = services.make_offers(actor=current_user, referral=referral, **data)
+        except (ValidationFailed, Conflict) as exc:
+            message, status = exc.message, exc.status
+            errors = field_errors(exc)
+        else:
+            db.session.commit()
+            flash(_("The request has been offered to %(name)s.",
+                    name=offers[0].expert.user.name) if len(offers) == 1 else
+                  _("The request has been offered to %(count)s experts in queue order.",
+                    count=len(offers)), "info")
+            return redirect(url_for("referrals.detail", referral_id=referral.id,
+                                    _anchor="offers"))
+    db.session.rollback()
+    return _render_request(referral, status=status, values=request.form, errors=errors,
+                           message=message)
+
+
+@bp.post("/aanbiedingen/<int:offer_id>/intrekken")
+@roles_required(Role.COORDINATOR)
+def withdraw(offer_id: int):
+    """Withdraw a pending or queued offer; a pending one passes to the next in the queue."""
+    found = services.get_offer_for(current_user, offer_id)
+    referral_id = found.referral_id
+    try:
+        services.withdraw(actor=current_user, offer=found)
+    except Conflict as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        db.session.commit()
+        flash(_("The offer has been withdrawn."), "info")
+    return redirect(url_for("referrals.detail", referral_id=referral_id, _anchor="offers"))
+
+
+# --- the expert's pages ---------------------------------------------------------------------
+
+def _render_my_offers(*, status: int = 200, offer_errors: dict | None = None,
+                      values: dict | None = None):
+    open_offers, past_offers = queries.expert_offers(services.expert_of(current_user))
+    return render_template("bookings/my_offers.html", open_offers=open_offers,
+                           past_offers=past_offers, offer_errors=offer_errors or {},
+                           values=values or {}, locale=str(get_locale())), status
+
+
+@bp.get("/aanbiedingen")
+@roles_required(Role.EXPERT)
+def my_offers():
+    """The expert's open offers to answer, and their earlier ones."""
+    return _render_my_offers()
+
+
+@bp.post("/aanbiedingen/<int:offer_id>/accepteren")
+@roles_required(Role.EXPERT)
+def accept(offer_id: int):
+    """Accept an offer: the expert is booked, or told why that is no longer possible."""
+    found = services.get_offer_for(current_user, offer_id)
+    try:
+        services.accept(actor=current_user, offer=found)
+    except (Conflict, ValidationFailed) as exc:
+        db.session.rollback()
+        return _render_my_offers(status=exc.status, offer_errors={offer_id: [exc.message]})
+    db.session.commit()
+    flash(_("You have accepted the offer and are booked."), "info")
+    return redirect(url_for("bookings.my_bookings"))
+
+
+@bp.post("/aanbiedingen/<int:offer_id>/afwijzen")
+@roles_required(Role.EXPERT)
+def decline(offer_id: int):
+    """Decline an offer, optionally with a reason; the next expert in the queue is asked."""
+    found = services.get_offer_for(current_user, offer_id)
+    try:
+        data = load_form(ReasonSchema())
+        services.decline(actor=current_user, offer=found, reason=data.get("reason"))
+    except (SchemaError, Conflict, ValidationFailed) as exc:
+        db.session.rollback()
+        messages = [m for ms in field_errors(exc).values() for m in ms]
+        if isinstance(exc, DomainError):
+            messages = [exc.message, *messages]
+        return _render_my_offers(status=getattr(exc, "status", 422),
+                                 offer_errors={offer_id: messages},
+                                 values={offer_id: request.form.get("reason", "")})
+    db.session.commit()
+    flash(_("You have declined the offer."), "info")
+    return redirect(url_for("bookings.my_offers"))
+
+
+@bp.get("/boekingen/mijn")
+@roles_required(Role.EXPERT)
+def my_bookings():
+    """The expert's upcoming bookings, and past or cancelled ones."""
+    upcoming, past = queries.expert_bookings(services.expert_of(current_user))
+    return render_template("bookings/my_bookings.html", upcoming=upcoming, past=past)
+
+
+# --- bookings for coordinators and requesters -----------------------------------------------
+
+@bp.get("/boekingen")
+@roles_required(Role.COORDINATOR)
+def overview():
+    """Upcoming confirmed bookings, with the conflicts left by moved sessions first."""
+    return render_template("bookings/overview.html", conflicts=queries.conflicted_bookings(),
+                           upcoming=queries.upcoming_bookings(),
+                           rule_messages=services.RULE_MESSAGES)
+
+
+@bp.route("/boekingen/<int:booking_id>/annuleren", methods=["GET", "POST"])
+@roles_required(Role.COORDINATOR, Role.REQUESTER)
+def cancel(booking_id: int):
+    """Confirm and cancel a booking with a reason; the request goes back to be offered."""
+    booking = services.get_booking_for(current_user, booking_id)
+    reoffer = request.values.get("reoffer") == "1"
+    errors: dict[str, list[str]] = {}
+    status = 200
+    if request.method == "POST":
+        try:
+            data = load_form(RequiredReasonSchema())
+            services.cancel_booking(actor=current_user, booking=booking, reason=data["reason"])
+        except (SchemaError, ValidationFailed, Conflict) as exc:
+            db.session.rollback()
+            errors = field_errors(exc) or {"_form": [exc.message]}
+            if isinstance(exc, SchemaError) and "reason" in errors:
+                errors["reason"] = [_("Give a reason.")]
+            status = getattr(exc, "status", 422)
+        else:
+            db.session.commit()
+            flash(_("The booking has been cancelled."), "info")
+            return redirect(url_for("referrals.detail", referral_id=booking.referral_id,
+                                    _anchor="offer" if reoffer else "booking"))
+    return render_template("bookings/cancel.html", booking=booking, errors=errors,
+                           values=request.form, reoffer=reoffer), status
