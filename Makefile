@@ -24,7 +24,7 @@ translations: $(INSTALLED)
 
 # After changing UI texts: update the catalog, then translate the new entries in the .po file.
 extract-messages: $(INSTALLED)
-	$(BIN)/pybabel extract -F config/babel.cfg -k _l -k lazy_gettext --no-location -o /tmp/duidingspool.pot .
+	$(BIN)/pybabel extract -F config/babel.cfg -k _l -k lazy_gettext -k N_ --no-location -o /tmp/duidingspool.pot .
 	$(BIN)/pybabel update -i /tmp/duidingspool.pot -d duidingspool/translations --no-fuzzy-matching
 
 run: install

@@ -8,6 +8,11 @@ from pathlib import Path
 
 from flask import Flask
 
+from duidingspool import schema_messages
+
+# Before any schema is defined: marshmallow's fields copy their messages when created.
+schema_messages.install()
+
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG_DIR = ROOT / "config"
 CONFIG_NAMES = ("development", "testing", "production")

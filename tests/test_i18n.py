@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CATALOG = ROOT / "duidingspool" / "translations" / "nl" / "LC_MESSAGES" / "messages.po"
 MAPPING = ROOT / "config" / "babel.cfg"
 # The keywords of `make extract-messages`: Babel's defaults plus the lazy variants.
-KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}
+KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None, "N_": None}
 
 # printf-style (%(name)s, %d, %%) and str.format-style ({0}, {name}) placeholders.
 PLACEHOLDER = re.compile(

@@ -28,6 +28,7 @@ from duidingspool.errors import Conflict, NotFound, ValidationFailed
 from duidingspool.experts.models import Expert
 from duidingspool.extensions import db
 from duidingspool.matching.engine import Interval
+from duidingspool.matching.queries import MAX_BOOKING
 from duidingspool.matching.services import exclusion_of
 from duidingspool.referrals.models import OPEN_STATUSES, Referral, ReferralStatus
 from duidingspool.timeutil import to_local
@@ -88,6 +89,13 @@ def _expiry(now: datetime, referral: Referral, offer: Offer) -> datetime:
     return expires
 
 
+def _check_length(when: Interval) -> None:
+    """Bookings last at most MAX_BOOKING (the matcher's overlap search relies on it)."""
+    if when.ends_at - when.starts_at > MAX_BOOKING:
+        raise ValidationFailed(str(_l("A booking can last at most 24 hours.")),
+                               fields={"ends_at": [str(_l("At most 24 hours after the start."))]})
+
+
 def expert_of(user: User) -> Expert | None:
     return db.session.scalar(select(Expert).where(Expert.user_id == user.id))
 
@@ -127,6 +135,7 @@ def make_offers(*, actor: User, referral: Referral, expert_ids: list[int],
             raise Conflict(str(_l("The session of this request has been cancelled.")))
         starts_at = ends_at = None
     at = Interval(starts_at, ends_at) if starts_at else None
+    _check_length(at or _time_of(referral))
     if (at or _time_of(referral)).starts_at <= now:
         raise Conflict(str(_l("The session has already started.")))
     if expires_at is not None and expires_at <= now:
@@ -409,6 +418,7 @@ def follow_sitting(*, actor: User | None, sitting: Sitting, now: datetime | None
         select(Booking).where(Booking.sitting_id == sitting.id,
                               Booking.status == BookingStatus.CONFIRMED)
     ):
+        _check_length(Interval(sitting.starts_at, sitting.ends_at))
         booking.starts_at, booking.ends_at = sitting.starts_at, sitting.ends_at
         booking.sequence += 1
         booking.updated_at = now

@@ -101,7 +101,7 @@ def test_endpoint_without_declaration_answers_404(app, login_as):
 
 def test_every_form_post_needs_a_csrf_token(app, client):
     app.config["WTF_CSRF_ENABLED"] = True
-    user = f.user(Role.ADMIN, Role.COORDINATOR, Role.REQUESTER)
+    user = f.user(*Role)
     db.session.commit()
     with client.session_transaction() as session:
         session["_user_id"] = str(user.id)

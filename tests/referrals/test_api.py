@@ -55,8 +55,7 @@ def test_create_with_invalid_fields_answers_422_with_fields(login_as):
     error = response.get_json()["error"]
     assert error["code"] == "validation_error"
     assert set(error["fields"]) == {"estimated_hours", "areas", "mode"}
-    assert error["fields"]["areas"] == ["1. min_level: Must be greater than or equal to 1 "
-                                        "and less than or equal to 3."]
+    assert error["fields"]["areas"] == ["1. min_level: Must be at least 1 and at most 3."]
 
 
 def test_create_with_unknown_field_answers_422(login_as):

@@ -1,0 +1,109 @@
+"""marshmallow's built-in error messages, translated.
+
+marshmallow keeps its messages in English class attributes and formats them while
+validating. `install()` replaces them with `LazyMessage`s: strings whose text is looked up
+in the catalogue, in the current request's language, only when they are shown.
+"""
+
+from __future__ import annotations
+
+from flask_babel import gettext
+from marshmallow import Schema, fields, validate
+
+
+def N_(text: str) -> str:
+    """Marks a message for extraction (pybabel keyword N_) without translating it yet."""
+    return text
+
+
+class LazyMessage(str):
+    """A message id that translates itself when turned into text, formatting deferred.
+
+    A `str` subclass so that marshmallow treats it as a message (it formats only strings);
+    `format()` records its arguments instead of applying them to the English text.
+    """
+
+    def __new__(cls, msgid: str, steps: tuple = ()):
+        obj = super().__new__(cls, msgid)
+        obj._msgid = msgid
+        obj._steps = steps
+        return obj
+
+    def format(self, *args, **kwargs):  # noqa: A003 - mirrors str.format
+        return LazyMessage(self._msgid, self._steps + ((args, kwargs),))
+
+    def __str__(self) -> str:
+        text = gettext(self._msgid)
+        for args, kwargs in self._steps:
+            text = text.format(*args, **kwargs)
+        return text
+
+    def __reduce__(self):
+        return (str, (str(self),))
+
+
+_FIELD_MESSAGES = {
+    fields.Field: {
+        "required": N_("This field is required."),
+        "null": N_("This field may not be empty."),
+        "validator_failed": N_("Invalid value."),
+    },
+    fields.String: {"invalid": N_("Not a valid text."), "invalid_utf8": N_("Not a valid text.")},
+    fields.Integer: {"invalid": N_("Not a valid whole number.")},
+    fields.Number: {"invalid": N_("Not a valid number."), "too_large": N_("The number is too large.")},
+    fields.Decimal: {"special": N_("Not a valid number.")},
+    fields.Float: {"special": N_("Not a valid number.")},
+    fields.Boolean: {"invalid": N_("Not a valid yes/no value.")},
+    fields.Date: {"invalid": N_("Not a valid date."), "format": N_("Not a valid date.")},
+    fields.DateTime: {"invalid": N_("Not a valid date and time."),
+                      "invalid_awareness": N_("Give the date and time with a time zone."),
+                      "format": N_("Not a valid date and time.")},
+    fields.Time: {"invalid": N_("Not a valid time."), "format": N_("Not a valid time.")},
+    fields.List: {"invalid": N_("Not a valid list.")},
+    fields.Nested: {"type": N_("Invalid type.")},
+    fields.Email: {"invalid": N_("Not a valid e-mail address.")},
+    fields.URL: {"invalid": N_("Not a valid web address.")},
+    fields.Dict: {"invalid": N_("Not a valid mapping.")},
+}
+
+_VALIDATOR_MESSAGES = {
+    validate.Length: {
+        "message_min": N_("Use at least {min} characters or items."),
+        "message_max": N_("Use at most {max} characters or items."),
+        "message_all": N_("Use between {min} and {max} characters or items."),
+        "message_equal": N_("Use exactly {equal} characters or items."),
+    },
+    validate.Range: {
+        "message_min": N_("Must be {min_op} {{min}}."),
+        "message_max": N_("Must be {max_op} {{max}}."),
+        "message_all": N_("Must be {min_op} {{min}} and {max_op} {{max}}."),
+        "message_gt": N_("greater than"),
+        "message_gte": N_("at least"),
+        "message_lt": N_("less than"),
+        "message_lte": N_("at most"),
+    },
+    validate.OneOf: {"default_message": N_("Choose one of: {choices}.")},
+    validate.Email: {"default_message": N_("Not a valid e-mail address.")},
+    validate.URL: {"default_message": N_("Not a valid web address.")},
+    validate.Regexp: {"default_message": N_("Not in the expected form.")},
+}
+
+
+_SCHEMA_MESSAGES = {"type": N_("Invalid input type."), "unknown": N_("Unknown field.")}
+
+
+def install() -> None:
+    """Replace marshmallow's English defaults with translated messages (idempotent).
+
+    Must run before any schema class is defined: fields copy their messages when created.
+    """
+    Schema._default_error_messages = {k: LazyMessage(v) for k, v in _SCHEMA_MESSAGES.items()}
+    for cls, messages in _FIELD_MESSAGES.items():
+        cls.default_error_messages = {
+            **cls.default_error_messages,
+            **{key: LazyMessage(text) for key, text in messages.items()},
+        }
+    for cls, messages in _VALIDATOR_MESSAGES.items():
+        for attribute, text in messages.items():
+            setattr(cls, attribute, LazyMessage(text))
+

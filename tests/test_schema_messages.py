@@ -1,0 +1,39 @@
+"""marshmallow's own messages follow the interface language."""
+
+from flask_babel import force_locale
+from marshmallow import Schema, ValidationError, fields, validate
+
+from duidingspool.web import field_errors
+
+
+class Sample(Schema):
+    count = fields.Integer(validate=validate.Range(min=1, max=5))
+    day = fields.Date(required=True)
+    name = fields.String(validate=validate.Length(max=3))
+
+
+def _errors(data):
+    try:
+        Sample().load(data)
+    except ValidationError as exc:
+        return field_errors(exc)
+    raise AssertionError("no validation error")
+
+
+def test_schema_messages_are_dutch_by_default(app):
+    with app.test_request_context():
+        errors = _errors({"count": 9, "name": "lang", "other": 1})
+
+    assert errors == {
+        "count": ["Moet minstens 1 en hoogstens 5 zijn."],
+        "day": ["Dit veld is verplicht."],
+        "name": ["Gebruik hoogstens 3 tekens of onderdelen."],
+        "other": ["Onbekend veld."],
+    }
+
+
+def test_schema_messages_in_english(app):
+    with app.test_request_context(), force_locale("en"):
+        errors = _errors({"count": "x"})
+
+    assert errors == {"count": ["Not a valid whole number."], "day": ["This field is required."]}
