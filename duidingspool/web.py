@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask import Flask, jsonify, render_template, request
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_currency, format_date, format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -84,6 +84,13 @@ def _localdate(value: date | datetime | None, fmt: str = "d MMMM y") -> str:
     return format_date(value, fmt)
 
 
+def _money(amount) -> str:
+    """An amount in euros the way the interface language writes it (€ 1.250,00 in Dutch)."""
+    if amount is None:
+        return ""
+    return format_currency(amount, "EUR")
+
+
 def _hours(minutes: int | None) -> str:
     if minutes is None:
         return ""
@@ -95,6 +102,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["localtime"] = _localtime
     app.jinja_env.filters["localdate"] = _localdate
     app.jinja_env.filters["hours"] = _hours
+    app.jinja_env.filters["money"] = _money
 
     @app.before_request
     def remember_remote_addr():
