@@ -80,7 +80,7 @@ def statuses(referral):
 
 # --- coordinator: candidates and offers on the request page ----------------------------------
 
-def test_request_page_shows_candidates_with_score_parts_and_excluded_with_reasons(as_user):
+def test_request_page_shows_candidates_with_score_parts_and_excluded_with_reasons(as_user, app):
     w = english_world()
     referral = w.request()
     good = english_expert(w)
@@ -89,6 +89,7 @@ def test_request_page_shows_candidates_with_score_parts_and_excluded_with_reason
     inactive = english_expert(w, is_active=False)
     [candidate] = rank_request(referral=referral).candidates
     distance = round(distance_km((52.22, 6.89), (53.21, 5.79)), 1)
+    money = app.jinja_env.filters["money"]
 
     response = as_user(w.coordinator).get(f"/verzoeken/{referral.id}")
 
@@ -100,7 +101,7 @@ def test_request_page_shows_candidates_with_score_parts_and_excluded_with_reason
         f"<strong>{candidate.score:.1f}</strong>",
         *[f"{candidate.parts[p]:.1f}" for p in
           ("expertise", "continuity", "fairness", "travel", "cost")],
-        "0.0 km", "€ 100.00", "€ 300.00",
+        "0.0 km", money(Decimal("100.00")), money(Decimal("300.00")),
     ]
     far_row = row(page, f"excluded-{far.id}")
     assert "the place is beyond the expert's travel distance" in far_row
@@ -302,6 +303,40 @@ def test_accept_after_the_deadline_shows_the_message_and_writes_nothing(as_user)
     assert offer.status == OfferStatus.PENDING
 
 
+def test_accept_when_no_longer_available_shows_the_reason_and_writes_nothing(as_user):
+    w = english_world()
+    referral = w.request()
+    expert = english_expert(w)
+    [offer] = services.make_offers(actor=w.coordinator, referral=referral, expert_ids=[expert.id])
+    db.session.add(Absence(expert_id=expert.id, starts_at=referral.sitting.starts_at,
+                           ends_at=referral.sitting.ends_at))
+
+    response = as_user(expert.user).post(f"/aanbiedingen/{offer.id}/accepteren")
+
+    assert response.status_code == 409
+    assert ("<li>You can no longer accept this offer: the expert is absent then.</li>"
+            in response.get_data(as_text=True))
+    assert booking_count() == 0
+    db.session.refresh(offer)
+    assert offer.status == OfferStatus.PENDING
+
+
+def test_decline_with_too_long_reason_rerenders_422_with_the_typed_text(as_user):
+    w = english_world()
+    referral = w.request()
+    expert = english_expert(w)
+    [offer] = services.make_offers(actor=w.coordinator, referral=referral, expert_ids=[expert.id])
+    reason = "x" * 501
+
+    response = as_user(expert.user).post(f"/aanbiedingen/{offer.id}/afwijzen",
+                                         data={"reason": reason})
+
+    assert response.status_code == 422
+    assert f">{reason}</textarea>" in response.get_data(as_text=True)
+    db.session.refresh(offer)
+    assert offer.status == OfferStatus.PENDING
+
+
 def test_decline_with_reason_passes_the_request_to_the_next_expert(as_user):
     w = english_world()
     referral = w.request()
@@ -379,6 +414,19 @@ def test_requester_cancels_the_booking_with_a_reason(as_user):
     assert response.headers["Location"].endswith(f"/verzoeken/{referral.id}#booking")
     assert (booking.status, booking.cancel_reason) == (BookingStatus.CANCELLED, "Casus vervalt")
     assert referral.status == ReferralStatus.SUBMITTED
+
+
+def test_expert_sees_a_cancelled_booking_marked_among_past_ones(as_user):
+    w = english_world()
+    _referral, expert, booking = _booked(w)
+    services.cancel_booking(actor=w.requester, booking=booking, reason="Casus vervalt")
+
+    response = as_user(expert.user).get("/boekingen/mijn")
+
+    page = response.get_data(as_text=True)
+    assert "No upcoming bookings." in page
+    assert "Cancelled" in row(page, f"booking-{booking.id}")
+    assert 'class="cancelled"' in row(page, f"booking-{booking.id}")
 
 
 def test_cancel_booking_without_reason_rerenders_422_and_keeps_it(as_user):
