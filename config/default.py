@@ -56,3 +56,4 @@ PUBLIC_BASE_URL = "http://127.0.0.1:5000"
 MATCHING_TRAVEL_BUFFER_MINUTES = 60
 # Offers: hours an expert has to answer (never later than the session's start).
 OFFER_EXPIRY_HOURS = 48
+EXPERT_BUSY_HORIZON_DAYS = 180

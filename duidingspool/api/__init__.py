@@ -4,3 +4,4 @@ from duidingspool.api.core import bp  # noqa: F401
 from duidingspool.casetables import api as _casetables_api  # noqa: F401
 from duidingspool.referrals import api as _referrals_api  # noqa: F401
 from duidingspool.bookings import api as _bookings_api  # noqa: F401,E402
+from duidingspool.experts import api as _experts_api  # noqa: F401,E402

@@ -1,0 +1,83 @@
+"""JSON API for expert profiles and their availability."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from marshmallow import ValidationError as SchemaError
+
+from duidingspool.accounts.models import Role
+from duidingspool.api.core import dump, load_json, route
+from duidingspool.db import utcnow
+from duidingspool.errors import NotFound, ValidationFailed
+from duidingspool.experts import services
+from duidingspool.experts.schemas import AvailabilityPutSchema, AvailabilitySchema, ExpertSchema
+from duidingspool.extensions import db
+from duidingspool.timeutil import local_day_bounds, to_local
+
+TAG = "experts"
+
+
+def _dotted(messages, prefix: str = "") -> dict[str, list[str]]:
+    """Nested marshmallow messages as {"windows.0.start": [...]}."""
+    if isinstance(messages, dict):
+        flat: dict[str, list[str]] = {}
+        for key, value in messages.items():
+            flat.update(_dotted(value, f"{prefix}.{key}" if prefix else str(key)))
+        return flat
+    items = messages if isinstance(messages, list) else [messages]
+    return {prefix or "_schema": [str(m) for m in items]}
+
+
+def availability_of(expert, *, with_reasons: bool) -> dict:
+    """Windows, absences and busy times from the start of today; absence reasons only when
+    `with_reasons` (the expert themself), as others need the times only."""
+    since = local_day_bounds(to_local(utcnow()).date())[0]
+    absences = [{"id": a.id, "starts_at": a.starts_at, "ends_at": a.ends_at,
+                 **({"reason": a.reason} if with_reasons else {})}
+                for a in services.absences_of(expert, since=since)]
+    return {"expert_id": expert.id, "windows": services.windows_of(expert),
+            "absences": absences,
+            "busy": services.busy_of(expert, since=since),
+            "busy_calendar": bool(expert.busy_ics_url),
+            "busy_refreshed_at": expert.busy_refreshed_at}
+
+
+@route("/experts", roles=[Role.COORDINATOR, Role.EXPERT], tag=TAG,
+       summary="Experts: all for the coordinator, only themself for an expert",
+       response=ExpertSchema(many=True))
+def experts_list():
+    return dump(ExpertSchema(many=True), services.visible_experts(current_user))
+
+
+@route("/experts/<int:expert_id>", roles=[Role.COORDINATOR, Role.EXPERT], tag=TAG,
+       summary="One expert profile (an expert sees only their own)", response=ExpertSchema())
+def expert_detail(expert_id: int):
+    return dump(ExpertSchema(), services.get_expert_for(current_user, expert_id))
+
+
+@route("/experts/<int:expert_id>/availability", roles=[Role.COORDINATOR, Role.EXPERT], tag=TAG,
+       summary="Weekly windows, absences and busy times from today (times only; an absence's "
+               "reason only for the expert themself)",
+       response=AvailabilitySchema())
+def expert_availability(expert_id: int):
+    expert = services.get_expert_for(current_user, expert_id)
+    own = expert.user_id == current_user.id
+    return dump(AvailabilitySchema(), availability_of(expert, with_reasons=own))
+
+
+@route("/experts/<int:expert_id>/availability", method="PUT", roles=[Role.EXPERT], tag=TAG,
+       summary="Replace the caller's own weekly windows and absences",
+       body=AvailabilityPutSchema(), response=AvailabilitySchema())
+def expert_availability_put(expert_id: int):
+    expert = services.own_expert(current_user)
+    if expert.id != expert_id:
+        raise NotFound(str(_l("Expert not found.")))
+    try:
+        data = load_json(AvailabilityPutSchema())
+    except SchemaError as exc:
+        raise ValidationFailed(str(_l("Some fields are not filled in correctly.")),
+                               fields=_dotted(exc.messages)) from exc
+    services.replace_availability(actor=current_user, expert=expert, **data)
+    db.session.commit()
+    return dump(AvailabilitySchema(), availability_of(expert, with_reasons=True))
