@@ -9,7 +9,7 @@ from decimal import Decimal
 from sqlalchemy import CheckConstraint, ForeignKey, Integer, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from duidingspool.db import UTCDateTime, one_of, utcnow
+from duidingspool.db import Money, UTCDateTime, one_of, utcnow
 from duidingspool.extensions import db
 
 
@@ -46,6 +46,9 @@ class HourLine(db.Model):
         ForeignKey("user_account.id", ondelete="RESTRICT")
     )
     reject_reason: Mapped[str | None] = mapped_column(String(500))
+    # The line's cost (hours x the rate valid on the session date + km x the year's km
+    # rate), fixed when submitted and again when approved; approved amounts never change.
+    amount: Mapped[Decimal | None] = mapped_column(Money)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     booking: Mapped["Booking"] = relationship()  # noqa: F821
@@ -58,4 +61,6 @@ class HourLine(db.Model):
         CheckConstraint(
             "status <> 'rejected' OR reject_reason IS NOT NULL", name="rejected_has_reason"
         ),
+        CheckConstraint("status = 'draft' OR amount IS NOT NULL", name="priced_when_submitted"),
+        CheckConstraint("amount IS NULL OR amount >= 0", name="amount"),
     )

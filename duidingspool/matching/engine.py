@@ -83,6 +83,7 @@ class ExpertFacts:
     booked_minutes_month: int = 0
     booked_minutes_year: int = 0
     bookings_with_case_table: int = 0  # in the past twelve months
+    distance_km: float | None = None  # to the meeting place, set by the hard rules
 
 
 @dataclass(frozen=True)
@@ -127,15 +128,21 @@ def reference_date(request: RequestFacts) -> date:
     return request.window[0]
 
 
-def _inside_weekly_windows(expert: ExpertFacts, session: Interval) -> bool:
+def local_slot(session: Interval) -> tuple[int, int, int] | None:
+    """(weekday, start minute, end minute) of a session in local time; None past midnight."""
     start = session.starts_at.astimezone(LOCAL_TZ)
     end = session.ends_at.astimezone(LOCAL_TZ)
     if start.date() != end.date() and not (end.hour == 0 and end.minute == 0):
-        return False  # sessions spanning midnight are not matched to weekly windows
-    start_minute = start.hour * 60 + start.minute
-    end_minute = end.hour * 60 + end.minute or 1440
+        return None  # sessions spanning midnight are not matched to weekly windows
+    return start.weekday(), start.hour * 60 + start.minute, end.hour * 60 + end.minute or 1440
+
+
+def _inside_weekly_windows(expert: ExpertFacts, slot: tuple[int, int, int] | None) -> bool:
+    if slot is None:
+        return False
+    weekday, start_minute, end_minute = slot
     return any(lo <= start_minute and end_minute <= hi
-               for lo, hi in expert.windows.get(start.weekday(), ()))
+               for lo, hi in expert.windows.get(weekday, ()))
 
 
 def _available_in_window(expert: ExpertFacts, window: tuple[date, date]) -> bool:
@@ -154,12 +161,34 @@ def _available_in_window(expert: ExpertFacts, window: tuple[date, date]) -> bool
     return False
 
 
-def first_failed_rule(request: RequestFacts, expert: ExpertFacts, *, on: date,
-                      travel_buffer_minutes: int) -> tuple[str, dict] | None:
+@dataclass(frozen=True)
+class _Checks:
+    """What the hard rules need of the request, worked out once per ranking."""
+
+    last_day: date
+    slot: tuple[int, int, int] | None
+    padded: Interval | None
+    buffer_minutes: int
+
+    @classmethod
+    def of(cls, request: RequestFacts, travel_buffer_minutes: int) -> _Checks:
+        session = request.session
+        return cls(
+            last_day=request.window[1] if request.window else reference_date(request),
+            slot=local_slot(session) if session else None,
+            padded=session.widened(travel_buffer_minutes) if session else None,
+            buffer_minutes=travel_buffer_minutes,
+        )
+
+
+def first_failed_rule(request: RequestFacts, expert: ExpertFacts, *,
+                      travel_buffer_minutes: int = 60,
+                      checks: _Checks | None = None) -> tuple[str, dict] | None:
     """The first hard rule that excludes `expert`, with details; None if eligible."""
+    checks = checks or _Checks.of(request, travel_buffer_minutes)
     if not expert.is_active:
         return "inactive", {}
-    last_day = request.window[1] if request.window else on
+    last_day = checks.last_day
     if expert.vetting_valid_until is None or expert.vetting_valid_until < last_day:
         return "vetting_lapsed", {"valid_until": expert.vetting_valid_until}
     if request.municipality_id in expert.conflicts:
@@ -170,17 +199,17 @@ def first_failed_rule(request: RequestFacts, expert: ExpertFacts, *, on: date,
                                          "level": expert.levels.get(area_id, 0)}
     if request.language and request.language not in expert.languages:
         return "language_missing", {"language": request.language}
-    distance = distance_km(expert.home, request.place) if request.in_person else None
+    expert.distance_km = distance_km(expert.home, request.place) if request.in_person else None
+    distance = expert.distance_km
     if distance is not None and distance > expert.max_travel_km:
         return "too_far", {"distance_km": round(distance, 1), "max_km": expert.max_travel_km}
     if request.session is not None:
-        if not _inside_weekly_windows(expert, request.session):
+        if not _inside_weekly_windows(expert, checks.slot):
             return "not_available", {}
         if any(a.overlaps(request.session) for a in expert.absences):
             return "absent", {}
-        padded = request.session.widened(travel_buffer_minutes)
-        if any(b.overlaps(padded) for b in expert.bookings):
-            return "busy_with_booking", {"buffer_minutes": travel_buffer_minutes}
+        if any(b.overlaps(checks.padded) for b in expert.bookings):
+            return "busy_with_booking", {"buffer_minutes": checks.buffer_minutes}
         if any(b.overlaps(request.session) for b in expert.busy):
             return "busy_elsewhere", {}
     elif not _available_in_window(expert, request.window):
@@ -194,12 +223,11 @@ def first_failed_rule(request: RequestFacts, expert: ExpertFacts, *, on: date,
 def split(request: RequestFacts, experts: list[ExpertFacts], *,
           travel_buffer_minutes: int = 60) -> tuple[list[ExpertFacts], list[Exclusion]]:
     """Separate eligible experts from excluded ones (each with the first failed rule)."""
-    on = reference_date(request)
+    checks = _Checks.of(request, travel_buffer_minutes)
     eligible: list[ExpertFacts] = []
     excluded: list[Exclusion] = []
     for expert in experts:
-        failed = first_failed_rule(request, expert, on=on,
-                                   travel_buffer_minutes=travel_buffer_minutes)
+        failed = first_failed_rule(request, expert, checks=checks)
         if failed is None:
             eligible.append(expert)
         else:
@@ -217,7 +245,7 @@ def score(request: RequestFacts, eligible: list[ExpertFacts], *,
     max_year = max((e.booked_minutes_year for e in eligible), default=0)
     candidates = []
     for expert in eligible:
-        distance = distance_km(expert.home, request.place) if request.in_person else None
+        distance = expert.distance_km
         cost = (expert.hourly_rate * hours).quantize(Decimal("0.01")) \
             if expert.hourly_rate is not None else None
         parts = _soft_scores(request, expert, distance=distance, max_rate=max_rate,
