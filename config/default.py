@@ -40,6 +40,8 @@ SESSION_HORIZON_DAYS = 365
 # Fetching a case table's ICS URL.
 ICS_FETCH_TIMEOUT_SECONDS = 10
 ICS_FETCH_MAX_BYTES = 2 * 1024 * 1024
+# Calendar URLs may only point at public addresses (no loopback or private networks).
+ICS_FETCH_ALLOW_PRIVATE = False
 
 # Outgoing mail; without SMTP_HOST mail stays in the outbox table.
 SMTP_HOST = None

@@ -6,3 +6,5 @@ TESTING = True
 WTF_CSRF_ENABLED = False
 SECRET_KEY = "testing-only-secret-key"
 SERVER_NAME = "localhost"
+# Tests serve calendars from 127.0.0.1; tests/casetables checks the refusal itself.
+ICS_FETCH_ALLOW_PRIVATE = True

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import ipaddress
+import socket
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -360,12 +363,32 @@ def import_ics(*, actor, case_table: CaseTable, data: bytes, now: datetime | Non
     return result
 
 
+def _check_public_address(url: str) -> None:
+    """Refuse URLs whose host resolves to a private, loopback or otherwise internal address.
+
+    Users give these URLs, so without this the server could be made to probe its own
+    network. Tests (and closed installations) allow them with ICS_FETCH_ALLOW_PRIVATE.
+    """
+    if current_app.config.get("ICS_FETCH_ALLOW_PRIVATE"):
+        return
+    host = urllib.parse.urlsplit(url).hostname or ""
+    try:
+        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise urllib.error.URLError(f"unknown host {host!r}") from exc
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0].split("%")[0])
+        if not address.is_global or address.is_multicast:
+            raise urllib.error.URLError(f"{host} is not a public address")
+
+
 class _HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
-    """Follow redirects only to http(s) addresses."""
+    """Follow redirects only to public http(s) addresses."""
 
     def redirect_request(self, req, fp, code, msg, headers, newurl):
         if not newurl.lower().startswith(("http://", "https://")):
             raise urllib.error.URLError("redirect to a non-HTTP address")
+        _check_public_address(newurl)
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
@@ -383,6 +406,7 @@ def fetch_ics(url: str, *, timeout: float | None = None, max_bytes: int | None =
     request = urllib.request.Request(url, headers={"Accept": "text/calendar",
                                                    "User-Agent": "Duidingspool"})
     try:
+        _check_public_address(url)
         with opener.open(request, timeout=timeout) as response:
             body = response.read(max_bytes + 1)
     except urllib.error.HTTPError as exc:

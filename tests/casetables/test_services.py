@@ -438,6 +438,19 @@ def test_import_ics_url_refuses_other_schemes(app, url):
     assert list(caught.value.fields) == ["url"]
 
 
+@pytest.mark.parametrize("url", ["http://127.0.0.1:9/a.ics", "http://10.1.2.3/a.ics",
+                                 "http://[::1]/a.ics", "http://169.254.169.254/latest"])
+def test_import_ics_url_refuses_internal_addresses(app, url):
+    app.config["ICS_FETCH_ALLOW_PRIVATE"] = False
+    table = ics_table()
+
+    with pytest.raises(ValidationFailed) as caught:
+        services.import_ics_url(actor=None, case_table=table, url=url, now=NOW)
+
+    assert "not a public address" in caught.value.fields["url"][0]
+    assert sitting_count() == 0
+
+
 def test_import_ics_url_invalid_feed_changes_nothing(app):
     table = ics_table()
     with serving({"/bad.ics": (200, b"<html>not a calendar</html>")}) as base:
