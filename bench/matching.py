@@ -115,6 +115,7 @@ def build(n_experts: int, bookings_per_expert: int, rng: random.Random) -> int:
             bookings.append({"id": booking_id, "referral_id": booking_id, "offer_id": booking_id,
                              "expert_id": i, "sitting_id": booking_id, "starts_at": starts,
                              "ends_at": ends, "status": "confirmed", "estimated_minutes": 120,
+                             "case_table_id": table,
                              "calendar_uid": secrets.token_hex(16), "sequence": 0,
                              "created_at": starts, "updated_at": starts})
         for _ in range(4):

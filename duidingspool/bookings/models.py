@@ -87,6 +87,9 @@ class Booking(db.Model):
     # The request's estimated work, fixed when the booking was made: the booking's
     # commitment against the expert's monthly hours and the budget.
     estimated_minutes: Mapped[int] = mapped_column(Integer)
+    # The request's case table, kept here so that workload and continuity per expert come
+    # from one index (see matching.queries.load_workload).
+    case_table_id: Mapped[int] = mapped_column(ForeignKey("case_table.id", ondelete="RESTRICT"))
     calendar_uid: Mapped[str] = mapped_column(String(64), unique=True)
     sequence: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -117,7 +120,7 @@ class Booking(db.Model):
             postgresql_where=text("status = 'confirmed'"),
         ),
         Index("ix_booking_expert_id_starts_at", "expert_id", "starts_at", "status",
-              "estimated_minutes"),
+              "estimated_minutes", "case_table_id"),
         Index("ix_booking_referral_id", "referral_id", "status", "expert_id"),
         # Covers the matcher's "who is booked around this time" and "this month" queries.
         Index("ix_booking_status_starts_at", "status", "starts_at", "ends_at", "expert_id",

@@ -27,6 +27,7 @@ from duidingspool.db import utcnow
 from duidingspool.errors import Conflict, NotFound, ValidationFailed
 from duidingspool.experts.models import Expert
 from duidingspool.extensions import db
+from duidingspool.mail.services import queue_invitations
 from duidingspool.matching.engine import Interval
 from duidingspool.matching.queries import MAX_BOOKING
 from duidingspool.matching.services import exclusion_of
@@ -114,7 +115,8 @@ def get_offer_for(actor: User, offer_id: int) -> Offer:
 
 def make_offers(*, actor: User, referral: Referral, expert_ids: list[int],
                 starts_at: datetime | None = None, ends_at: datetime | None = None,
-                expires_at: datetime | None = None, now: datetime | None = None) -> list[Offer]:
+                expires_at: datetime | None = None, now: datetime | None = None,
+                budget_override_reason: str | None = None) -> list[Offer]:
     """Offer `referral` to the first expert and queue the others in the given order."""
     now = now or utcnow()
     if referral.status not in OPEN_STATUSES:
@@ -156,6 +158,13 @@ def make_offers(*, actor: User, referral: Referral, expert_ids: list[int],
         raise ValidationFailed(str(_l("Not every chosen expert can take this request.")),
                                fields=problems)
 
+    # Over budget without a reason: refused (BudgetExceeded); with one, recorded per offer.
+    from duidingspool.budget.services import check_offer
+
+    overrides = {expert_id: check_offer(actor=actor, referral=referral, expert_id=expert_id,
+                                        override_reason=budget_override_reason,
+                                        starts_at=starts_at, now=now)
+                 for expert_id in expert_ids}
     has_pending = any(o.status == OfferStatus.PENDING for o in existing.values())
     position = max((o.queue_position for o in existing.values()), default=0)
     offers = []
@@ -163,7 +172,7 @@ def make_offers(*, actor: User, referral: Referral, expert_ids: list[int],
         position += 1
         offer = Offer(referral_id=referral.id, expert_id=expert_id, status=OfferStatus.QUEUED,
                       queue_position=position, starts_at=starts_at, ends_at=ends_at,
-                      created_by_id=actor.id)
+                      budget_override_reason=overrides[expert_id], created_by_id=actor.id)
         db.session.add(offer)
         offers.append(offer)
     db.session.flush()
@@ -239,6 +248,7 @@ def accept(*, actor: User, offer: Offer, now: datetime | None = None) -> Booking
                       sitting_id=referral.sitting_id, starts_at=when.starts_at,
                       ends_at=when.ends_at, status=BookingStatus.CONFIRMED,
                       estimated_minutes=referral.estimated_minutes,
+                      case_table_id=referral.case_table_id,
                       calendar_uid=secrets.token_hex(16))
     db.session.add(booking)
     try:
@@ -256,6 +266,7 @@ def accept(*, actor: User, offer: Offer, now: datetime | None = None) -> Booking
     referral.status = ReferralStatus.BOOKED
     db.session.flush()
     record(actor=actor, action="offer.accept", obj=offer, details={"booking_id": booking.id})
+    queue_invitations(booking=booking, now=now)
     return booking
 
 
@@ -363,6 +374,7 @@ def cancel_booking(*, actor: User | None, booking: Booking, reason: str,
         referral.status = ReferralStatus.SUBMITTED
     db.session.flush()
     record(actor=actor, action="booking.cancel", obj=booking)
+    queue_invitations(booking=booking, now=now)
     return booking
 
 
@@ -434,5 +446,6 @@ def follow_sitting(*, actor: User | None, sitting: Sitting, now: datetime | None
         db.session.flush()
         record(actor=actor, action="booking.follow_session", obj=booking,
                details={"conflict": booking.conflict})
+        queue_invitations(booking=booking, now=now)
         changed += 1
     return changed

@@ -32,7 +32,7 @@ RULES = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Interval:
     starts_at: datetime
     ends_at: datetime
@@ -62,7 +62,7 @@ class RequestFacts:
     previous_expert_id: int | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class ExpertFacts:
     expert_id: int
     name: str
@@ -82,7 +82,7 @@ class ExpertFacts:
     busy: list[Interval] = field(default_factory=list)
     booked_minutes_month: int = 0
     booked_minutes_year: int = 0
-    bookings_with_case_table: int = 0  # in the past twelve months
+    bookings_with_case_table: int = 0  # in the request's calendar year
     distance_km: float | None = None  # to the meeting place, set by the hard rules
 
 

@@ -39,9 +39,10 @@ COUNTED_BOOKINGS = (BookingStatus.CONFIRMED, BookingStatus.COMPLETED)
 MAX_BOOKING = timedelta(hours=24)
 
 
-def _run(statement):
-    """Execute on the session's connection without the ORM layer: much less work per row."""
-    return db.session.connection().execute(statement)
+def _run(statement) -> list:
+    """All rows, executed on the session's connection without the ORM layer (much less
+    work per row than session.execute)."""
+    return db.session.connection().execute(statement).all()
 
 
 def _local_midnight(day: date) -> datetime:
@@ -109,19 +110,19 @@ def load_facts(referral: Referral, *, travel_buffer_minutes: int, at: Interval |
         weekdays = {(request.window[0] + timedelta(days=d)).weekday() for d in range(min(days, 7))}
 
     facts: dict[int, ExpertFacts] = {}
-    for row in _run(
+    for (expert_id, name, enabled, active, vog_until, confidentiality_until, home_id,
+         max_km, max_hours) in _run(
         select(Expert.id, User.name, User.is_enabled, Expert.is_active, Expert.vog_expires_on,
                Expert.confidentiality_expires_on, Expert.home_municipality_id,
                Expert.max_travel_km, Expert.max_hours_per_month)
         .join(User, Expert.user_id == User.id).order_by(Expert.id)
     ):
-        expiries = (row.vog_expires_on, row.confidentiality_expires_on)
-        facts[row.id] = ExpertFacts(
-            expert_id=row.id, name=row.name, is_active=bool(row.is_active and row.is_enabled),
-            vetting_valid_until=None if None in expiries else min(expiries),
-            levels={}, languages=frozenset(), home=coordinates.get(row.home_municipality_id),
-            max_travel_km=row.max_travel_km,
-            max_minutes_per_month=row.max_hours_per_month * 60, hourly_rate=None,
+        facts[expert_id] = ExpertFacts(
+            expert_id=expert_id, name=name, is_active=bool(active and enabled),
+            vetting_valid_until=(None if vog_until is None or confidentiality_until is None
+                                 else min(vog_until, confidentiality_until)),
+            levels={}, languages=frozenset(), home=coordinates.get(home_id),
+            max_travel_km=max_km, max_minutes_per_month=max_hours * 60, hourly_rate=None,
         )
 
     for expert_id, area_id, level in _run(
@@ -172,9 +173,10 @@ def load_facts(referral: Referral, *, travel_buffer_minutes: int, at: Interval |
 
 
 def load_workload(request: RequestFacts, experts: list[ExpertFacts]) -> None:
-    """Fill in booked minutes (month, year), rates and bookings at this case table.
+    """Fill in booked minutes (month, year), rates and this year's bookings at the case table.
 
-    Only for `experts` (those who passed the other rules), which keeps these reads small.
+    Only for `experts` (those who passed the other rules), which keeps these reads small;
+    one covering index (expert, time, status, minutes, case table) serves the workload.
     """
     if not experts:
         return
@@ -182,30 +184,35 @@ def load_workload(request: RequestFacts, experts: list[ExpertFacts]) -> None:
     by_id = {e.expert_id: e for e in experts}
     ids = sorted(by_id)
     month_start, month_end = _month_bounds(on)
-    in_year = (Booking.status.in_(COUNTED_BOOKINGS),
-               Booking.starts_at >= _local_midnight(date(on.year, 1, 1)),
-               Booking.starts_at < _local_midnight(date(on.year + 1, 1, 1)),
-               Booking.expert_id.in_(ids))
-    in_month = (Booking.starts_at >= month_start) & (Booking.starts_at < month_end) & (
-        Booking.referral_id != request.referral_id)
-    for expert_id, month_minutes, year_minutes in _run(
-        select(Booking.expert_id,
-               func.sum(case((in_month, Booking.estimated_minutes), else_=0)),
-               func.sum(Booking.estimated_minutes))
-        .where(*in_year).group_by(Booking.expert_id)
-    ):
-        by_id[expert_id].booked_minutes_month = int(month_minutes or 0)
-        by_id[expert_id].booked_minutes_year = int(year_minutes or 0)
-    for expert_id, count in _run(
-        select(Booking.expert_id, func.count())
-        .select_from(Referral).join(Booking, Booking.referral_id == Referral.id)
-        .where(Referral.case_table_id == request.case_table_id,
-               Referral.created_at >= _local_midnight(date(on.year - 1, on.month, 1)),
-               Booking.status.in_(COUNTED_BOOKINGS))
+    year_start = _local_midnight(date(on.year, 1, 1))
+    year_end = _local_midnight(date(on.year + 1, 1, 1))
+    counted = (Booking.expert_id.in_(ids), Booking.status.in_(COUNTED_BOOKINGS))
+    for expert_id, year_minutes, here in _run(
+        select(Booking.expert_id, func.sum(Booking.estimated_minutes),
+               func.sum(case((Booking.case_table_id == request.case_table_id, 1), else_=0)))
+        .where(*counted, Booking.starts_at >= year_start, Booking.starts_at < year_end)
         .group_by(Booking.expert_id)
     ):
+        by_id[expert_id].booked_minutes_year = int(year_minutes or 0)
+        by_id[expert_id].bookings_with_case_table = int(here or 0)
+    for expert_id, month_minutes in _run(
+        select(Booking.expert_id, func.sum(Booking.estimated_minutes))
+        .where(*counted, Booking.starts_at >= month_start, Booking.starts_at < month_end)
+        .group_by(Booking.expert_id)
+    ):
+        by_id[expert_id].booked_minutes_month = int(month_minutes or 0)
+    # The request's own booking (when re-checking a booked expert) is not extra workload.
+    for expert_id, minutes, starts_at in _run(
+        select(Booking.expert_id, Booking.estimated_minutes, Booking.starts_at)
+        .where(Booking.referral_id == request.referral_id,
+               Booking.status.in_(COUNTED_BOOKINGS))
+    ):
         if expert_id in by_id:
-            by_id[expert_id].bookings_with_case_table = int(count)
+            facts = by_id[expert_id]
+            if month_start <= starts_at < month_end:
+                facts.booked_minutes_month -= minutes
+            if year_start <= starts_at < year_end:
+                facts.booked_minutes_year -= minutes
     # The rate valid on the date: the latest one starting on or before it.
     for expert_id, rate in _run(
         select(ExpertRate.expert_id, ExpertRate.hourly_rate)

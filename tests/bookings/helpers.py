@@ -73,6 +73,7 @@ def direct_booking(referral, expert, *, created_by, starts_at=None, minutes=None
     booking = Booking(referral_id=referral.id, offer_id=offer.id, expert_id=expert.id,
                       sitting_id=referral.sitting_id, starts_at=starts_at, ends_at=ends_at,
                       estimated_minutes=referral.estimated_minutes,
+                      case_table_id=referral.case_table_id,
                       calendar_uid=secrets.token_hex(16))
     db.session.add(booking)
     db.session.flush()

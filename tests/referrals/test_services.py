@@ -334,7 +334,8 @@ def test_cancel_booked_request_cancels_booking_and_withdraws_offers():
     booking = Booking(referral_id=referral.id, offer_id=accepted.id,
                       expert_id=booked_expert.id, sitting_id=w.session.id,
                       starts_at=w.session.starts_at, ends_at=w.session.ends_at,
-                      estimated_minutes=referral.estimated_minutes, calendar_uid="test-uid-1")
+                      estimated_minutes=referral.estimated_minutes,
+                      case_table_id=referral.case_table_id, calendar_uid="test-uid-1")
     db.session.add(booking)
     db.session.flush()
 
