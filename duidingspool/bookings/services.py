@@ -143,6 +143,9 @@ def make_offers(*, actor: User, referral: Referral, expert_ids: list[int],
     if expires_at is not None and expires_at <= now:
         raise ValidationFailed(str(_l("The answer deadline must lie in the future.")),
                                fields={"expires_at": [str(_l("Must lie in the future."))]})
+    if expires_at is not None and expires_at > (at or _time_of(referral)).starts_at:
+        raise ValidationFailed(str(_l("The answer deadline must lie before the session starts.")),
+                               fields={"expires_at": [str(_l("Before the start of the session."))]})
 
     existing = {o.expert_id: o for o in db.session.scalars(
         select(Offer).where(Offer.referral_id == referral.id))}

@@ -257,3 +257,15 @@ def test_offer_for_a_started_session_is_refused(app):
 
     with pytest.raises(Conflict, match="started"):
         services.make_offers(actor=w.coordinator, referral=referral, expert_ids=[expert.id])
+
+
+def test_offer_deadline_after_the_session_start_is_refused(app):
+    w = World()
+    referral = w.request()
+    expert = w.expert()
+
+    with pytest.raises(ValidationFailed) as caught:
+        services.make_offers(actor=w.coordinator, referral=referral, expert_ids=[expert.id],
+                             expires_at=referral.sitting.starts_at + timedelta(minutes=1))
+
+    assert list(caught.value.fields) == ["expires_at"]
