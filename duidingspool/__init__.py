@@ -48,6 +48,9 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     from duidingspool.casetables.views import bp as casetables_bp
     from duidingspool.experts.views import bp as experts_bp
     from duidingspool.referrals.views import bp as referrals_bp
+    from duidingspool.hours.views import bp as hours_bp
+    from duidingspool.budget.views import bp as budget_bp
+    from duidingspool.reports.views import bp as reports_bp
 
     access.init_app(app)
     web.init_app(app)
@@ -57,6 +60,9 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     app.register_blueprint(referrals_bp)
     app.register_blueprint(bookings_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(hours_bp)
+    app.register_blueprint(budget_bp)
+    app.register_blueprint(reports_bp)
 
     from duidingspool.cli import register_commands
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import DateTime, Integer, MetaData, Numeric
+from sqlalchemy import DateTime, Engine, Integer, MetaData, Numeric, event
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
@@ -100,3 +100,12 @@ def one_of(column: str, values) -> str:
     """SQL for a CHECK that `column` holds one of `values` (enum members or strings)."""
     quoted = ", ".join(f"'{getattr(v, 'value', v)}'" for v in values)
     return f"{column} IN ({quoted})"
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_enforces_foreign_keys(dbapi_connection, connection_record):
+    """SQLite checks foreign keys only when asked to, per connection."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.close()

@@ -92,6 +92,11 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            # Batch migrations copy and drop tables; SQLite must not cascade or refuse that
+            # midway. Checked again when the connection is reused with the pragma on.
+            connection.exec_driver_sql("PRAGMA foreign_keys = OFF")
+            connection.commit()  # end the autobegun transaction, or nothing is kept
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),

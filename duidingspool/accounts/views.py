@@ -73,7 +73,7 @@ def set_language():
 def home():
     """Send each user to the page of their main role."""
     if current_user.has_role(Role.COORDINATOR):
-        return redirect(url_for("referrals.inbox"))
+        return redirect(url_for("budget.dashboard"))
     if current_user.has_role(Role.REQUESTER):
         return redirect(url_for("referrals.index"))
     if current_user.has_role(Role.ADMIN):

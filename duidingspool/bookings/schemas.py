@@ -18,6 +18,10 @@ class OfferCreateSchema(Schema):
     ends_at = fields.AwareDateTime(load_default=None, allow_none=True)
     expires_at = fields.AwareDateTime(load_default=None, allow_none=True,
                                       metadata={"description": "Answer deadline; default from settings"})
+    budget_override_reason = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(max=500),
+        metadata={"description": "Needed when the estimated cost takes spent plus committed "
+                                 "over the year's budget (else 409 budget_exceeded)"})
 
     @validates_schema
     def check_times(self, data, **kwargs):

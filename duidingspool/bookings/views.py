@@ -17,7 +17,7 @@ from duidingspool.accounts.models import Role, User
 from duidingspool.bookings import queries, services
 from duidingspool.bookings.schemas import OfferCreateSchema, ReasonSchema, RequiredReasonSchema
 from duidingspool.db import utcnow
-from duidingspool.errors import Conflict, DomainError, ValidationFailed
+from duidingspool.errors import BudgetExceeded, Conflict, DomainError, ValidationFailed
 from duidingspool.extensions import db
 from duidingspool.matching.services import rank_request
 from duidingspool.referrals import services as referral_services
@@ -48,7 +48,7 @@ def _default_offer_values(referral: Referral, *, now: datetime) -> MultiDict:
 
 def request_panel(actor: User, referral: Referral, *, values=None,
                   errors: dict | None = None, message: str | None = None,
-                  now: datetime | None = None) -> dict:
+                  now: datetime | None = None, budget_refused: bool = False) -> dict:
     """What templates/bookings/_request_panel.html shows on the request page for `actor`."""
     now = now or utcnow()
     panel = {
@@ -64,6 +64,8 @@ def request_panel(actor: User, referral: Referral, *, values=None,
         "may_cancel_booking": actor.has_role(Role.COORDINATOR) or (
             actor.has_role(Role.REQUESTER) and actor.municipality_id == referral.municipality_id),
         "now": now,
+        # The budget check refused the offer: show the override reason field.
+        "budget_refused": budget_refused or bool(values and values.get("budget_override_reason")),
     }
     if actor.has_role(Role.COORDINATOR):
         panel["offers"] = queries.offers_of(referral)
@@ -126,6 +128,9 @@ def offer_payload(form) -> tuple[dict, dict[str, list[str]]]:
         raw = form.get(name, "").strip()
         if raw:
             payload[name] = _aware_iso(raw)
+    reason = form.get("budget_override_reason", "").strip()
+    if reason:
+        payload["budget_override_reason"] = reason
     return payload, errors
 
 
@@ -135,7 +140,7 @@ def offer(referral_id: int):
     """Offer the request to the chosen candidates: the first is asked, the others queued."""
     referral = get_referral_for(current_user, referral_id)
     payload, errors = offer_payload(request.form)
-    message, status = None, 422
+    message, status, budget_refused = None, 422, False
     try:
         data = OfferCreateSchema().load(payload)
     except SchemaError as exc:
@@ -146,6 +151,7 @@ def offer(referral_id: int):
         except (ValidationFailed, Conflict) as exc:
             message, status = exc.message, exc.status
             errors = field_errors(exc)
+            budget_refused = isinstance(exc, BudgetExceeded)
         else:
             db.session.commit()
             flash(_("The request has been offered to %(name)s.",
@@ -156,7 +162,7 @@ def offer(referral_id: int):
                                     _anchor="offers"))
     db.session.rollback()
     return _render_request(referral, status=status, values=request.form, errors=errors,
-                           message=message)
+                           message=message, budget_refused=budget_refused)
 
 
 @bp.post("/aanbiedingen/<int:offer_id>/intrekken")

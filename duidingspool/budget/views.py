@@ -1,0 +1,181 @@
+"""The coordinator's dashboard and the budget page of a year (figures and settings)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from marshmallow import ValidationError as SchemaError
+from sqlalchemy import select
+
+from duidingspool.accounts.access import roles_required
+from duidingspool.accounts.models import Role
+from duidingspool.budget import services
+from duidingspool.budget.schemas import BudgetFormSchema
+from duidingspool.casetables.models import SafetyRegion
+from duidingspool.db import utcnow
+from duidingspool.errors import NotFound, ValidationFailed
+from duidingspool.extensions import db
+from duidingspool.timeutil import to_local
+from duidingspool.web import field_errors, load_form
+
+bp = Blueprint("budget", __name__)
+
+# Chart geometry (SVG user units).
+WIDTH, HEIGHT, LEFT, TOP, BOTTOM = 640, 260, 70, 16, 30
+
+
+@dataclass
+class Chart:
+    width: int
+    height: int
+    left: int
+    baseline: float
+    bars: list[dict]
+    line_points: str
+    budget_y: float | None
+    ticks: list[dict]
+
+
+def _scale(values: list[Decimal], budget: Decimal) -> Decimal:
+    top = max([budget, *values, Decimal(1)])
+    return top * Decimal("1.05")
+
+
+def chart_of(figures: services.YearFigures, month_names: list[str]) -> Chart:
+    """Monthly spending bars, the cumulative spending line and the budget line, as SVG
+    coordinates (the template draws them; no JavaScript)."""
+    monthly = figures.total.months
+    cumulative = figures.cumulative
+    top = _scale(cumulative, figures.total.budget)
+    plot_h = HEIGHT - TOP - BOTTOM
+    baseline = TOP + plot_h
+    step = (WIDTH - LEFT - 10) / 12
+
+    def y(value: Decimal) -> float:
+        return round(baseline - float(value / top) * plot_h, 1)
+
+    bars, points = [], []
+    for i, (amount, running) in enumerate(zip(monthly, cumulative)):
+        x = LEFT + i * step
+        bars.append({"x": round(x + step * 0.2, 1), "y": y(amount), "w": round(step * 0.6, 1),
+                     "h": round(baseline - y(amount), 1), "label": month_names[i],
+                     "label_x": round(x + step / 2, 1), "amount": amount,
+                     "running": running})
+        points.append(f"{round(x + step / 2, 1)},{y(running)}")
+    ticks = [{"y": y(top * k / 4), "value": (top * k / 4).quantize(Decimal("1"))}
+             for k in range(0, 5)]
+    budget_y = y(figures.total.budget) if figures.budget is not None else None
+    return Chart(width=WIDTH, height=HEIGHT, left=LEFT, baseline=baseline, bars=bars,
+                 line_points=" ".join(points), budget_y=budget_y, ticks=ticks)
+
+
+def gauge_of(fig: services.Figures, width: int = 300) -> dict:
+    """Widths of the spent and committed parts of a budget gauge bar."""
+    if fig.budget <= 0:
+        return {"width": width, "spent": 0, "committed": 0, "over": fig.spent + fig.committed > 0}
+    spent = min(float(fig.spent / fig.budget), 1.0) * width
+    committed = min(float((fig.spent + fig.committed) / fig.budget), 1.0) * width - spent
+    return {"width": width, "spent": round(spent, 1), "committed": round(max(committed, 0), 1),
+            "over": fig.spent + fig.committed > fig.budget}
+
+
+def _month_names() -> list[str]:
+    from babel.dates import get_month_names
+    from flask_babel import get_locale
+
+    names = get_month_names("abbreviated", locale=get_locale())
+    return [names[m] for m in range(1, 13)]
+
+
+@bp.get("/dashboard")
+@roles_required(Role.COORDINATOR)
+def dashboard():
+    """The coordinator's start page: open requests, waiting offers, this week, the budget."""
+    data = services.dashboard()
+    return render_template("budget/dashboard.html", data=data,
+                           chart=chart_of(data.figures, _month_names()),
+                           gauge=gauge_of(data.figures.total))
+
+
+def _check_year(year: int) -> None:
+    if not 2000 <= year <= 2100:
+        raise NotFound(_("No such year."))
+
+
+def _render_year(year: int, *, values=None, errors=None, status: int = 200):
+    figures = services.year_figures(year=year)
+    regions = db.session.scalars(select(SafetyRegion).order_by(SafetyRegion.name)).all()
+    if values is None:
+        budget = figures.budget
+        values = {"amount": budget.amount if budget else "",
+                  "km_rate": budget.km_rate if budget else "0.23",
+                  "thresholds": budget.thresholds if budget else "75,90,100"}
+        for a in (budget.allocations if budget else []):
+            values[f"allocation_{a.safety_region_id}"] = a.amount
+    return render_template(
+        "budget/year.html", year=year, figures=figures, regions=regions, values=values,
+        errors=errors or {}, chart=chart_of(figures, _month_names()),
+        gauges={f.key: gauge_of(f) for f in [figures.total, *figures.allocations]},
+        warnings=services.warnings_of(year=year)), status
+
+
+@bp.get("/budget")
+@roles_required(Role.COORDINATOR)
+def current():
+    """The budget page of the current year."""
+    return redirect(url_for("budget.year", year=to_local(utcnow()).year))
+
+
+@bp.get("/budget/<int:year>")
+@roles_required(Role.COORDINATOR)
+def year(year: int):
+    """A year's budget figures, per allocation, with the settings form."""
+    _check_year(year)
+    return _render_year(year)
+
+
+@bp.post("/budget/<int:year>")
+@roles_required(Role.COORDINATOR)
+def year_save(year: int):
+    """Set the year's budget, km rate, thresholds and allocations per safety region."""
+    _check_year(year)
+    errors: dict[str, list[str]] = {}
+    allocations: dict[int, Decimal] = {}
+    for region in db.session.scalars(select(SafetyRegion)):
+        raw = request.form.get(f"allocation_{region.id}", "").strip().replace(",", ".")
+        if not raw:
+            continue
+        try:
+            value = Decimal(raw)
+            if not value.is_finite() or value < 0:
+                raise ValueError
+            allocations[region.id] = value
+        except (ArithmeticError, ValueError):
+            errors[f"allocation_{region.id}"] = [_("Give an amount in euros.")]
+    try:
+        data = load_form(BudgetFormSchema())
+    except SchemaError as exc:
+        errors.update(field_errors(exc))
+        data = None
+    if data is not None and not errors:
+        thresholds = [int(t) for t in data["thresholds"].split(",") if t.strip()]
+        if any(not 1 <= t <= 1000 for t in thresholds):
+            errors["thresholds"] = [_("Give percentages between 1 and 1000.")]
+        else:
+            try:
+                services.set_budget(actor=current_user, year=year, amount=data["amount"],
+                                    km_rate=data["km_rate"] if data["km_rate"] is not None
+                                    else Decimal("0.23"),
+                                    thresholds=thresholds, allocations=allocations)
+            except ValidationFailed as exc:
+                errors = field_errors(exc) or {"_form": [exc.message]}
+            else:
+                db.session.commit()
+                flash(_("The budget for %(year)s has been saved.", year=year), "info")
+                return redirect(url_for("budget.year", year=year))
+    db.session.rollback()
+    return _render_year(year, values=request.form, errors=errors, status=422)

@@ -1,0 +1,1 @@
+"""The year report: figures for the ministry, as HTML and CSV, without personal data."""

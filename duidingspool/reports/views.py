@@ -1,0 +1,103 @@
+"""The year report as a printable page and as CSV downloads (one per table)."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from flask import Blueprint, Response, render_template, request
+from flask_babel import get_locale
+from flask_babel import gettext as _
+
+from duidingspool.accounts.access import roles_required
+from duidingspool.accounts.models import Role
+from duidingspool.db import utcnow
+from duidingspool.errors import NotFound
+from duidingspool.reports.queries import YearReport, year_report
+from duidingspool.timeutil import to_local
+
+bp = Blueprint("reports", __name__, url_prefix="/rapportage")
+
+TABLES = ("regions", "municipalities", "areas", "categories", "experts", "budget")
+
+
+def _check_year(year: int) -> None:
+    if not 2000 <= year <= 2100:
+        raise NotFound(_("No such year."))
+
+
+def _hm(minutes: int) -> str:
+    return f"{minutes // 60}:{minutes % 60:02d}"
+
+
+def csv_rows(report: YearReport, table: str) -> list[list]:
+    """The rows of one report table for CSV, header first; amounts as plain decimals."""
+    request_header = [_("Name"), _("Requested"), _("Booked"), _("Cancelled"), _("Unfilled"),
+                      _("Fill rate (%)")]
+
+    def request_rows(rows, with_region=False):
+        header = ([_("Safety region")] if with_region else []) + request_header
+        return [header] + [([r.region] if with_region else []) +
+                           [r.name, r.requested, r.booked, r.cancelled, r.unfilled,
+                            r.fill_rate if r.fill_rate is not None else ""] for r in rows]
+
+    def cost_rows(rows):
+        return [[_("Name"), _("Approved lines"), _("Approved hours"), _("Approved amount"),
+                 _("Pending hours"), _("Pending amount")]] + [
+            [r.name, r.lines, _hm(r.minutes), r.amount, _hm(r.pending_minutes),
+             r.pending_amount] for r in rows]
+
+    if table == "regions":
+        return request_rows(report.regions)
+    if table == "municipalities":
+        return request_rows(report.municipalities, with_region=True)
+    if table == "areas":
+        return request_rows(report.areas)
+    if table == "categories":
+        return cost_rows(report.categories)
+    if table == "experts":
+        return cost_rows(report.experts)
+    figures = report.budget
+    return [[_("Budget line"), _("Budget"), _("Spent"), _("Pending"), _("Committed"),
+             _("Remaining"), _("Forecast at year end"), _("Used (%)")]] + [
+        [f.label or _("Whole year"), f.budget, f.spent, f.pending, f.committed, f.remaining,
+         f.forecast, f.used_percent if f.used_percent is not None else ""]
+        for f in [figures.total, *figures.allocations]]
+
+
+@bp.get("/")
+@roles_required(Role.COORDINATOR)
+def index():
+    """The report of the year asked for (?year=), else of the current year."""
+    year = request.args.get("year", type=int) or to_local(utcnow()).year
+    return year_page(year)
+
+
+@bp.get("/<int:year>")
+@roles_required(Role.COORDINATOR)
+def year(year: int):
+    """The year report: requests, fill rate, time to booking, hours, cost, budget use."""
+    return year_page(year)
+
+
+def year_page(year: int):
+    _check_year(year)
+    report = year_report(year=year, locale=str(get_locale()))
+    return render_template("reports/year.html", report=report, tables=TABLES,
+                           generated_at=utcnow())
+
+
+@bp.get("/<int:year>/<table>.csv")
+@roles_required(Role.COORDINATOR)
+def year_csv(year: int, table: str):
+    """One table of the year report as CSV (semicolon separated, as Dutch Excel expects)."""
+    _check_year(year)
+    if table not in TABLES:
+        raise NotFound(_("This page does not exist or is not available to you."))
+    report = year_report(year=year, locale=str(get_locale()))
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerows(csv_rows(report, table))
+    return Response(
+        "\ufeff" + out.getvalue(), mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="jaarrapportage-{year}-{table}.csv"'})

@@ -1,0 +1,90 @@
+"""Year report page, CSV and API: figures, access, and nothing personal in them."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from duidingspool.extensions import db
+from tests.hours.helpers import Priced
+
+
+@pytest.fixture
+def world(app):
+    world = Priced(amount="1000.00")
+    booking = world.booking("2026-03-10T13:00")
+    world.line(booking, minutes=90, amount="120.00")
+    world.line(booking, minutes=30, status="submitted", amount="40.00", category="travel")
+    referral = booking.referral
+    referral.created_at = datetime(2026, 3, 1, 9, 0, tzinfo=timezone.utc)
+    booking.created_at = referral.created_at + timedelta(hours=10)
+    other = world.booking("2026-04-10T13:00")
+    other.referral.created_at = datetime(2026, 3, 5, 9, 0, tzinfo=timezone.utc)
+    other.created_at = other.referral.created_at + timedelta(hours=20)
+    unbooked = world.booking("2026-05-10T13:00", status="cancelled")
+    unbooked.referral.status = "unfilled"
+    unbooked.referral.created_at = datetime(2026, 3, 6, 9, 0, tzinfo=timezone.utc)
+    db.session.commit()
+    return world
+
+
+def test_report_page_figures_and_print_css(world, login_as):
+    page = login_as(world.coordinator).get("/rapportage/2026")
+    html = page.get_data(as_text=True)
+
+    assert page.status_code == 200
+    assert '<dd id="total-requested">3</dd>' in html
+    assert '<dd id="fill-rate">66.7%</dd>' in html
+    assert "15.0 hours" in html  # median of 10 h and 20 h
+    assert "reports.css" in html
+
+
+def test_report_has_no_question_text_or_case_code(world, login_as):
+    client = login_as(world.coordinator)
+    texts = [client.get("/rapportage/2026").get_data(as_text=True),
+             client.get("/api/v1/reports/2026").get_data(as_text=True)]
+    texts += [client.get(f"/rapportage/2026/{t}.csv").get_data(as_text=True)
+              for t in ("regions", "municipalities", "areas", "categories", "experts", "budget")]
+    for text in texts:
+        assert "GEHEIM-CODE-42" not in text
+        assert "Jan Modaal" not in text and "online uitingen" not in text
+
+
+def test_csv_categories_content(world, login_as):
+    response = login_as(world.coordinator).get("/rapportage/2026/categories.csv")
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff")),
+                           delimiter=";"))
+
+    assert response.mimetype == "text/csv"
+    assert rows[0] == ["Name", "Approved lines", "Approved hours", "Approved amount",
+                       "Pending hours", "Pending amount"]
+    assert rows[1:] == [
+        ["preparation", "0", "0:00", "0.00", "0:00", "0.00"],
+        ["attendance", "1", "1:30", "120.00", "0:00", "0.00"],
+        ["travel", "0", "0:00", "0.00", "0:30", "40.00"],
+        ["written_advice", "0", "0:00", "0.00", "0:00", "0.00"],
+        ["follow_up", "0", "0:00", "0.00", "0:00", "0.00"],
+    ]
+
+
+def test_report_api_figures(world, login_as):
+    body = login_as(world.coordinator).get("/api/v1/reports/2026").json
+
+    assert body["totals"] == {"requested": 3, "booked": 2, "cancelled": 0, "unfilled": 1,
+                              "fill_rate_percent": "66.7"}
+    assert body["median_hours_to_booking"] == "15.0"
+    assert body["hours_per_expert"][0]["approved_amount"] == "120.00"
+    assert body["budget"]["total"]["spent"] == "120.00"
+
+
+def test_report_refused_for_expert_and_requester(world, login_as):
+    assert login_as(world.expert.user).get("/rapportage/2026").status_code == 403
+    assert login_as(world.requester).get("/rapportage/2026/regions.csv").status_code == 403
+    assert login_as(world.expert.user).get("/api/v1/reports/2026").status_code == 403
+
+
+def test_unknown_csv_table_is_404(world, login_as):
+    assert login_as(world.coordinator).get("/rapportage/2026/secrets.csv").status_code == 404
