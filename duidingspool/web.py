@@ -12,12 +12,22 @@ from flask_wtf.csrf import CSRFError
 from marshmallow import EXCLUDE, Schema
 from marshmallow import ValidationError as SchemaError
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
-from duidingspool.accounts.access import is_api_request
+from duidingspool.accounts.access import authenticated_by_bearer, is_api_request
 from duidingspool.audit.services import remote_addr_var
 from duidingspool.errors import DomainError
 from duidingspool.extensions import csrf, db
+from duidingspool.schema_defaults import DB_INT_MAX
 from duidingspool.timeutil import to_local
+
+
+class DbIntConverter(IntegerConverter):
+    """`<int:...>` in URLs, limited to what an INTEGER column holds (larger ids: no route)."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", DB_INT_MAX)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def error_body(code: str, message: str, fields: dict | None = None) -> dict:
@@ -99,6 +109,8 @@ def _hours(minutes: int | None) -> str:
 
 
 def init_app(app: Flask) -> None:
+    """Install the edge: must run before the blueprints are registered (URL converter)."""
+    app.url_map.converters["int"] = DbIntConverter
     app.jinja_env.filters["localtime"] = _localtime
     app.jinja_env.filters["localdate"] = _localdate
     app.jinja_env.filters["hours"] = _hours
@@ -114,7 +126,9 @@ def init_app(app: Flask) -> None:
         calls that authenticate with a bearer token, which a browser never sends by itself."""
         if not app.config["WTF_CSRF_ENABLED"] or request.method in ("GET", "HEAD", "OPTIONS"):
             return
-        if is_api_request() and request.headers.get("Authorization", "").lower().startswith("bearer "):
+        # Only a bearer token that actually authenticated this request counts (a junk
+        # header next to a session cookie must not switch the check off).
+        if is_api_request() and current_user.is_authenticated and authenticated_by_bearer():
             return
         csrf.protect()
 

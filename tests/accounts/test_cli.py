@@ -141,3 +141,20 @@ def test_api_write_with_session_cookie_needs_csrf_header(app, client, login_as):
     assert with_cookie.status_code == 400
     assert with_cookie.get_json()["error"]["code"] == "csrf_failed"
     assert with_bearer.status_code == 200
+
+
+def test_junk_bearer_header_next_to_a_session_cookie_still_needs_csrf(app, login_as):
+    @app.post("/api/v1/test-write-junk")
+    @roles_required(Role.COORDINATOR)
+    def write():
+        return jsonify(ok=True)
+
+    app.config["WTF_CSRF_ENABLED"] = True
+    user = f.user(Role.COORDINATOR)
+    db.session.commit()
+
+    response = login_as(user).post("/api/v1/test-write-junk", json={},
+                                   headers={"Authorization": "Bearer junk"})
+
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "csrf_failed"

@@ -37,3 +37,15 @@ def test_schema_messages_in_english(app):
         errors = _errors({"count": "x"})
 
     assert errors == {"count": ["Not a valid whole number."], "day": ["This field is required."]}
+
+
+def test_integer_fields_refuse_numbers_beyond_the_database(app):
+    with app.test_request_context(), force_locale("en"):
+        errors = _errors({"count": 99999999999999999999, "day": "2026-01-01"})
+
+    assert errors == {"count": ["The number is too large."]}
+
+
+def test_huge_ids_in_urls_answer_404(client, app):
+    assert client.get("/api/v1/requests/99999999999999999999").status_code == 404
+    assert client.get("/verzoeken/99999999999999999999").status_code == 404

@@ -1,8 +1,10 @@
-"""marshmallow's built-in error messages, translated.
+"""Project-wide defaults for marshmallow: translated messages and database-sized integers.
 
 marshmallow keeps its messages in English class attributes and formats them while
 validating. `install()` replaces them with `LazyMessage`s: strings whose text is looked up
-in the catalogue, in the current request's language, only when they are shown.
+in the catalogue, in the current request's language, only when they are shown. It also
+makes every Integer field refuse numbers that no INTEGER column can hold, so that an
+absurd id is a validation error rather than a database error.
 """
 
 from __future__ import annotations
@@ -92,11 +94,25 @@ _VALIDATOR_MESSAGES = {
 _SCHEMA_MESSAGES = {"type": N_("Invalid input type."), "unknown": N_("Unknown field.")}
 
 
+# The range of an INTEGER column on PostgreSQL (ids, minutes, counts).
+DB_INT_MIN, DB_INT_MAX = -(2**31), 2**31 - 1
+_integer_validated = fields.Integer._validated
+
+
+def _validated_db_integer(self, value):
+    number = _integer_validated(self, value)
+    if number is not None and not DB_INT_MIN <= number <= DB_INT_MAX:
+        raise self.make_error("too_large")
+    return number
+
+
 def install() -> None:
-    """Replace marshmallow's English defaults with translated messages (idempotent).
+    """Replace marshmallow's English defaults with translated messages (idempotent), and
+    bound Integer fields to the database's integer range.
 
     Must run before any schema class is defined: fields copy their messages when created.
     """
+    fields.Integer._validated = _validated_db_integer
     Schema._default_error_messages = {k: LazyMessage(v) for k, v in _SCHEMA_MESSAGES.items()}
     for cls, messages in _FIELD_MESSAGES.items():
         cls.default_error_messages = {
