@@ -7,7 +7,8 @@ DUIDINGSPOOL_SESSION_HORIZON_DAYS=180). Environment variables win over these fil
 
 # None means: an SQLite file in the instance folder.
 SQLALCHEMY_DATABASE_URI = None
-SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+# hide_parameters: a database error must never write a question text into the log.
+SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
 
 # The time zone of every case table and of everything shown to people.
 DISPLAY_TIMEZONE = "Europe/Amsterdam"
@@ -59,3 +60,16 @@ MATCHING_TRAVEL_BUFFER_MINUTES = 60
 # Offers: hours an expert has to answer (never later than the session's start).
 OFFER_EXPIRY_HOURS = 48
 EXPERT_BUSY_HORIZON_DAYS = 180
+
+# Calendar feeds: cancelled bookings stay in a feed (as STATUS:CANCELLED) this many days
+# after their cancellation; bookings that ended longer ago than FEED_PAST_DAYS leave it.
+# Clients are asked to refresh every FEED_REFRESH_MINUTES (REFRESH-INTERVAL, X-PUBLISHED-TTL).
+FEED_CANCELLED_DAYS = 30
+FEED_PAST_DAYS = 365
+FEED_REFRESH_MINUTES = 60
+# The outbox sender: minutes to wait after the 1st, 2nd, 3rd ... failed attempt (the last
+# value repeats), and the attempt after which a message is marked failed.
+MAIL_RETRY_MINUTES = [1, 5, 30, 60]
+MAIL_MAX_ATTEMPTS = 10
+MAIL_BATCH_SIZE = 100
+SMTP_TIMEOUT_SECONDS = 20

@@ -47,6 +47,8 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     from duidingspool.bookings.views import bp as bookings_bp
     from duidingspool.casetables.views import bp as casetables_bp
     from duidingspool.experts.views import bp as experts_bp
+    from duidingspool.ical.views import bp as ical_bp
+    from duidingspool.mail.views import bp as mail_bp
     from duidingspool.referrals.views import bp as referrals_bp
     from duidingspool.hours.views import bp as hours_bp
     from duidingspool.budget.views import bp as budget_bp
@@ -63,6 +65,8 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     app.register_blueprint(hours_bp)
     app.register_blueprint(budget_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(ical_bp)
+    app.register_blueprint(mail_bp)
 
     from duidingspool.cli import register_commands
 

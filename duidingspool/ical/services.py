@@ -1,0 +1,432 @@
+"""Calendar feeds: secret subscription URLs, who may have which, and what they contain.
+
+A feed token is random (256 bits), shown once, and stored only as its SHA-256. Every fetch
+checks access again: the user is still enabled and still holds the role, an expert is
+still active, a case table is still visible to the requester. Anything else answers as if
+the token never existed.
+
+Policy (also in the README, "Calendar feeds"): a cancelled booking stays in the feed as
+STATUS:CANCELLED for FEED_CANCELLED_DAYS after its cancellation, so subscribed calendars see
+the cancellation instead of a silently vanished event; bookings that ended more than
+FEED_PAST_DAYS ago leave the feed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from flask import current_app
+from flask_babel import force_locale, gettext
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, case, exists, func, literal, or_, select, type_coerce, update
+
+from duidingspool.accounts.access import hash_token
+from duidingspool.accounts.models import Role, User, UserRole
+from duidingspool.audit.services import record
+from duidingspool.bookings.models import Booking, BookingStatus
+from duidingspool.casetables.models import CaseTable, Sitting, case_table_municipality
+from duidingspool.db import UTCDateTime, utcnow
+from duidingspool.errors import NotFound, ValidationFailed
+from duidingspool.experts.models import Expert
+from duidingspool.extensions import db
+from duidingspool.ical import builder
+from duidingspool.ical.models import CalendarFeed, FeedScope
+from duidingspool.referrals.models import Mode, Referral
+from duidingspool.timeutil import LOCAL_TZ
+
+# Part of every ETag: raise it when the builder's output changes for the same data.
+FEED_FORMAT_VERSION = "1"
+TOKEN_BYTES = 32
+
+
+def _setting(name: str, default: int) -> int:
+    return int(current_app.config.get(name, default))
+
+
+def cancelled_days() -> int:
+    return _setting("FEED_CANCELLED_DAYS", 30)
+
+
+def past_days() -> int:
+    return _setting("FEED_PAST_DAYS", 365)
+
+
+def refresh_interval() -> timedelta:
+    return timedelta(minutes=_setting("FEED_REFRESH_MINUTES", 60))
+
+
+# --- which feeds a user may have -------------------------------------------------------------
+
+@dataclass
+class FeedSlot:
+    """A feed the user may have, with its live subscription if there is one."""
+
+    scope: str
+    case_table: CaseTable | None
+    feed: CalendarFeed | None
+
+
+def _requester_case_tables(user: User) -> list[CaseTable]:
+    if not user.has_role(Role.REQUESTER) or user.municipality_id is None:
+        return []
+    return list(db.session.scalars(
+        select(CaseTable).where(CaseTable.id.in_(
+            select(case_table_municipality.c.case_table_id).where(
+                case_table_municipality.c.municipality_id == user.municipality_id)))
+        .order_by(CaseTable.name)))
+
+
+def _own_expert(user: User) -> Expert | None:
+    if not user.has_role(Role.EXPERT):
+        return None
+    return db.session.scalar(select(Expert).where(Expert.user_id == user.id))
+
+
+def feed_slots(actor: User) -> list[FeedSlot]:
+    """The feeds `actor`'s roles allow, each with its live subscription (or None)."""
+    live = {(f.scope, f.case_table_id): f for f in db.session.scalars(
+        select(CalendarFeed).where(CalendarFeed.user_id == actor.id,
+                                   CalendarFeed.revoked_at.is_(None)))}
+    slots = []
+    expert = _own_expert(actor)
+    if expert is not None and expert.is_active:
+        slots.append(FeedSlot(FeedScope.EXPERT, None, live.get((FeedScope.EXPERT, None))))
+    for table in _requester_case_tables(actor):
+        slots.append(FeedSlot(FeedScope.CASE_TABLE, table,
+                              live.get((FeedScope.CASE_TABLE, table.id))))
+    if actor.has_role(Role.COORDINATOR):
+        slots.append(FeedSlot(FeedScope.ALL, None, live.get((FeedScope.ALL, None))))
+    return slots
+
+
+def _refuse() -> ValidationFailed:
+    message = str(_l("This calendar is not available to you."))
+    return ValidationFailed(message, fields={"scope": [message]})
+
+
+def create_feed(*, actor: User, scope: str, case_table_id: int | None = None,
+                now: datetime | None = None) -> tuple[CalendarFeed, str]:
+    """Create (or rotate: the live one is revoked first) a feed; returns it and its token.
+
+    The token is returned only here; afterwards only its hash exists.
+    """
+    now = now or utcnow()
+    allowed = {(s.scope, s.case_table.id if s.case_table else None) for s in feed_slots(actor)}
+    key = (scope, case_table_id if scope == FeedScope.CASE_TABLE else None)
+    if key not in allowed:
+        raise _refuse()
+    previous = _live(actor, *key)
+    if previous is not None:
+        previous.revoked_at = now
+        db.session.flush()
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    feed = CalendarFeed(user_id=actor.id, scope=key[0], case_table_id=key[1],
+                        token_hash=hash_token(token), created_at=now)
+    db.session.add(feed)
+    db.session.flush()
+    record(actor=actor, action="calendar_feed.rotate" if previous else "calendar_feed.create",
+           obj=feed, details={"scope": feed.scope, "case_table_id": feed.case_table_id,
+                              "replaces": previous.id if previous else None})
+    return feed, token
+
+
+def _live(user: User, scope: str, case_table_id: int | None) -> CalendarFeed | None:
+    query = select(CalendarFeed).where(CalendarFeed.user_id == user.id,
+                                       CalendarFeed.scope == scope,
+                                       CalendarFeed.revoked_at.is_(None))
+    if case_table_id is None:
+        query = query.where(CalendarFeed.case_table_id.is_(None))
+    else:
+        query = query.where(CalendarFeed.case_table_id == case_table_id)
+    return db.session.scalar(query)
+
+
+def revoke_feed(*, actor: User, feed_id: int, now: datetime | None = None) -> CalendarFeed:
+    """Revoke one of the actor's own live feeds; its URL answers 404 from now on."""
+    now = now or utcnow()
+    feed = db.session.get(CalendarFeed, feed_id)
+    if feed is None or feed.user_id != actor.id or feed.revoked_at is not None:
+        raise NotFound(str(_l("Calendar feed not found.")))
+    done = db.session.execute(
+        update(CalendarFeed).where(CalendarFeed.id == feed.id, CalendarFeed.revoked_at.is_(None))
+        .values(revoked_at=now).execution_options(synchronize_session=False)).rowcount
+    db.session.refresh(feed)
+    if done != 1:
+        raise NotFound(str(_l("Calendar feed not found.")))
+    record(actor=actor, action="calendar_feed.revoke", obj=feed)
+    return feed
+
+
+def revoke_feeds_of(*, actor: User | None, user: User, now: datetime | None = None) -> int:
+    """Revoke every live feed of `user` (e.g. when an account is closed); returns how many."""
+    now = now or utcnow()
+    return db.session.execute(
+        update(CalendarFeed).where(CalendarFeed.user_id == user.id,
+                                   CalendarFeed.revoked_at.is_(None))
+        .values(revoked_at=now).execution_options(synchronize_session=False)).rowcount
+
+
+# --- resolving a token on every fetch --------------------------------------------------------
+
+@dataclass(frozen=True)
+class FeedAccess:
+    """A live feed whose owner may still see it, and the filter for its bookings."""
+
+    feed_id: int
+    scope: str
+    created_at: datetime
+    locale: str | None
+    expert_id: int | None = None
+    case_table_id: int | None = None
+    case_table_name: str | None = None
+    municipality_id: int | None = None  # a requester sees their municipality's requests only
+
+
+def _has_role(*roles: Role):
+    return exists().where(UserRole.user_id == User.id, UserRole.role.in_([r.value for r in roles]))
+
+
+def resolve(token: str) -> FeedAccess | None:
+    """The feed of `token` if it is live and its owner may still see it; None otherwise.
+
+    One query: the token's hash, the owner's state, roles, expert and case-table access.
+    """
+    if not token or len(token) > 200:
+        return None
+    visible = exists().where(
+        case_table_municipality.c.case_table_id == CalendarFeed.case_table_id,
+        case_table_municipality.c.municipality_id == User.municipality_id)
+    row = db.session.execute(
+        select(CalendarFeed.id, CalendarFeed.scope, CalendarFeed.case_table_id,
+               CalendarFeed.created_at, User.locale, User.municipality_id,
+               Expert.id, Expert.is_active, CaseTable.name,
+               _has_role(Role.EXPERT).label("is_expert"),
+               _has_role(Role.REQUESTER).label("is_requester"),
+               _has_role(Role.COORDINATOR).label("is_coordinator"),
+               _has_role(Role.COORDINATOR, Role.ADMIN).label("sees_all_tables"),
+               visible.label("table_visible"))
+        .join(User, User.id == CalendarFeed.user_id)
+        .outerjoin(Expert, Expert.user_id == User.id)
+        .outerjoin(CaseTable, CaseTable.id == CalendarFeed.case_table_id)
+        .where(CalendarFeed.token_hash == hash_token(token),
+               CalendarFeed.revoked_at.is_(None), User.is_enabled.is_(True))
+    ).first()
+    if row is None:
+        return None
+    (feed_id, scope, case_table_id, created_at, locale, municipality_id, expert_id,
+     expert_active, table_name, is_expert, is_requester, is_coordinator, sees_all,
+     table_visible) = row
+    common = {"feed_id": feed_id, "scope": scope, "created_at": created_at, "locale": locale}
+    if scope == FeedScope.EXPERT:
+        if is_expert and expert_id is not None and expert_active:
+            return FeedAccess(**common, expert_id=expert_id)
+        return None
+    if scope == FeedScope.CASE_TABLE:
+        if sees_all:
+            return FeedAccess(**common, case_table_id=case_table_id, case_table_name=table_name)
+        if is_requester and municipality_id is not None and table_visible:
+            return FeedAccess(**common, case_table_id=case_table_id, case_table_name=table_name,
+                              municipality_id=municipality_id)
+        return None
+    if scope == FeedScope.ALL and is_coordinator:
+        return FeedAccess(**common)
+    return None
+
+
+def _scope_filter(access: FeedAccess) -> list:
+    if access.scope == FeedScope.EXPERT:
+        return [Booking.expert_id == access.expert_id]
+    if access.scope == FeedScope.CASE_TABLE:
+        conditions = [Referral.case_table_id == access.case_table_id]
+        if access.municipality_id is not None:
+            conditions.append(Referral.municipality_id == access.municipality_id)
+        return [Booking.referral_id.in_(select(Referral.id).where(*conditions))]
+    return []
+
+
+def _cutoffs(now: datetime) -> tuple[datetime, datetime]:
+    return now - timedelta(days=cancelled_days()), now - timedelta(days=past_days())
+
+
+def _kept(now: datetime):
+    cancelled_cutoff, past_cutoff = _cutoffs(now)
+    return and_(Booking.ends_at >= past_cutoff,
+                or_(Booking.status != BookingStatus.CANCELLED,
+                    Booking.cancelled_at >= cancelled_cutoff))
+
+
+@dataclass(frozen=True)
+class FeedState:
+    etag: str  # without quotes
+    last_modified: datetime  # aware UTC, whole seconds
+
+
+def state(access: FeedAccess, *, now: datetime | None = None) -> FeedState:
+    """ETag and Last-Modified of the feed, from one aggregate query (no calendar is built)."""
+    now = now or utcnow()
+    cancelled_cutoff, past_cutoff = _cutoffs(now)
+    kept = _kept(now)
+    stamp = type_coerce(Booking.updated_at, UTCDateTime)
+    dropped_cancel = case((and_(Booking.status == BookingStatus.CANCELLED,
+                                Booking.cancelled_at < cancelled_cutoff,
+                                Booking.ends_at >= past_cutoff), Booking.cancelled_at))
+    dropped_past = case((Booking.ends_at < past_cutoff, Booking.ends_at))
+    count, last_change, max_id, seq_sum, last_cancel_drop, last_past_drop = db.session.execute(
+        select(func.count(case((kept, Booking.id))),
+               type_coerce(func.max(case((kept, stamp))), UTCDateTime),
+               func.max(case((kept, Booking.id))),
+               func.sum(case((kept, Booking.sequence), else_=literal(0))),
+               type_coerce(func.max(dropped_cancel), UTCDateTime),
+               type_coerce(func.max(dropped_past), UTCDateTime))
+        .select_from(Booking).where(*_scope_filter(access))
+    ).one()
+    local_now = now.astimezone(LOCAL_TZ)
+    # The moments the feed's content changed: the latest booking change, a cancellation
+    # or old booking leaving the feed, the feed's creation, and the new year (the
+    # VTIMEZONE covers the current year).
+    moments = [access.created_at,
+               datetime(local_now.year, 1, 1, tzinfo=LOCAL_TZ).astimezone(timezone.utc)]
+    if last_change is not None:
+        moments.append(last_change)
+    if last_cancel_drop is not None:
+        moments.append(last_cancel_drop + timedelta(days=cancelled_days()))
+    if last_past_drop is not None:
+        moments.append(last_past_drop + timedelta(days=past_days()))
+    last_modified = min(max(moments), now).replace(microsecond=0)
+    parts = [FEED_FORMAT_VERSION, access.feed_id, access.scope, access.case_table_name or "",
+             access.locale or "", count, last_change.isoformat() if last_change else "",
+             max_id or 0, seq_sum or 0, local_now.year, cancelled_days(), past_days(),
+             refresh_interval().total_seconds(), current_app.config["PUBLIC_BASE_URL"]]
+    etag = hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:40]
+    return FeedState(etag=etag, last_modified=last_modified)
+
+
+# --- what a feed contains ----------------------------------------------------------------------
+
+def _base_url() -> str:
+    return current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+
+
+def booking_url(*, booking_id: int, referral_id: int, for_expert: bool) -> str:
+    """The page of a booking in the app: the expert's bookings, or the request."""
+    if for_expert:
+        return f"{_base_url()}/boekingen/mijn#booking-{booking_id}"
+    return f"{_base_url()}/verzoeken/{referral_id}"
+
+
+def place_of(*, mode: str, sitting_location: str | None, sitting_online: bool | None,
+             address: str | None) -> str:
+    """Where the session takes place: online, the session's location or the table's address."""
+    if mode == Mode.ONLINE or sitting_online:
+        return "Online"
+    return sitting_location or address or ""
+
+
+@dataclass(frozen=True)
+class _Texts:
+    summary: str
+    summary_with_expert: str
+    description: str
+
+
+def _texts(locale: str | None) -> _Texts:
+    locale = locale or current_app.config["BABEL_DEFAULT_LOCALE"]
+    with force_locale(locale):
+        return _Texts(
+            summary=gettext("Interpretation request %(reference)s — %(case_table)s",
+                            reference="{reference}", case_table="{case_table}"),
+            summary_with_expert=gettext(
+                "Interpretation request %(reference)s — %(case_table)s — %(expert)s",
+                reference="{reference}", case_table="{case_table}", expert="{expert}"),
+            description=gettext("Details in Duidingspool: %(url)s", url="{url}"),
+        )
+
+
+def _event_rows(access: FeedAccess, now: datetime):
+    expert_user = User.__table__.alias("expert_user")
+    return db.session.execute(
+        select(Booking.id, Booking.calendar_uid, Booking.starts_at, Booking.ends_at,
+               Booking.sequence, Booking.status, Booking.created_at, Booking.updated_at,
+               Referral.id, Referral.reference, Referral.mode, CaseTable.name,
+               CaseTable.address, Sitting.location, Sitting.is_online, expert_user.c.name)
+        .select_from(Booking)
+        .join(Referral, Referral.id == Booking.referral_id)
+        .join(CaseTable, CaseTable.id == Referral.case_table_id)
+        .outerjoin(Sitting, Sitting.id == Booking.sitting_id)
+        .join(Expert, Expert.id == Booking.expert_id)
+        .join(expert_user, expert_user.c.id == Expert.user_id)
+        .where(_kept(now), *_scope_filter(access))
+        .order_by(Booking.starts_at, Booking.id)
+    ).all()
+
+
+def feed_events(access: FeedAccess, *, now: datetime | None = None) -> list[builder.FeedEvent]:
+    """The events of a feed: its bookings, with cancelled ones kept for the retention period."""
+    now = now or utcnow()
+    texts = _texts(access.locale)
+    for_expert = access.scope == FeedScope.EXPERT
+    events = []
+    for (booking_id, uid, starts_at, ends_at, sequence, status, created_at, updated_at,
+         referral_id, reference, mode, table_name, address, location, online,
+         expert_name) in _event_rows(access, now):
+        url = booking_url(booking_id=booking_id, referral_id=referral_id, for_expert=for_expert)
+        if for_expert:
+            summary = texts.summary.format(reference=reference, case_table=table_name)
+        else:
+            summary = texts.summary_with_expert.format(reference=reference,
+                                                       case_table=table_name,
+                                                       expert=expert_name)
+        events.append(builder.FeedEvent(
+            uid=uid, starts_at=starts_at, ends_at=ends_at, sequence=sequence,
+            cancelled=status == BookingStatus.CANCELLED, summary=summary,
+            location=place_of(mode=mode, sitting_location=location, sitting_online=online,
+                              address=address),
+            url=url, description=texts.description.format(url=url),
+            last_modified=updated_at, created=created_at))
+    return events
+
+
+def feed_name(access: FeedAccess) -> str:
+    """The calendar's display name (X-WR-CALNAME)."""
+    with force_locale(access.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        if access.scope == FeedScope.EXPERT:
+            return gettext("Duidingspool: my bookings")
+        if access.scope == FeedScope.CASE_TABLE:
+            return gettext("Duidingspool: %(case_table)s", case_table=access.case_table_name)
+        return gettext("Duidingspool: all bookings")
+
+
+def feed_calendar(access: FeedAccess, *, now: datetime | None = None):
+    """The whole feed as an icalendar.Calendar."""
+    now = now or utcnow()
+    return builder.build_feed(feed_events(access, now=now), name=feed_name(access), now=now,
+                              refresh=refresh_interval())
+
+
+def event_for_booking(booking: Booking, *, for_expert: bool, locale: str | None = None,
+                      ) -> builder.FeedEvent:
+    """One booking as the event every calendar shows for it (feeds and invitations alike)."""
+    texts = _texts(locale)
+    referral = booking.referral
+    table = referral.case_table
+    url = booking_url(booking_id=booking.id, referral_id=referral.id, for_expert=for_expert)
+    if for_expert:
+        summary = texts.summary.format(reference=referral.reference, case_table=table.name)
+    else:
+        summary = texts.summary_with_expert.format(reference=referral.reference,
+                                                   case_table=table.name,
+                                                   expert=booking.expert.user.name)
+    sitting = booking.sitting
+    return builder.FeedEvent(
+        uid=booking.calendar_uid, starts_at=booking.starts_at, ends_at=booking.ends_at,
+        sequence=booking.sequence, cancelled=booking.status == BookingStatus.CANCELLED,
+        summary=summary,
+        location=place_of(mode=referral.mode,
+                          sitting_location=sitting.location if sitting else None,
+                          sitting_online=sitting.is_online if sitting else None,
+                          address=table.address),
+        url=url, description=texts.description.format(url=url),
+        last_modified=booking.updated_at, created=booking.created_at)

@@ -1,0 +1,149 @@
+"""Calendar feeds over HTTP, and the profile page where users manage their subscriptions."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template,
+                   request, url_for)
+from flask_babel import gettext as _
+from flask_login import current_user
+from marshmallow import ValidationError as SchemaError
+
+from duidingspool.accounts.access import login_required_any, public
+from duidingspool.db import utcnow
+from duidingspool.errors import DomainError
+from duidingspool.extensions import db
+from duidingspool.ical import services
+from duidingspool.ical.schemas import FeedCreateSchema
+from duidingspool.web import field_errors, load_form
+
+bp = Blueprint("ical", __name__)
+
+# --- keeping tokens out of the logs -----------------------------------------------------------
+
+_FEED_PATH = re.compile(r"/calendar/[^\s\"'?#]+")
+REDACTED_PATH = "/calendar/[redacted]"
+# Access-log and error loggers of the servers we run under, and the app's own.
+_LOGGERS = ("werkzeug", "waitress", "gunicorn.access", "gunicorn.error")
+
+
+def redact(text: str) -> str:
+    """The text with any feed URL's token replaced."""
+    return _FEED_PATH.sub(REDACTED_PATH, text)
+
+
+class FeedTokenFilter(logging.Filter):
+    """Rewrites log records that mention a feed URL, so its secret token is never written."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed record: leave it to the handler to complain
+            return True
+        if "/calendar/" in message:
+            record.msg = redact(message)
+            record.args = ()
+        return True
+
+
+def install_log_redaction(app) -> None:
+    """Attach the token filter to the request loggers and the app's logger (once each)."""
+    for logger in [logging.getLogger(name) for name in _LOGGERS] + [app.logger]:
+        if not any(isinstance(f, FeedTokenFilter) for f in logger.filters):
+            logger.addFilter(FeedTokenFilter())
+
+
+bp.record_once(lambda state: install_log_redaction(state.app))
+
+
+# --- the feed ---------------------------------------------------------------------------------
+
+def _not_modified(state: services.FeedState) -> bool:
+    # If-None-Match wins over If-Modified-Since (RFC 9110, 13.2.2).
+    if request.if_none_match:
+        return request.if_none_match.contains(state.etag) or request.if_none_match.star_tag
+    since = request.if_modified_since
+    return since is not None and state.last_modified <= since
+
+
+def _cache_headers(response: Response, state: services.FeedState) -> Response:
+    response.set_etag(state.etag)
+    response.last_modified = state.last_modified
+    response.headers["Cache-Control"] = "private, no-cache"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+@bp.get("/calendar/<token>.ics")
+@public
+def feed(token: str):
+    """A secret calendar feed; 304 when unchanged, decided without building the calendar."""
+    access = services.resolve(token)
+    if access is None:
+        abort(404)
+    now = utcnow()
+    state = services.state(access, now=now)
+    if _not_modified(state):
+        return _cache_headers(Response(status=304), state)
+    body = services.feed_calendar(access, now=now).to_ical()
+    response = Response(body, content_type="text/calendar; charset=utf-8")
+    response.headers["Content-Disposition"] = 'inline; filename="duidingspool.ics"'
+    return _cache_headers(response, state)
+
+
+# --- the profile page -------------------------------------------------------------------------
+
+def _render_profile(*, new_feed=None, new_url: str | None = None, errors=None, status=200):
+    https_url = webcal_url = None
+    if new_url is not None:
+        https_url = new_url
+        if not re.match(r"^http://(127\.0\.0\.1|localhost)[:/]", new_url):
+            # Feeds are only ever offered over https outside a developer's machine.
+            https_url = re.sub(r"^http://", "https://", new_url)
+        webcal_url = re.sub(r"^https?://", "webcal://", https_url)
+    response = render_template(
+        "ical/profile.html", slots=services.feed_slots(current_user), new_feed=new_feed,
+        https_url=https_url, webcal_url=webcal_url, errors=errors or {},
+        cancelled_days=services.cancelled_days())
+    return response, status, {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+
+
+def feed_url(token: str) -> str:
+    """The subscription URL of a token, under PUBLIC_BASE_URL."""
+    return f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/calendar/{token}.ics"
+
+
+@bp.get("/profiel")
+@login_required_any
+def profile():
+    """The user's own page: calendar subscriptions their roles allow."""
+    return _render_profile()
+
+
+@bp.post("/profiel/kalenders")
+@login_required_any
+def create_feed():
+    """Create or renew (rotate) a calendar subscription; the new URL is shown once."""
+    try:
+        data = load_form(FeedCreateSchema())
+        feed, token = services.create_feed(actor=current_user, scope=data["scope"],
+                                           case_table_id=data.get("case_table_id"))
+    except (SchemaError, DomainError) as exc:
+        db.session.rollback()
+        return _render_profile(errors=field_errors(exc), status=422)
+    db.session.commit()
+    # Rendered, not redirected: the token must not travel through the session cookie.
+    return _render_profile(new_feed=feed, new_url=feed_url(token))
+
+
+@bp.post("/profiel/kalenders/<int:feed_id>/intrekken")
+@login_required_any
+def revoke_feed(feed_id: int):
+    """Revoke a subscription: its URL stops working at once."""
+    services.revoke_feed(actor=current_user, feed_id=feed_id)
+    db.session.commit()
+    flash(_("The calendar link has been revoked."), "info")
+    return redirect(url_for("ical.profile"))

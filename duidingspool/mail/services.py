@@ -1,0 +1,242 @@
+"""The outbox: messages are queued in the caller's transaction and sent later.
+
+Nothing is sent inside a web request: a change and its messages are committed together
+(or not at all), and `send_due` (the background job) delivers them through SMTP when
+SMTP_HOST is set. Without SMTP_HOST messages stay queued, readable by the coordinator and
+by tests. An SMTP failure keeps the message queued with a later retry time; only after
+MAIL_MAX_ATTEMPTS failures is it marked failed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import smtplib
+import ssl
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import formataddr, format_datetime, make_msgid
+
+from flask import current_app
+from flask_babel import force_locale, gettext
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import or_, select
+
+from duidingspool.bookings.models import Booking, BookingStatus
+from duidingspool.db import utcnow
+from duidingspool.errors import NotFound
+from duidingspool.extensions import db
+from duidingspool.ical import builder
+from duidingspool.ical.services import event_for_booking
+from duidingspool.mail.models import MailStatus, OutboxMessage
+from duidingspool.timeutil import to_local
+
+# Minutes to wait after the 1st, 2nd, 3rd ... failure; the last value repeats.
+DEFAULT_RETRY_MINUTES = (1, 5, 30, 60)
+REQUEST = "REQUEST"
+CANCEL = "CANCEL"
+
+
+def queue(*, to_address: str, subject: str, body_text: str, ics: str | None = None,
+          ics_method: str | None = None, booking_id: int | None = None,
+          dedupe_key: str | None = None, now: datetime | None = None) -> OutboxMessage:
+    """Put a message in the outbox (flushed, not committed); queued once per `dedupe_key`."""
+    now = now or utcnow()
+    if dedupe_key is not None:
+        existing = db.session.scalar(
+            select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key))
+        if existing is not None:
+            return existing
+    message = OutboxMessage(to_address=to_address, subject=subject[:250], body_text=body_text,
+                            ics=ics, ics_method=ics_method, booking_id=booking_id,
+                            dedupe_key=dedupe_key, status=MailStatus.QUEUED, attempts=0,
+                            created_at=now, next_attempt_at=now)
+    db.session.add(message)
+    db.session.flush()
+    return message
+
+
+# --- invitations ------------------------------------------------------------------------------
+
+def _key(*parts) -> str:
+    digest = hashlib.sha256(parts[-1].lower().encode()).hexdigest()[:24]
+    return ":".join([*map(str, parts[:-1]), digest])
+
+
+def _recipients(booking: Booking) -> list[tuple[str, str | None, str | None, bool]]:
+    """(address, name, locale, is_expert) of everyone who gets the booking's invitations."""
+    user = booking.expert.user
+    people = [(user.email, user.name, user.locale, True)]
+    contact = booking.referral.case_table.contact_email
+    if contact and contact.lower() != user.email.lower():
+        people.append((contact, booking.referral.case_table.name, None, False))
+    return people
+
+
+def queue_invitations(*, booking: Booking, now: datetime | None = None) -> list[OutboxMessage]:
+    """Queue the iTIP e-mail for the booking's current state to the expert and the case
+    table contact: METHOD:CANCEL for a cancelled booking, METHOD:REQUEST otherwise (a new
+    booking, or a change with a higher SEQUENCE). Same UID and SEQUENCE as the feeds."""
+    now = now or utcnow()
+    method = CANCEL if booking.status == BookingStatus.CANCELLED else REQUEST
+    config = current_app.config
+    default_locale = config["BABEL_DEFAULT_LOCALE"]
+    messages = []
+    for address, name, locale, is_expert in _recipients(booking):
+        locale = locale or default_locale
+        event = event_for_booking(booking, for_expert=is_expert, locale=locale)
+        calendar = builder.build_itip(
+            event, method=method, organizer_email=config["MAIL_FROM"],
+            organizer_name="Duidingspool",
+            attendees=[builder.Attendee(email=address, name=name, accepted=is_expert)], now=now)
+        with force_locale(locale):
+            subject = _subject(method, booking, event)
+            # Not render_template: no request (and so no page context) is needed here.
+            body = current_app.jinja_env.get_template("mail/invitation.txt").render(
+                method=method, event=event, starts_at=to_local(event.starts_at),
+                ends_at=to_local(event.ends_at), first=booking.sequence == 0,
+                is_expert=is_expert)
+        messages.append(queue(
+            to_address=address, subject=subject, body_text=body,
+            ics=calendar.to_ical().decode(), ics_method=method, booking_id=booking.id,
+            dedupe_key=_key("itip", booking.calendar_uid, booking.sequence, method, address),
+            now=now))
+    return messages
+
+
+def _subject(method: str, booking: Booking, event: builder.FeedEvent) -> str:
+    reference = booking.referral.reference
+    table = booking.referral.case_table.name
+    when = to_local(event.starts_at).strftime("%d-%m-%Y %H:%M")
+    if method == CANCEL:
+        return gettext("Cancelled: %(reference)s, %(case_table)s, %(when)s",
+                       reference=reference, case_table=table, when=when)
+    if booking.sequence == 0:
+        return gettext("Booked: %(reference)s, %(case_table)s, %(when)s",
+                       reference=reference, case_table=table, when=when)
+    return gettext("Changed: %(reference)s, %(case_table)s, %(when)s",
+                   reference=reference, case_table=table, when=when)
+
+
+# --- sending ----------------------------------------------------------------------------------
+
+def retry_delay(attempts: int) -> timedelta:
+    """How long to wait after the `attempts`-th failure (1, 5, 30 minutes, then hourly)."""
+    steps = current_app.config.get("MAIL_RETRY_MINUTES") or DEFAULT_RETRY_MINUTES
+    return timedelta(minutes=steps[min(attempts, len(steps)) - 1])
+
+
+def to_email(message: OutboxMessage, *, sender: str) -> EmailMessage:
+    """The MIME message: plain text, with the iTIP calendar as text/calendar alternative."""
+    email = EmailMessage()
+    email["From"] = formataddr(("Duidingspool", sender))
+    email["To"] = message.to_address
+    email["Subject"] = message.subject
+    email["Date"] = format_datetime(message.created_at)
+    email["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
+    email.set_content(message.body_text)
+    if message.ics:
+        email.add_alternative(message.ics, subtype="calendar",
+                              params={"method": message.ics_method})
+        email.add_attachment(message.ics.encode(), maintype="application", subtype="ics",
+                             filename="invite.ics")
+    return email
+
+
+def _connect(smtp_factory):
+    config = current_app.config
+    smtp = smtp_factory(config["SMTP_HOST"], int(config["SMTP_PORT"]),
+                        timeout=int(config.get("SMTP_TIMEOUT_SECONDS", 20)))
+    if config.get("SMTP_STARTTLS") and str(config["SMTP_STARTTLS"]).lower() not in ("0", "false"):
+        smtp.starttls(context=ssl.create_default_context())
+    if config.get("SMTP_USERNAME"):
+        smtp.login(config["SMTP_USERNAME"], config.get("SMTP_PASSWORD") or "")
+    return smtp
+
+
+def _failed(message: OutboxMessage, error: Exception, now: datetime) -> None:
+    message.attempts += 1
+    message.last_error = f"{type(error).__name__}: {error}"[:500]
+    if message.attempts >= int(current_app.config.get("MAIL_MAX_ATTEMPTS", 10)):
+        message.status = MailStatus.FAILED
+        message.next_attempt_at = None
+    else:
+        message.next_attempt_at = now + retry_delay(message.attempts)
+
+
+def send_due(*, now: datetime | None = None, smtp_factory=None,
+             commit_each=None) -> tuple[int, int]:
+    """Send queued messages whose time has come; returns (sent, failed attempts).
+
+    Without SMTP_HOST nothing is sent. `commit_each` (the scheduler's) is called after each
+    message, so a crash after a send repeats at most that one message.
+    """
+    now = now or utcnow()
+    config = current_app.config
+    if not config.get("SMTP_HOST"):
+        return 0, 0
+    due = list(db.session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.status == MailStatus.QUEUED,
+               or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now))
+        .order_by(OutboxMessage.id).limit(int(config.get("MAIL_BATCH_SIZE", 100)))))
+    if not due:
+        return 0, 0
+    sent = failed = 0
+    try:
+        smtp = _connect(smtp_factory or smtplib.SMTP)
+    except (smtplib.SMTPException, OSError) as exc:
+        for message in due:
+            _failed(message, exc, now)
+        db.session.flush()
+        if commit_each is not None:
+            commit_each()
+        return 0, len(due)
+    try:
+        for message in due:
+            try:
+                refused = smtp.send_message(to_email(message, sender=config["MAIL_FROM"]))
+                if refused:
+                    raise smtplib.SMTPRecipientsRefused(refused)
+            except (smtplib.SMTPException, OSError) as exc:
+                _failed(message, exc, now)
+                failed += 1
+                # SMTPException is an OSError too; a plain OSError means the socket failed.
+                if (isinstance(exc, smtplib.SMTPServerDisconnected)
+                        or not isinstance(exc, smtplib.SMTPException)):
+                    # The connection is gone: the rest waits for the next run.
+                    db.session.flush()
+                    if commit_each is not None:
+                        commit_each()
+                    break
+            else:
+                message.status = MailStatus.SENT
+                message.sent_at = now
+                message.attempts += 1
+                message.next_attempt_at = None
+                message.last_error = None
+                sent += 1
+            db.session.flush()
+            if commit_each is not None:
+                commit_each()
+    finally:
+        try:
+            smtp.quit()
+        except (smtplib.SMTPException, OSError):
+            pass
+    return sent, failed
+
+
+# --- reading the outbox -----------------------------------------------------------------------
+
+def list_messages(*, limit: int = 200) -> list[OutboxMessage]:
+    """The newest messages first."""
+    return list(db.session.scalars(
+        select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)))
+
+
+def get_message(message_id: int) -> OutboxMessage:
+    """One message, or NotFound."""
+    message = db.session.get(OutboxMessage, message_id)
+    if message is None:
+        raise NotFound(str(_l("Message not found.")))
+    return message

@@ -1,0 +1,25 @@
+"""The coordinator's view of the outbox: what was (or will be) sent to whom."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+
+from duidingspool.accounts.access import roles_required
+from duidingspool.accounts.models import Role
+from duidingspool.mail import services
+
+bp = Blueprint("mail", __name__, url_prefix="/postvak-uit")
+
+
+@bp.get("/")
+@roles_required(Role.COORDINATOR)
+def outbox():
+    """Outgoing messages, newest first, with their delivery status."""
+    return render_template("mail/outbox.html", messages=services.list_messages())
+
+
+@bp.get("/<int:message_id>")
+@roles_required(Role.COORDINATOR)
+def message(message_id: int):
+    """One message as it is sent, including its calendar attachment."""
+    return render_template("mail/message.html", message=services.get_message(message_id))

@@ -1,0 +1,58 @@
+"""The coordinator's outbox pages."""
+
+from __future__ import annotations
+
+from duidingspool.accounts.models import Role
+from duidingspool.extensions import db
+from duidingspool.mail import services as mail
+from tests import factories as f
+
+
+def _message():
+    return mail.queue(to_address="expert@example.org", subject="Booked: DV-2027-00001",
+                      body_text="This booking is confirmed.",
+                      ics="BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nEND:VCALENDAR\r\n",
+                      ics_method="REQUEST")
+
+
+def test_coordinator_sees_the_outbox_with_status_and_attempts(client, login_as, app):
+    coordinator = f.user(Role.COORDINATOR, locale="en")
+    message = _message()
+    db.session.commit()
+    login_as(coordinator)
+
+    html = client.get("/postvak-uit/").get_data(as_text=True)
+
+    assert f'id="message-{message.id}"' in html
+    assert "expert@example.org" in html and "Booked: DV-2027-00001" in html
+    assert "Queued" in html
+
+
+def test_coordinator_reads_a_message_with_its_calendar(client, login_as, app):
+    coordinator = f.user(Role.COORDINATOR, locale="en")
+    message = _message()
+    db.session.commit()
+    login_as(coordinator)
+
+    html = client.get(f"/postvak-uit/{message.id}").get_data(as_text=True)
+
+    assert "This booking is confirmed." in html
+    assert "METHOD:REQUEST" in html
+
+
+def test_unknown_message_is_404(client, login_as, app):
+    coordinator = f.user(Role.COORDINATOR, locale="en")
+    db.session.commit()
+    login_as(coordinator)
+
+    assert client.get("/postvak-uit/999999").status_code == 404
+
+
+def test_other_roles_cannot_read_the_outbox(client, login_as, app):
+    requester = f.user(Role.REQUESTER, locale="en")
+    message = _message()
+    db.session.commit()
+    login_as(requester)
+
+    assert client.get("/postvak-uit/").status_code == 403
+    assert client.get(f"/postvak-uit/{message.id}").status_code == 403
