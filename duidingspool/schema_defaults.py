@@ -56,11 +56,14 @@ _FIELD_MESSAGES = {
     fields.Decimal: {"special": N_("Not a valid number.")},
     fields.Float: {"special": N_("Not a valid number.")},
     fields.Boolean: {"invalid": N_("Not a valid yes/no value.")},
-    fields.Date: {"invalid": N_("Not a valid date."), "format": N_("Not a valid date.")},
+    fields.Date: {"invalid": N_("Not a valid date."), "format": N_("Not a valid date."),
+                  "out_of_range": N_("Give a date between 1900 and 2199.")},
     fields.DateTime: {"invalid": N_("Not a valid date and time."),
                       "invalid_awareness": N_("Give the date and time with a time zone."),
-                      "format": N_("Not a valid date and time.")},
-    fields.Time: {"invalid": N_("Not a valid time."), "format": N_("Not a valid time.")},
+                      "format": N_("Not a valid date and time."),
+                      "out_of_range": N_("Give a date between 1900 and 2199.")},
+    fields.Time: {"invalid": N_("Not a valid time."), "format": N_("Not a valid time."),
+                  "out_of_range": N_("Not a valid time.")},
     fields.List: {"invalid": N_("Not a valid list.")},
     fields.Nested: {"type": N_("Invalid type.")},
     fields.Email: {"invalid": N_("Not a valid e-mail address.")},
@@ -106,6 +109,19 @@ def _validated_db_integer(self, value):
     return number
 
 
+# Dates people can mean in this application; anything else is a typo (or an attack on
+# date arithmetic: year 9999 plus one day does not exist).
+DATE_YEARS = range(1900, 2200)
+_temporal_deserialize = fields._TemporalField._deserialize
+
+
+def _deserialize_plausible_date(self, value, attr, data, **kwargs):
+    result = _temporal_deserialize(self, value, attr, data, **kwargs)
+    if getattr(result, "year", None) is not None and result.year not in DATE_YEARS:
+        raise self.make_error("out_of_range")
+    return result
+
+
 def install() -> None:
     """Replace marshmallow's English defaults with translated messages (idempotent), and
     bound Integer fields to the database's integer range.
@@ -113,6 +129,7 @@ def install() -> None:
     Must run before any schema class is defined: fields copy their messages when created.
     """
     fields.Integer._validated = _validated_db_integer
+    fields._TemporalField._deserialize = _deserialize_plausible_date
     Schema._default_error_messages = {k: LazyMessage(v) for k, v in _SCHEMA_MESSAGES.items()}
     for cls, messages in _FIELD_MESSAGES.items():
         cls.default_error_messages = {

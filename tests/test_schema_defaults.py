@@ -49,3 +49,12 @@ def test_integer_fields_refuse_numbers_beyond_the_database(app):
 def test_huge_ids_in_urls_answer_404(client, app):
     assert client.get("/api/v1/requests/99999999999999999999").status_code == 404
     assert client.get("/verzoeken/99999999999999999999").status_code == 404
+
+
+def test_dates_far_in_the_future_or_past_are_refused(app):
+    with app.test_request_context(), force_locale("en"):
+        errors = _errors({"day": "9999-12-31"})
+        old = _errors({"day": "0001-01-01"})
+
+    assert errors == {"day": ["Give a date between 1900 and 2199."]}
+    assert old == {"day": ["Give a date between 1900 and 2199."]}

@@ -72,6 +72,8 @@ def parse_rule(text: str, first_start: datetime) -> rrule:
         raise _rule_error(_l("Enter a single rule on one line."))
     if rule._freq not in ALLOWED_FREQUENCIES:
         raise _rule_error(_l("Use FREQ=DAILY, WEEKLY, MONTHLY or YEARLY; sessions are at most daily."))
+    if rule._interval < 1:  # dateutil would loop forever on INTERVAL=0
+        raise _rule_error(_l("INTERVAL must be 1 or more."))
     return rule
 
 
@@ -154,6 +156,12 @@ def _check_event(event) -> None:
             raise _ics_error(_l("event %(uid)s has a recurrence rule without FREQ", uid=uid[:80]))
         if str(freq[0] if isinstance(freq, list) else freq).upper() in _ICS_FORBIDDEN_FREQUENCIES:
             raise _ics_error(_l("event %(uid)s repeats more often than hourly", uid=uid[:80]))
+        intervals = recur.get("INTERVAL") if hasattr(recur, "get") else None
+        for interval in (intervals if isinstance(intervals, list) else [intervals]
+                         if intervals is not None else []):
+            if not isinstance(interval, int) or interval < 1:
+                raise _ics_error(_l("event %(uid)s has a recurrence INTERVAL below 1",
+                                    uid=uid[:80]))
         try:
             rrulestr(text, dtstart=datetime(2000, 1, 1, tzinfo=timezone.utc), ignoretz=True)
         except (ValueError, TypeError, AttributeError, IndexError) as exc:
@@ -187,7 +195,11 @@ def parse_ics(data: bytes, *, start: datetime, end: datetime,
         raise _ics_error(_l("it could not be read as iCalendar")) from exc
     if getattr(calendar, "name", None) != "VCALENDAR":
         raise _ics_error(_l("it holds no VCALENDAR"))
-    for event in calendar.walk("VEVENT"):
+    events = calendar.walk("VEVENT")
+    if not events:
+        # An empty feed would cancel every imported session: more likely a wrong file.
+        raise _ics_error(_l("it holds no events"))
+    for event in events:
         _check_event(event)
 
     found: dict[tuple[str, datetime], IcsOccurrence] = {}

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from flask import request
-from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import EXCLUDE
 from marshmallow import ValidationError as SchemaError
 
 from duidingspool.accounts.models import Role
 from duidingspool.api.core import dump, load_json, route
-from duidingspool.errors import PrivacyViolation, ValidationFailed
 from duidingspool.extensions import db
 from duidingspool.referrals import queries, services
 from duidingspool.referrals.schemas import (
@@ -48,16 +46,10 @@ def create_request():
     try:
         data = load_json(RequestInputSchema())
     except SchemaError as exc:
-        # Name personal data at once, not only after the other fields are right.
-        payload = request.get_json(silent=True) or {}
-        texts = {k: payload.get(k) for k in ("question", "case_code")
-                 if isinstance(payload.get(k), str)}
-        fields = field_errors(exc)
-        found = services.privacy_errors(**texts)
-        for name, messages in found.items():
-            fields.setdefault(name, []).extend(messages)
-        kind = PrivacyViolation if found else ValidationFailed
-        raise kind(_("Some fields are not filled in correctly."), fields=fields) from exc
+        payload = request.get_json(silent=True)
+        payload = payload if isinstance(payload, dict) else {}
+        raise services.input_error(fields=field_errors(exc), question=payload.get("question"),
+                                   case_code=payload.get("case_code")) from exc
     referral = services.create(actor=current_user, data=data)
     db.session.commit()
     return dump(RequestSchema(), referral, status=201)

@@ -68,6 +68,19 @@ def privacy_errors(*, today: date | None = None, **texts: str | None) -> dict[st
     return errors
 
 
+def input_error(*, fields: dict[str, list[str]], question, case_code) -> ValidationFailed:
+    """The error for input that failed its schema, naming personal data found as well, so
+    the user hears about it at once and not only after fixing the other fields."""
+    texts = {name: value for name, value in (("question", question), ("case_code", case_code))
+             if isinstance(value, str)}
+    found = privacy_errors(**texts)
+    merged = {name: list(messages) for name, messages in fields.items()}
+    for name, messages in found.items():
+        merged.setdefault(name, []).extend(m for m in messages if m not in merged[name])
+    kind = PrivacyViolation if found else ValidationFailed
+    return kind(_("Some fields are not filled in correctly."), fields=merged)
+
+
 def check_privacy(*, today: date | None = None, **texts: str | None) -> None:
     """Raise PrivacyViolation naming, per field, the personal data found in the texts."""
     errors = privacy_errors(today=today, **texts)

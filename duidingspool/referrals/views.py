@@ -49,12 +49,6 @@ def form_payload(form) -> dict:
     return payload
 
 
-def _merge(errors: dict, more: dict) -> dict:
-    for name, messages in more.items():
-        errors.setdefault(name, []).extend(m for m in messages if m not in errors.get(name, []))
-    return errors
-
-
 def _form_context(values) -> dict:
     sessions = queries.upcoming_sessions(current_user)
     grouped = [(table, list(items)) for table, items in
@@ -99,9 +93,9 @@ def create():
             referral = services.create(actor=current_user, data=data)
         except SchemaError as exc:
             db.session.rollback()
-            # Name personal data at once, not only after the other fields are right.
-            errors = _merge(field_errors(exc), services.privacy_errors(
-                question=request.form.get("question"), case_code=request.form.get("case_code")))
+            errors = services.input_error(
+                fields=field_errors(exc), question=request.form.get("question"),
+                case_code=request.form.get("case_code")).fields
         except ValidationFailed as exc:
             db.session.rollback()
             errors = field_errors(exc)

@@ -15,7 +15,7 @@ def test_login_with_right_password_starts_a_session(client, app):
 
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
-    assert client.get("/").headers["Location"] == "/verzoeken/inbox"
+    assert client.get("/").headers["Location"] == "/dashboard"
     assert client.get("/verzoeken/inbox").status_code == 200
 
 

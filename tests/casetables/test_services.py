@@ -172,7 +172,8 @@ def test_generate_sessions_follows_a_changed_duration(app):
 
 @pytest.mark.parametrize("rule", ["FREQ=HOURLY", "FREQ=MINUTELY;COUNT=3", "FREQ=SECONDLY",
                                   "FREQ=FOO", "BYDAY=TU", "FREQ=WEEKLY;BYDAY=XX",
-                                  "FREQ=DAILY;BYHOUR=9,10", "", "FREQ=WEEKLY\nRRULE:FREQ=DAILY"])
+                                  "FREQ=DAILY;BYHOUR=9,10", "", "FREQ=WEEKLY\nRRULE:FREQ=DAILY",
+                                  "FREQ=WEEKLY;INTERVAL=0"])
 def test_create_case_table_refuses_a_bad_rule(app, rule):
     member = f.municipality()
 
@@ -350,6 +351,9 @@ MALFORMED = {
     "secondly": calendar("UID:a@example.org\nDTSTART:20270706T110000Z\nRRULE:FREQ=SECONDLY"),
     "bad_dtstart": calendar("UID:a@example.org\nDTSTART:2027-07-06"),
     "unknown_tzid": calendar("UID:a@example.org\nDTSTART;TZID=Mars/Olympus:20270706T110000"),
+    "interval_zero": calendar("UID:a@example.org\nDTSTART:20270706T110000Z\n"
+                              "RRULE:FREQ=WEEKLY;INTERVAL=0"),
+    "no_events": b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//x//y//EN\r\nEND:VCALENDAR\r\n",
 }
 
 

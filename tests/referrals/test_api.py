@@ -222,3 +222,13 @@ def test_openapi_documents_request_paths_and_schema(client):
     request_input = spec["components"]["schemas"]["RequestInput"]
     assert set(request_input["required"]) == {"areas", "estimated_hours", "question"}
     assert "question" in spec["components"]["schemas"]["Request"]["properties"]
+
+
+def test_create_with_a_json_array_body_answers_422(login_as):
+    w = world()
+    db.session.commit()
+
+    response = login_as(w.requester).post("/api/v1/requests", json=[1, 2])
+
+    assert response.status_code == 422
+    assert response.get_json()["error"]["code"] == "validation_error"
