@@ -26,3 +26,4 @@ from duidingspool.hours.models import HourLine  # noqa: F401
 from duidingspool.referrals.models import Referral, ReferralExpertise  # noqa: F401
 from duidingspool.ical.models import CalendarFeed  # noqa: F401,E402
 from duidingspool.mail.models import OutboxMessage  # noqa: F401,E402
+from duidingspool.jobs.models import JobRun  # noqa: F401,E402
