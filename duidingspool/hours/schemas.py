@@ -57,7 +57,7 @@ class HourLineInSchema(Schema):
                                             "description": "decimal hours or h:mm"})
     kilometres = fields.Decimal(load_default=None, allow_none=True, places=1,
                                 validate=validate.Range(min=0, max=99999),
-                                metadata={"type": "string"})
+                                metadata={"type": "number", "minimum": 0, "maximum": 99999})
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
     submit = fields.Boolean(load_default=False,
                             metadata={"description": "submit at once instead of saving a draft"})
