@@ -1,6 +1,6 @@
 """Imports every feature's models so that the metadata (and Alembic) sees the whole domain."""
 
-from duidingspool.accounts.models import ApiToken, Role, User, UserRole  # noqa: F401
+from duidingspool.accounts.models import ApiToken, RecoveryCode, Role, User, UserRole  # noqa: F401
 from duidingspool.audit.models import AuditEvent  # noqa: F401
 from duidingspool.bookings.models import Booking, Offer  # noqa: F401
 from duidingspool.budget.models import Budget, BudgetAllocation, BudgetWarning  # noqa: F401

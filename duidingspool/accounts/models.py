@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from duidingspool.db import UTCDateTime, one_of, utcnow
@@ -18,6 +18,10 @@ class Role(enum.StrEnum):
     COORDINATOR = "coordinator"
     EXPERT = "expert"
     ADMIN = "admin"
+
+
+# Roles that must log in with a second factor (TOTP or a recovery code).
+TWO_FACTOR_ROLES = (Role.COORDINATOR, Role.ADMIN)
 
 
 class User(UserMixin, db.Model):
@@ -35,6 +39,14 @@ class User(UserMixin, db.Model):
     locale: Mapped[str | None] = mapped_column(String(5))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Raised to end every session of the user at once (logout, password change,
+    # deactivation); a session carries the value it was started with.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Two-factor login: the TOTP secret, encrypted (accounts/twofactor.py); enabled once the
+    # user confirmed a code. The last accepted time step refuses a code used twice.
+    totp_secret: Mapped[str | None] = mapped_column(String(255))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
 
     roles: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
@@ -44,6 +56,8 @@ class User(UserMixin, db.Model):
     __table_args__ = (
         CheckConstraint("email = lower(email)", name="email_lowercase"),
         CheckConstraint("locale IS NULL OR locale IN ('nl', 'en')", name="locale"),
+        CheckConstraint("session_version >= 0", name="session_version"),
+        CheckConstraint("totp_enabled_at IS NULL OR totp_secret IS NOT NULL", name="totp_secret"),
     )
 
     @property
@@ -56,6 +70,15 @@ class User(UserMixin, db.Model):
 
     def has_role(self, *roles: Role) -> bool:
         return bool(self.role_names & set(roles))
+
+    @property
+    def totp_enabled(self) -> bool:
+        return self.totp_enabled_at is not None
+
+    @property
+    def requires_two_factor(self) -> bool:
+        """Coordinators and admins must log in with a second factor."""
+        return self.has_role(*TWO_FACTOR_ROLES)
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email}>"
@@ -91,3 +114,15 @@ class ApiToken(db.Model):
     user: Mapped[User] = relationship()
 
     __table_args__ = (UniqueConstraint("user_id", "name"),)
+
+
+class RecoveryCode(db.Model):
+    """A one-time code that stands in for a TOTP code; only its SHA-256 is stored."""
+
+    __tablename__ = "recovery_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
