@@ -43,6 +43,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     from duidingspool import web
     from duidingspool.accounts import access
     from duidingspool.accounts.views import bp as accounts_bp
+    from duidingspool.audit.views import bp as audit_bp
     from duidingspool.api import bp as api_bp
     from duidingspool.bookings.views import bp as bookings_bp
     from duidingspool.casetables.views import bp as casetables_bp
@@ -67,6 +68,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     app.register_blueprint(reports_bp)
     app.register_blueprint(ical_bp)
     app.register_blueprint(mail_bp)
+    app.register_blueprint(audit_bp)
 
     from duidingspool.cli import register_commands
 

@@ -29,3 +29,18 @@ def record(*, actor, action: str, obj=None, object_type: str | None = None,
     db.session.add(event)
     db.session.flush()
     return event
+
+
+def record_export(*, actor, what: str, details: dict | None = None) -> AuditEvent:
+    """Record that `actor` downloaded an export (`what`: e.g. "year_report", "audit_trail")."""
+    return record(actor=actor, action=f"{what}.export", object_type=what, details=details)
+
+
+def filter_details(filters: dict) -> dict:
+    """The search filters as audit details: ids, a type name and ISO dates only."""
+    details = {}
+    for name in ("user_id", "object_type", "object_id", "date_from", "date_to"):
+        value = filters.get(name)
+        if value is not None and value != "":
+            details[name] = value.isoformat() if hasattr(value, "isoformat") else value
+    return details

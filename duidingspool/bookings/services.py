@@ -207,14 +207,17 @@ def _cascade(referral: Referral, *, now: datetime) -> Offer | None:
             if referral.status == ReferralStatus.OFFERED:
                 referral.status = ReferralStatus.SUBMITTED
                 db.session.flush()
+                record(actor=None, action="referral.back_to_inbox", obj=referral)
             return None
         if exclusion_of(referral=referral, expert_id=nxt.expert_id, at=_time_of(referral, nxt)):
             # No longer eligible (booked elsewhere, absent...): skip rather than pester them.
             _cas(Offer, nxt.id, expected=(OfferStatus.QUEUED,),
                  values={"status": OfferStatus.WITHDRAWN, "responded_at": now})
             _refresh(nxt)
+            record(actor=None, action="offer.skip", obj=nxt)
             continue
         _send(nxt, now=now)
+        record(actor=None, action="offer.send", obj=nxt)
         return nxt
 
 
@@ -385,13 +388,16 @@ def release_referral(*, actor: User | None, referral: Referral, reason: str,
                      now: datetime | None = None) -> None:
     """A request was cancelled: withdraw its open offers and cancel its booking."""
     now = now or utcnow()
-    db.session.execute(
+    withdrawn = db.session.execute(
         update(Offer)
         .where(Offer.referral_id == referral.id,
                Offer.status.in_((OfferStatus.PENDING, OfferStatus.QUEUED)))
         .values(status=OfferStatus.WITHDRAWN, responded_at=now)
         .execution_options(synchronize_session="fetch")
-    )
+    ).rowcount
+    if withdrawn:
+        record(actor=actor, action="offer.withdraw_open", obj=referral,
+               details={"count": withdrawn})
     for booking in db.session.scalars(
         select(Booking).where(Booking.referral_id == referral.id,
                               Booking.status == BookingStatus.CONFIRMED)

@@ -163,10 +163,14 @@ def revoke_feed(*, actor: User, feed_id: int, now: datetime | None = None) -> Ca
 def revoke_feeds_of(*, actor: User | None, user: User, now: datetime | None = None) -> int:
     """Revoke every live feed of `user` (e.g. when an account is closed); returns how many."""
     now = now or utcnow()
-    return db.session.execute(
+    revoked = db.session.execute(
         update(CalendarFeed).where(CalendarFeed.user_id == user.id,
                                    CalendarFeed.revoked_at.is_(None))
         .values(revoked_at=now).execution_options(synchronize_session=False)).rowcount
+    if revoked:
+        record(actor=actor, action="calendar_feed.revoke_all", obj=user,
+               details={"count": revoked})
+    return revoked
 
 
 # --- resolving a token on every fetch --------------------------------------------------------

@@ -8,11 +8,14 @@ import io
 from flask import Blueprint, Response, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from duidingspool.accounts.access import roles_required
 from duidingspool.accounts.models import Role
+from duidingspool.audit.services import record_export
 from duidingspool.db import utcnow
 from duidingspool.errors import NotFound
+from duidingspool.extensions import db
 from duidingspool.reports.queries import YearReport, year_report
 from duidingspool.timeutil import to_local
 
@@ -98,6 +101,8 @@ def year_csv(year: int, table: str):
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerows(csv_rows(report, table))
+    record_export(actor=current_user, what="year_report", details={"year": year, "table": table})
+    db.session.commit()
     return Response(
         "\ufeff" + out.getvalue(), mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="jaarrapportage-{year}-{table}.csv"'})
