@@ -121,8 +121,10 @@ class Booking(db.Model):
         ),
         Index("ix_booking_expert_id_starts_at", "expert_id", "starts_at", "status",
               "estimated_minutes", "case_table_id"),
-        Index("ix_booking_referral_id", "referral_id", "status", "expert_id"),
-        # Covers the matcher's "who is booked around this time" and "this month" queries.
+        # Also gives the first booking of a request (year report: time to booking).
+        Index("ix_booking_referral_id", "referral_id", "status", "expert_id", "created_at"),
+        # Covers the matcher's "who is booked around this time" and "this month" queries,
+        # and the budget's committed work (referral_id: the request's region).
         Index("ix_booking_status_starts_at", "status", "starts_at", "ends_at", "expert_id",
-              "estimated_minutes"),
+              "estimated_minutes", "referral_id"),
     )

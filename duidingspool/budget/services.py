@@ -26,7 +26,7 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, exists, func, select
+from sqlalchemy import case, exists, func, select, type_coerce
 from sqlalchemy.exc import IntegrityError
 
 from duidingspool.audit.services import record
@@ -126,22 +126,34 @@ def year_figures(*, year: int, now: datetime | None = None) -> YearFigures:
                                     budget=amount)
                  for alloc_id, region_id, amount, name in allocations}
 
-    # Approved and submitted amounts per region and session month (one scan of the lines).
-    region = Municipality.safety_region_id
-    month = q.month_of(Booking.starts_at, year).label("month")
-    rows = db.session.execute(
-        select(region, month,
+    # Approved and submitted amounts per region and session month. The lines are summed per
+    # booking first, straight from the covering index in booking order; only those per-
+    # booking sums meet the request (for the region) and are grouped per municipality and
+    # month, and municipalities are mapped to their regions on the few grouped rows.
+    year_bookings = select(Booking.id).where(Booking.starts_at >= start, Booking.starts_at < end)
+    per_booking = (
+        select(HourLine.booking_id,
                func.sum(case((HourLine.status == HourStatus.APPROVED, HourLine.amount),
                              else_=0)).label("spent"),
                func.sum(case((HourLine.status == HourStatus.SUBMITTED, HourLine.amount),
                              else_=0)).label("pending"))
-        .select_from(HourLine)
-        .join(Booking, Booking.id == HourLine.booking_id)
-        .join(Referral, Referral.id == Booking.referral_id)
-        .join(Municipality, Municipality.id == Referral.municipality_id)
-        .where(Booking.starts_at >= start, Booking.starts_at < end,
+        .where(HourLine.booking_id.in_(year_bookings),
                HourLine.status.in_((HourStatus.APPROVED, HourStatus.SUBMITTED)))
-        .group_by(region, month)
+        .group_by(HourLine.booking_id).subquery())
+    month = q.month_of(Booking.starts_at, year).label("month")
+    per_town = (
+        select(Referral.municipality_id, month,
+               func.sum(per_booking.c.spent).label("spent"),
+               func.sum(per_booking.c.pending).label("pending"))
+        .select_from(per_booking)
+        .join(Booking, Booking.id == per_booking.c.booking_id)
+        .join(Referral, Referral.id == Booking.referral_id)
+        .group_by(Referral.municipality_id, month).subquery())
+    money = HourLine.amount.type
+    rows = db.session.execute(
+        select(Municipality.safety_region_id, per_town.c.month,
+               type_coerce(per_town.c.spent, money), type_coerce(per_town.c.pending, money))
+        .join(Municipality, Municipality.id == per_town.c.municipality_id)
     ).all()
     for region_id, month_no, spent, pending in rows:
         spent, pending = spent or ZERO, pending or ZERO
@@ -152,9 +164,10 @@ def year_figures(*, year: int, now: datetime | None = None) -> YearFigures:
                 fig.months[int(month_no) - 1] += spent
 
     # Committed: confirmed bookings without approved hours, estimated minutes x rate.
+    region = Municipality.safety_region_id
     no_approved = ~exists().where(HourLine.booking_id == Booking.id,
                                   HourLine.status == HourStatus.APPROVED)
-    rate = q.rate_on(Booking.expert_id, q.local_date(Booking.starts_at))
+    rate = q.rate_on(Booking.expert_id, q.local_date_in(Booking.starts_at, year))
     rows = db.session.execute(
         select(region, func.sum(Booking.estimated_minutes * rate, type_=q.RAW))
         .select_from(Booking)

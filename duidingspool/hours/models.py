@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, Numeric, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from duidingspool.db import Money, UTCDateTime, one_of, utcnow
@@ -33,7 +33,7 @@ class HourLine(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     booking_id: Mapped[int] = mapped_column(
-        ForeignKey("booking.id", ondelete="RESTRICT"), index=True
+        ForeignKey("booking.id", ondelete="RESTRICT")
     )
     category: Mapped[str] = mapped_column(String(20))
     minutes: Mapped[int] = mapped_column(Integer)
@@ -63,4 +63,7 @@ class HourLine(db.Model):
         ),
         CheckConstraint("status = 'draft' OR amount IS NOT NULL", name="priced_when_submitted"),
         CheckConstraint("amount IS NULL OR amount >= 0", name="amount"),
+        # Covers every hour figure of the budget and the year report (and the booking FK).
+        Index("ix_hour_line_booking_id_status", "booking_id", "status", "category",
+              "minutes", "amount"),
     )
