@@ -73,3 +73,34 @@ MAIL_RETRY_MINUTES = [1, 5, 30, 60]
 MAIL_MAX_ATTEMPTS = 10
 MAIL_BATCH_SIZE = 100
 SMTP_TIMEOUT_SECONDS = 20
+
+# Background jobs (`duidingspool scheduler`; see the README). Each job's schedule: an interval
+# ({"minutes": N}, {"hours": N} or {"seconds": N}; in UTC, counted from a fixed epoch so every
+# scheduler process fires at the same moments) or a crontab line ({"cron": "0 9 * * *"}) in
+# DISPLAY_TIMEZONE (or {"cron": ..., "timezone": "UTC"}). A job missing here, or set to None,
+# is not scheduled; `duidingspool jobs run NAME` still runs it. Write crontab weekdays as
+# names (mon-sun): APScheduler 3 counts numbers from Monday = 0, unlike cron.
+JOB_SCHEDULES = {
+    "expire_offers": {"minutes": 5},
+    "send_mail": {"minutes": 1},
+    "session_reminders": {"minutes": 15},
+    "hours_reminders": {"cron": "0 9 * * *"},
+    "budget_warnings": {"hours": 1},
+    "refresh_case_table_calendars": {"hours": 1},
+    "refresh_busy_calendars": {"minutes": 30},
+    "generate_sessions": {"cron": "30 4 * * *"},
+    "retention_purge": {"cron": "15 4 * * *"},
+}
+# A run that starts later than this after its time (the process was busy or down) is skipped;
+# the next one catches up (every job picks up whatever is due).
+JOB_MISFIRE_GRACE_SECONDS = 300
+# Reminders: to the expert this many hours before a booked session; to log hours from this
+# many hours after a session without submitted hours, then at most once a week, for at most
+# HOURS_REMINDER_MAX_WEEKS weeks.
+REMINDER_BEFORE_HOURS = 24
+HOURS_REMINDER_DELAY_HOURS = 12
+HOURS_REMINDER_MAX_WEEKS = 8
+# Retention: a request's question text and case code are erased this many months after it
+# was completed or cancelled (counts, hours and money stay); erased in batches of this size.
+RETENTION_MONTHS = 12
+RETENTION_BATCH_SIZE = 500

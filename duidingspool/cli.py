@@ -91,8 +91,11 @@ def tokens_create(email, name, days):
 def register_commands(app: Flask) -> None:
     from duidingspool.casetables.views import sessions_command
     from duidingspool.demo import demo_command
+    from duidingspool.jobs.cli import jobs_command, scheduler_command
 
     app.cli.add_command(users)
     app.cli.add_command(tokens)
     app.cli.add_command(demo_command)
     app.cli.add_command(sessions_command)
+    app.cli.add_command(jobs_command)
+    app.cli.add_command(scheduler_command)

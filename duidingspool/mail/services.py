@@ -20,6 +20,8 @@ from flask import current_app
 from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from duidingspool.bookings.models import Booking, BookingStatus
 from duidingspool.db import utcnow
@@ -53,6 +55,28 @@ def queue(*, to_address: str, subject: str, body_text: str, ics: str | None = No
     db.session.add(message)
     db.session.flush()
     return message
+
+
+def queue_once(*, to_address: str, subject: str, body_text: str, dedupe_key: str,
+               booking_id: int | None = None, now: datetime | None = None) -> bool:
+    """Put a message in the outbox unless one with `dedupe_key` exists; True if this call did.
+
+    INSERT ... ON CONFLICT DO NOTHING: of two concurrent callers exactly one inserts (the
+    other waits for its commit on PostgreSQL, or for the write lock on SQLite) and neither
+    fails, so no savepoint is needed around it.
+    """
+    now = now or utcnow()
+    dialect = db.session.get_bind().dialect.name
+    insert = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}[dialect]
+    inserted = db.session.execute(
+        insert(OutboxMessage)
+        .values(to_address=to_address, subject=subject[:250], body_text=body_text,
+                booking_id=booking_id, dedupe_key=dedupe_key, status=MailStatus.QUEUED,
+                attempts=0, created_at=now, next_attempt_at=now)
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(OutboxMessage.id)
+    ).scalar()
+    return inserted is not None
 
 
 # --- invitations ------------------------------------------------------------------------------

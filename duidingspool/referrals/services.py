@@ -6,8 +6,10 @@ import secrets
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from dateutil.relativedelta import relativedelta
+from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, update
 
 from duidingspool.accounts.models import Role, User
 from duidingspool.audit.services import record
@@ -326,3 +328,38 @@ def read_question(*, actor: User, referral: Referral) -> str | None:
         record(actor=actor, action="referral.view_question", obj=referral,
                details={"reference": referral.reference})
     return referral.question
+
+
+def purge_expired(*, now: datetime | None = None, months: int | None = None,
+                  limit: int | None = None) -> int:
+    """Erase the question text and case code of up to `limit` requests completed or cancelled
+    more than RETENTION_MONTHS ago; returns how many were erased (flushes, never commits).
+
+    Counts, hours and money stay. One audit event records how many were erased, never which
+    or what; the caller commits each batch and calls again until it returns 0.
+    """
+    now = now or utcnow()
+    config = current_app.config
+    months = int(config.get("RETENTION_MONTHS", 12)) if months is None else months
+    limit = int(config.get("RETENTION_BATCH_SIZE", 500)) if limit is None else limit
+    cutoff = now - relativedelta(months=months)
+    expired = and_(
+        Referral.purged_at.is_(None),
+        or_(and_(Referral.status == ReferralStatus.COMPLETED, Referral.completed_at <= cutoff),
+            and_(Referral.status == ReferralStatus.CANCELLED, Referral.cancelled_at <= cutoff)),
+    )
+    ids = db.session.scalars(
+        select(Referral.id).where(expired).order_by(Referral.id).limit(limit)).all()
+    if not ids:
+        return 0
+    # The condition again in the UPDATE: a concurrent purge that erased a row first is
+    # not counted twice.
+    erased = db.session.execute(
+        update(Referral).where(Referral.id.in_(ids), expired)
+        .values(question=None, case_code=None, purged_at=now, updated_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if erased:
+        record(actor=None, action="referral.purge", object_type="referral",
+               details={"count": erased, "retention_months": months})
+    return erased

@@ -1,0 +1,129 @@
+"""Reminders to experts: before a booked session, and to log hours after it.
+
+Each reminder is one outbox message whose `dedupe_key` names the occasion, so running a
+job twice, or two runs at once, queues it once: the unique key is the claim. The key of a
+session reminder holds the session's start, so a moved session gets a new reminder; the key
+of an hours reminder holds the week since the session, so it comes at most once a week.
+No case details go into these mails: case table, time, place, reference and a link only.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask import current_app
+from flask_babel import force_locale, gettext
+from sqlalchemy import exists, select
+
+from duidingspool.bookings.models import Booking, BookingStatus
+from duidingspool.db import utcnow
+from duidingspool.extensions import db
+from duidingspool.hours.models import HourLine, HourStatus
+from duidingspool.ical.services import event_for_booking
+from duidingspool.mail.models import OutboxMessage
+from duidingspool.mail.services import queue_once
+from duidingspool.timeutil import to_local
+
+# Hours that count as logged: the expert has handed them in.
+_LOGGED = (HourStatus.SUBMITTED, HourStatus.APPROVED)
+_HOURS_REMINDED = (BookingStatus.CONFIRMED, BookingStatus.COMPLETED)
+
+
+def session_reminder_key(booking: Booking) -> str:
+    """The outbox key of the reminder for the booking's current start time."""
+    return f"reminder:booking:{booking.id}:{booking.starts_at.isoformat()}"
+
+
+def hours_reminder_key(booking: Booking, week: int) -> str:
+    """The outbox key of the `week`-th (0, 1, ...) reminder to log hours for the booking."""
+    return f"hours-reminder:booking:{booking.id}:week-{week}"
+
+
+def _queued(key: str) -> bool:
+    return db.session.scalar(select(exists().where(OutboxMessage.dedupe_key == key)))
+
+
+def _queue_once(*, key: str, booking: Booking, template: str, subject, now: datetime,
+                **context) -> bool:
+    """Queue the expert's message under `key` unless it is there; True if this call queued it."""
+    if _queued(key):
+        return False
+    user = booking.expert.user
+    locale = user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
+    event = event_for_booking(booking, for_expert=True, locale=locale)
+    referral = booking.referral
+    with force_locale(locale):
+        values = {"reference": referral.reference, "case_table": referral.case_table.name,
+                  "when": to_local(booking.starts_at).strftime("%d-%m-%Y %H:%M")}
+        subject_text = subject(values)
+        body = current_app.jinja_env.get_template(template).render(
+            event=event, reference=referral.reference, case_table=referral.case_table.name,
+            starts_at=to_local(booking.starts_at), ends_at=to_local(booking.ends_at), **context)
+    # The unique key is the claim: a concurrent run that queued it first wins.
+    return queue_once(to_address=user.email, subject=subject_text, body_text=body,
+                      booking_id=booking.id, dedupe_key=key, now=now)
+
+
+def queue_session_reminders(*, now: datetime | None = None, commit_each=None) -> int:
+    """Queue a reminder to each expert whose confirmed session starts within
+    REMINDER_BEFORE_HOURS; returns how many were queued by this call.
+
+    `commit_each` (the scheduler's) is called after each booking, so a crash loses nothing.
+    """
+    now = now or utcnow()
+    ahead = timedelta(hours=float(current_app.config.get("REMINDER_BEFORE_HOURS", 24)))
+    due = db.session.scalars(
+        select(Booking.id).where(Booking.status == BookingStatus.CONFIRMED,
+                                 Booking.starts_at > now, Booking.starts_at <= now + ahead)
+        .order_by(Booking.starts_at, Booking.id)).all()
+    queued = 0
+    for booking_id in due:
+        booking = db.session.get(Booking, booking_id)
+        if booking is not None and booking.status == BookingStatus.CONFIRMED:
+            queued += _queue_once(
+                key=session_reminder_key(booking), booking=booking,
+                template="mail/session_reminder.txt",
+                subject=lambda v: gettext("Reminder: %(reference)s, %(case_table)s, %(when)s", **v),
+                now=now)
+        if commit_each is not None:
+            commit_each()
+    return queued
+
+
+def queue_hours_reminders(*, now: datetime | None = None, commit_each=None) -> int:
+    """Remind experts to log their hours for sessions that ended without submitted hours,
+    HOURS_REMINDER_DELAY_HOURS after the end and then at most once a week, for at most
+    HOURS_REMINDER_MAX_WEEKS weeks; returns how many were queued by this call.
+
+    `commit_each` (the scheduler's) is called after each booking, so a crash loses nothing.
+    """
+    now = now or utcnow()
+    config = current_app.config
+    delay = timedelta(hours=float(config.get("HOURS_REMINDER_DELAY_HOURS", 12)))
+    max_weeks = int(config.get("HOURS_REMINDER_MAX_WEEKS", 8))
+    week = timedelta(weeks=1)
+    logged = exists().where(HourLine.booking_id == Booking.id, HourLine.status.in_(_LOGGED))
+    due = db.session.scalars(
+        select(Booking.id).where(Booking.status.in_(_HOURS_REMINDED),
+                                 Booking.ends_at <= now - delay,
+                                 Booking.ends_at > now - delay - max_weeks * week,
+                                 ~logged)
+        .order_by(Booking.ends_at, Booking.id)).all()
+    queued = 0
+    for booking_id in due:
+        booking = db.session.get(Booking, booking_id)
+        if booking is not None:
+            # Weeks since the first reminder was due: a new key (and so a new mail) comes
+            # only every seven days, however often the job runs.
+            number = (now - booking.ends_at - delay) // week
+            queued += _queue_once(
+                key=hours_reminder_key(booking, number), booking=booking,
+                template="mail/hours_reminder.txt",
+                subject=lambda v: gettext(
+                    "Log your hours: %(reference)s, %(case_table)s, %(when)s", **v),
+                now=now,
+                hours_url=f"{config['PUBLIC_BASE_URL'].rstrip('/')}"
+                          f"/boekingen/{booking.id}/uren")
+        if commit_each is not None:
+            commit_each()
+    return queued

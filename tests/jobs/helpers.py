@@ -1,0 +1,40 @@
+"""Helpers of the job tests: counting rows, and a commit that crashes on the n-th unit."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from duidingspool.extensions import db
+from duidingspool.jobs.models import JobRun
+from duidingspool.mail.models import OutboxMessage
+
+
+def outbox_keys(prefix: str = "") -> list[str]:
+    return list(db.session.scalars(
+        select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.startswith(prefix))
+        .order_by(OutboxMessage.id)))
+
+
+def job_runs(name: str | None = None) -> list[JobRun]:
+    query = select(JobRun).order_by(JobRun.id)
+    if name is not None:
+        query = query.where(JobRun.name == name)
+    return list(db.session.scalars(query))
+
+
+def count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+class CrashOnUnit:
+    """A commit callback that commits, except at unit `n`, where the process 'crashes'."""
+
+    def __init__(self, n: int):
+        self.n = n
+        self.calls = 0
+
+    def __call__(self):
+        self.calls += 1
+        if self.calls == self.n:
+            raise RuntimeError("crash in the middle of the job")
+        db.session.commit()
