@@ -27,6 +27,19 @@ REMEMBER_COOKIE_SAMESITE = "Lax"
 REMEMBER_COOKIE_SECURE = False
 REMEMBER_COOKIE_DURATION = 60 * 60 * 24 * 14
 PERMANENT_SESSION_LIFETIME = 60 * 60 * 8
+# A login session ends after this many minutes without a request (and at logout, a password
+# change or the account's deactivation, on every device at once).
+SESSION_IDLE_MINUTES = 30
+
+# Login rate limits: failed attempts per account (e-mail address typed) and per client
+# address, and failed two-factor codes per account; while a limit is reached, logging in is
+# refused with 429. Counts are kept in RATELIMIT_STORAGE_URI: memory:// is per process; in
+# production use a shared store such as redis://host:6379/0 (see the README).
+RATELIMIT_STORAGE_URI = "memory://"
+RATELIMIT_STRATEGY = "moving-window"
+LOGIN_LIMIT_PER_ACCOUNT = "5 per 15 minutes"
+LOGIN_LIMIT_PER_ADDRESS = "20 per 15 minutes"
+TWO_FACTOR_LIMIT_PER_ACCOUNT = "5 per 15 minutes"
 
 WTF_CSRF_ENABLED = True
 # The check runs in duidingspool.web.csrf_gate, which lets bearer-token API calls through.

@@ -117,7 +117,14 @@ def runner(app):
 
 @pytest.fixture
 def login_as(client):
-    """Log `user` in on the test client (or log out with None)."""
+    """Log `user` in on the test client (or log out with None).
+
+    The session is one of a completed login: it carries the user's current session version,
+    a fresh activity time and the second factor as given, so coordinators and admins (who
+    must use two-factor login) reach their pages. tests/accounts logs in through the forms
+    to test the second factor itself.
+    """
+    from duidingspool.accounts.sessions import stamp
 
     def login(user):
         with client.session_transaction() as session:
@@ -125,6 +132,7 @@ def login_as(client):
             if user is not None:
                 session["_user_id"] = str(user.id)
                 session["_fresh"] = True
+                stamp(session, user, second_factor=True)
         return client
 
     return login

@@ -10,9 +10,9 @@ from __future__ import annotations
 import hashlib
 from datetime import timedelta
 
-from flask import Flask, abort, jsonify, redirect, request, url_for
+from flask import Flask, abort, flash, jsonify, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
+from flask_login import current_user, logout_user
 from sqlalchemy import select
 
 from duidingspool.accounts.models import ApiToken, Role, User
@@ -23,6 +23,9 @@ PUBLIC = "public"
 ANY_USER = "any_user"
 # Flask's own endpoints that carry no app data.
 _BUILTIN_PUBLIC = {"static"}
+# What a user who still owes the second factor may reach (besides public pages).
+_BEFORE_SECOND_FACTOR = {"accounts.two_factor_verify", "accounts.two_factor_setup",
+                         "accounts.logout"}
 
 
 def _declare(audience):
@@ -52,9 +55,15 @@ def hash_token(raw: str) -> str:
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
+    """The session's user, if enabled and the session is of the user's current version."""
+    from duidingspool.accounts import sessions
+
     if not user_id.isdigit():
         return None
-    return db.session.get(User, int(user_id))
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.is_enabled or not sessions.version_matches(user):
+        return None
+    return user
 
 
 @login_manager.request_loader
@@ -96,6 +105,34 @@ def _json_error(status: int, code: str, message):
     return response
 
 
+def _end_idle_session() -> None:
+    """Log out a session that has been idle too long (before anything else looks at it)."""
+    from duidingspool.accounts import sessions
+
+    if sessions.idle_expired():
+        logout_user()
+        session.clear()
+        flash(_l("Your session has expired; log in again."), "info")
+
+
+def owes_second_factor(user: User) -> bool:
+    """True while this session still has to give a second factor."""
+    from duidingspool.accounts import sessions
+
+    if authenticated_by_bearer() or sessions.second_factor_done():
+        return False
+    return user.totp_enabled or user.requires_two_factor
+
+
+def _second_factor_gate():
+    if is_api_request():
+        return _json_error(401, "two_factor_required",
+                           _l("Complete two-factor login in the browser first."))
+    endpoint = "accounts.two_factor_verify" if current_user.totp_enabled else \
+        "accounts.two_factor_setup"
+    return redirect(url_for(endpoint))
+
+
 def check_access():
     """Runs before every request: the deny-by-default gate."""
     if request.endpoint is None:
@@ -104,14 +141,21 @@ def check_access():
         return None
     from flask import current_app
 
+    from duidingspool.accounts import sessions
+
+    _end_idle_session()
     view = current_app.view_functions.get(request.endpoint)
     audience = getattr(view, "allowed_roles", None)
     if audience is None:
         abort(404)
+    if current_user.is_authenticated and not authenticated_by_bearer():
+        sessions.touch()
     if audience == PUBLIC:
         return None
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
+    if owes_second_factor(current_user) and request.endpoint not in _BEFORE_SECOND_FACTOR:
+        return _second_factor_gate()
     if audience == ANY_USER or current_user.role_names & audience:
         return None
     if is_api_request():
@@ -120,6 +164,9 @@ def check_access():
 
 
 def init_app(app: Flask) -> None:
+    from duidingspool.accounts import throttle
+
     login_manager.login_view = "accounts.login"
     login_manager.session_protection = "basic"
+    throttle.init_app(app)
     app.before_request(check_access)

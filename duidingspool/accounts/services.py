@@ -1,4 +1,4 @@
-"""Users, passwords and API tokens."""
+"""Users, passwords, sessions and API tokens."""
 
 from __future__ import annotations
 
@@ -8,16 +8,17 @@ from datetime import datetime
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from duidingspool.accounts import passwords
 from duidingspool.accounts.access import hash_token
 from duidingspool.accounts.models import ApiToken, Role, User, UserRole
 from duidingspool.audit.services import record
 from duidingspool.db import utcnow
-from duidingspool.errors import NotFound, ValidationFailed
+from duidingspool.errors import Conflict, NotFound, ValidationFailed
 from duidingspool.extensions import db
 
-MIN_PASSWORD_LENGTH = 12
+MIN_PASSWORD_LENGTH = passwords.MIN_PASSWORD_LENGTH
 _hasher = PasswordHasher()  # Argon2id with the library's current parameters
 # Verified against when the e-mail is unknown, so that timing does not reveal accounts.
 _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
@@ -27,13 +28,18 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-def check_password_policy(password: str) -> None:
-    """Refuse passwords that are too short."""
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationFailed(
-            str(_l("The password is too short.")),
-            fields={"password": [str(_l("Use at least %(n)d characters.", n=MIN_PASSWORD_LENGTH))]},
-        )
+def check_password_policy(password: str, *, email: str | None = None, name: str | None = None,
+                          field: str = "password") -> None:
+    """Refuse passwords that are too short, common, or the user's e-mail address or name."""
+    passwords.check(password, email=email, name=name, field=field)
+
+
+def verify_password(user: User, password: str) -> bool:
+    """True if `password` is the user's current password."""
+    try:
+        return _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
 
 
 def get_by_email(email: str) -> User | None:
@@ -55,7 +61,7 @@ def create(*, actor: User | None, email: str, name: str, password: str, roles: l
     if get_by_email(email) is not None:
         raise ValidationFailed(str(_l("This e-mail address is already in use.")),
                                fields={"email": [str(_l("Already in use."))]})
-    check_password_policy(password)
+    check_password_policy(password, email=email, name=name)
     user = User(email=email, name=name.strip(), password_hash=hash_password(password),
                 municipality_id=municipality_id,
                 roles=[UserRole(role=Role(r).value) for r in sorted(set(roles))])
@@ -65,12 +71,92 @@ def create(*, actor: User | None, email: str, name: str, password: str, roles: l
     return user
 
 
-def set_password(*, actor: User | None, user: User, password: str) -> None:
-    """Replace the user's password after checking the policy."""
-    check_password_policy(password)
+def set_password(*, actor: User | None, user: User, password: str, field: str = "password") -> None:
+    """Replace the user's password after checking the policy; ends the user's sessions and
+    revokes their calendar feeds."""
+    check_password_policy(password, email=user.email, name=user.name, field=field)
     user.password_hash = hash_password(password)
     db.session.flush()
     record(actor=actor, action="user.password", obj=user)
+    end_sessions(actor=actor, user=user, reason="password")
+    revoke_feeds(actor=actor, user=user)
+
+
+def change_password(*, actor: User, current_password: str, new_password: str,
+                    confirmation: str) -> None:
+    """The actor changes their own password; the current one is asked for again."""
+    errors: dict[str, list[str]] = {}
+    if not verify_password(actor, current_password):
+        errors["current_password"] = [str(_l("This is not your current password."))]
+    elif new_password != confirmation:
+        errors["new_password_confirm"] = [str(_l("The two new passwords differ."))]
+    elif new_password == current_password:
+        errors["new_password"] = [str(_l("Choose a password that differs from the current one."))]
+    if errors:
+        raise ValidationFailed(str(_l("The password was not changed.")), fields=errors)
+    set_password(actor=actor, user=actor, password=new_password, field="new_password")
+
+
+def end_sessions(*, actor: User | None, user: User, reason: str) -> None:
+    """End every session of `user` at once: each carries the version it started with."""
+    user.session_version = (user.session_version or 0) + 1
+    db.session.flush()
+    record(actor=actor, action="user.sessions_end", obj=user, details={"reason": reason})
+
+
+def revoke_feeds(*, actor: User | None, user: User) -> int:
+    """Revoke every live calendar feed of `user`; returns how many."""
+    from duidingspool.ical.models import CalendarFeed
+
+    result = db.session.execute(
+        update(CalendarFeed)
+        .where(CalendarFeed.user_id == user.id, CalendarFeed.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+        .execution_options(synchronize_session="fetch"))
+    if result.rowcount:
+        record(actor=actor, action="calendar_feed.revoke_all", obj=user,
+               details={"count": result.rowcount})
+    return result.rowcount
+
+
+def list_users() -> list[User]:
+    """Every user account, by name (the admin's user list)."""
+    return list(db.session.scalars(select(User).order_by(User.name, User.id)))
+
+
+def get_user(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound(str(_l("No such user.")))
+    return user
+
+
+def deactivate(*, actor: User | None, user: User) -> None:
+    """Disable the account: its sessions end, its calendar feeds and API tokens are revoked."""
+    if actor is not None and actor.id == user.id:
+        raise Conflict(str(_l("You cannot deactivate your own account.")))
+    if not user.is_enabled:
+        return
+    user.is_enabled = False
+    db.session.flush()
+    record(actor=actor, action="user.deactivate", obj=user)
+    end_sessions(actor=actor, user=user, reason="deactivate")
+    revoke_feeds(actor=actor, user=user)
+    now = utcnow()
+    for token in db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id,
+                                                           ApiToken.revoked_at.is_(None))):
+        token.revoked_at = now
+        record(actor=actor, action="token.revoke", obj=token)
+    db.session.flush()
+
+
+def reactivate(*, actor: User | None, user: User) -> None:
+    """Enable a deactivated account again (it logs in anew; old feeds and tokens stay revoked)."""
+    if user.is_enabled:
+        return
+    user.is_enabled = True
+    db.session.flush()
+    record(actor=actor, action="user.reactivate", obj=user)
 
 
 def authenticate(*, email: str, password: str) -> User | None:

@@ -1,6 +1,7 @@
 """Login, logout, the deny-by-default gate and the session cookie."""
 
 from duidingspool.accounts.models import Role
+from duidingspool.accounts.sessions import stamp
 from duidingspool.audit.models import AuditEvent
 from duidingspool.extensions import db
 from tests import factories as f
@@ -8,15 +9,25 @@ from sqlalchemy import select
 
 
 def test_login_with_right_password_starts_a_session(client, app):
-    user = f.user(Role.COORDINATOR)
+    user = f.user(Role.REQUESTER)
     db.session.commit()
 
     response = client.post("/login", data={"email": user.email.upper(), "password": f.PASSWORD})
 
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
-    assert client.get("/").headers["Location"] == "/dashboard"
-    assert client.get("/verzoeken/inbox").status_code == 200
+    assert client.get("/").headers["Location"] == "/verzoeken/"
+    assert client.get("/verzoeken/").status_code == 200
+
+
+def test_coordinator_login_with_right_password_asks_for_two_factor_setup(client, app):
+    user = f.user(Role.COORDINATOR)
+    db.session.commit()
+
+    response = client.post("/login", data={"email": user.email.upper(), "password": f.PASSWORD})
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/account/two-factor/setup"
 
 
 def test_login_with_wrong_password_is_refused_and_audited(client, app):
@@ -42,7 +53,7 @@ def test_login_of_disabled_user_is_refused(client, app):
 
 
 def test_login_follows_only_local_next_urls(client, app):
-    user = f.user(Role.COORDINATOR)
+    user = f.user(Role.REQUESTER)
     db.session.commit()
 
     response = client.post("/login?next=https://evil.example/x",
@@ -105,6 +116,7 @@ def test_every_form_post_needs_a_csrf_token(app, client):
     db.session.commit()
     with client.session_transaction() as session:
         session["_user_id"] = str(user.id)
+        stamp(session, user, second_factor=True)
 
     refused = {}
     for rule in app.url_map.iter_rules():
