@@ -109,3 +109,20 @@ def _sqlite_enforces_foreign_keys(dbapi_connection, connection_record):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.close()
+
+
+def insert_once(session, model, *, values: dict, unique: list[str]):
+    """INSERT ... ON CONFLICT (unique) DO NOTHING; the new row's id, or None if it existed.
+
+    Of two concurrent callers exactly one inserts and neither fails, so no savepoint is
+    needed (savepoints are unreliable with pysqlite's own transaction handling).
+    """
+    from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    dialect = session.get_bind().dialect.name
+    insert = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}[dialect]
+    return session.execute(
+        insert(model).values(**values).on_conflict_do_nothing(index_elements=unique)
+        .returning(model.id)
+    ).scalar()

@@ -27,14 +27,13 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, exists, func, select, type_coerce
-from sqlalchemy.exc import IntegrityError
 
 from duidingspool.audit.services import record
 from duidingspool.bookings.models import Booking, BookingStatus
 from duidingspool.budget import queries as q
 from duidingspool.budget.models import Budget, BudgetAllocation, BudgetWarning
 from duidingspool.casetables.models import Municipality, SafetyRegion
-from duidingspool.db import utcnow
+from duidingspool.db import insert_once, utcnow
 from duidingspool.errors import BudgetExceeded, ValidationFailed
 from duidingspool.extensions import db
 from duidingspool.hours.models import HourLine, HourStatus
@@ -214,13 +213,13 @@ def raise_threshold_warnings(*, year: int, now: datetime | None = None) -> list[
         for threshold in thresholds:
             if fig.used_percent < threshold or (fig.key, threshold) in existing:
                 continue
-            warning = BudgetWarning(budget_id=figures.budget.id, allocation_key=fig.key,
-                                    threshold=threshold, raised_at=now)
-            try:
-                with db.session.begin_nested():
-                    db.session.add(warning)
-            except IntegrityError:
+            warning_id = insert_once(
+                db.session, BudgetWarning, unique=["budget_id", "allocation_key", "threshold"],
+                values=dict(budget_id=figures.budget.id, allocation_key=fig.key,
+                            threshold=threshold, raised_at=now))
+            if warning_id is None:
                 continue  # raised by a concurrent run
+            warning = db.session.get(BudgetWarning, warning_id)
             record(actor=None, action="budget.warning", obj=warning,
                    details={"year": year, "allocation": fig.key, "threshold": threshold,
                             "used_percent": str(fig.used_percent)})

@@ -20,11 +20,9 @@ from flask import current_app
 from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from duidingspool.bookings.models import Booking, BookingStatus
-from duidingspool.db import utcnow
+from duidingspool.db import insert_once, utcnow
 from duidingspool.errors import NotFound
 from duidingspool.extensions import db
 from duidingspool.ical import builder
@@ -66,16 +64,10 @@ def queue_once(*, to_address: str, subject: str, body_text: str, dedupe_key: str
     fails, so no savepoint is needed around it.
     """
     now = now or utcnow()
-    dialect = db.session.get_bind().dialect.name
-    insert = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}[dialect]
-    inserted = db.session.execute(
-        insert(OutboxMessage)
-        .values(to_address=to_address, subject=subject[:250], body_text=body_text,
-                booking_id=booking_id, dedupe_key=dedupe_key, status=MailStatus.QUEUED,
-                attempts=0, created_at=now, next_attempt_at=now)
-        .on_conflict_do_nothing(index_elements=["dedupe_key"])
-        .returning(OutboxMessage.id)
-    ).scalar()
+    inserted = insert_once(db.session, OutboxMessage, unique=["dedupe_key"], values=dict(
+        to_address=to_address, subject=subject[:250], body_text=body_text,
+        booking_id=booking_id, dedupe_key=dedupe_key, status=MailStatus.QUEUED,
+        attempts=0, created_at=now, next_attempt_at=now))
     return inserted is not None
 
 
