@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import Flask, jsonify, render_template, request, session
+from flask import Flask, current_app, jsonify, render_template, request, session
 from flask_babel import format_currency, format_date, format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from marshmallow import EXCLUDE, Schema
 from marshmallow import ValidationError as SchemaError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import IntegerConverter
 
 from duidingspool.accounts.access import authenticated_by_bearer, is_api_request
@@ -108,6 +108,23 @@ def _hours(minutes: int | None) -> str:
     return f"{hours}:{rest:02d}"
 
 
+def _route_exists(exc: MethodNotAllowed) -> bool:
+    """Whether the URL of a 405 really exists for another method.
+
+    Werkzeug answers 405 when a rule's pattern matched but its converter refused the value
+    (e.g. an id too large for the database) and a rule for another method exists; that URL
+    exists for no method, so it is a 404.
+    """
+    adapter = current_app.url_map.bind_to_environ(request.environ)
+    for method in exc.valid_methods or ():
+        try:
+            adapter.match(method=method)
+        except HTTPException:
+            continue
+        return True
+    return False
+
+
 def init_app(app: Flask) -> None:
     """Install the edge: must run before the blueprints are registered (URL converter)."""
     app.url_map.converters["int"] = DbIntConverter
@@ -186,6 +203,8 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def handle_http_error(exc: HTTPException):
         db.session.rollback()
+        if exc.code == 405 and not _route_exists(exc):
+            exc = NotFound()
         messages = {
             400: _l("The request could not be understood."),
             403: _l("You do not have access to this page."),

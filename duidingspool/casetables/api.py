@@ -50,7 +50,8 @@ def list_sessions(case_table_id: int):
 @route("/case-tables/<int:case_table_id>/sessions/import", method="POST",
        roles=[Role.COORDINATOR, Role.ADMIN],
        summary="Import sessions from an ICS file (send text/calendar) or from a URL (JSON)",
-       tag="case-tables", body=IcsUrlSchema(), response=ImportResultSchema())
+       tag="case-tables", body=IcsUrlSchema(), response=ImportResultSchema(),
+       raw_bodies={t: "An iCalendar (RFC 5545) file" for t in CALENDAR_TYPES})
 def import_sessions(case_table_id: int):
     """Import the sessions of an ICS body or URL; 422 and no change for a malformed file."""
     table = queries.get_case_table_for(current_user, case_table_id)
