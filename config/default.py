@@ -95,6 +95,7 @@ SMTP_TIMEOUT_SECONDS = 20
 # names (mon-sun): APScheduler 3 counts numbers from Monday = 0, unlike cron.
 JOB_SCHEDULES = {
     "expire_offers": {"minutes": 5},
+    "close_past_sessions": {"minutes": 15},
     "send_mail": {"minutes": 1},
     "session_reminders": {"minutes": 15},
     "hours_reminders": {"cron": "0 9 * * *"},

@@ -458,3 +458,53 @@ def follow_sitting(*, actor: User | None, sitting: Sitting, now: datetime | None
         queue_invitations(booking=booking, now=now)
         changed += 1
     return changed
+
+
+def close_past(*, now: datetime | None = None, commit_each=None) -> int:
+    """Requests whose time has passed leave the open lists; returns how many were closed.
+
+    A confirmed booking whose session has ended becomes completed, and so does its
+    request (`completed_at`, which starts the retention period). A request still submitted
+    or offered when its session starts (or after its window's last day) becomes unfilled,
+    and its open offers are withdrawn. Each request is one unit of work (`commit_each`).
+    """
+    now = now or utcnow()
+    closed = 0
+    for booking_id in db.session.scalars(
+        select(Booking.id).where(Booking.status == BookingStatus.CONFIRMED,
+                                 Booking.ends_at <= now).order_by(Booking.id)
+    ).all():
+        if _cas(Booking, booking_id, expected=(BookingStatus.CONFIRMED,),
+                values={"status": BookingStatus.COMPLETED, "updated_at": now},
+                extra=(Booking.ends_at <= now,)):
+            booking = db.session.get(Booking, booking_id)
+            _refresh(booking)
+            _cas(Referral, booking.referral_id, expected=(ReferralStatus.BOOKED,),
+                 values={"status": ReferralStatus.COMPLETED, "completed_at": now,
+                         "updated_at": now})
+            _refresh(booking.referral)
+            record(actor=None, action="booking.complete", obj=booking)
+            closed += 1
+        if commit_each is not None:
+            commit_each()
+    today = to_local(now).date()
+    overdue = db.session.scalars(
+        select(Referral.id)
+        .outerjoin(Sitting, Sitting.id == Referral.sitting_id)
+        .where(Referral.status.in_(OPEN_STATUSES),
+               or_(Sitting.starts_at <= now,
+                   (Referral.sitting_id.is_(None)) & (Referral.window_end < today)))
+        .order_by(Referral.id)
+    ).all()
+    for referral_id in overdue:
+        if _cas(Referral, referral_id, expected=OPEN_STATUSES,
+                values={"status": ReferralStatus.UNFILLED, "updated_at": now}):
+            referral = db.session.get(Referral, referral_id)
+            _refresh(referral)
+            release_referral(actor=None, referral=referral,
+                             reason=str(_l("No expert accepted before the session.")), now=now)
+            record(actor=None, action="referral.unfilled", obj=referral)
+            closed += 1
+        if commit_each is not None:
+            commit_each()
+    return closed

@@ -16,7 +16,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from duidingspool.bookings import reminders
-from duidingspool.bookings.services import expire_due_offers
+from duidingspool.bookings.services import close_past, expire_due_offers
 from duidingspool.budget.services import raise_threshold_warnings
 from duidingspool.casetables import services as casetables
 from duidingspool.casetables.models import CaseTable, ScheduleSource
@@ -74,6 +74,11 @@ def _each(ids, work, *, commit, label: str) -> JobResult:
 def expire_offers(*, now: datetime, commit) -> JobResult:
     """Expire pending offers past their deadline; the next queued expert gets the offer."""
     return JobResult(processed=expire_due_offers(now=now, commit_each=commit))
+
+
+def close_past_sessions(*, now: datetime, commit) -> JobResult:
+    """Complete bookings of past sessions; requests nobody took in time become unfilled."""
+    return JobResult(processed=close_past(now=now, commit_each=commit))
 
 
 def send_mail(*, now: datetime, commit) -> JobResult:
@@ -156,6 +161,8 @@ JOBS: dict[str, Job] = {
     job.name: job for job in (
         Job("expire_offers", "Expire unanswered offers and offer the next expert in the queue",
             expire_offers),
+        Job("close_past_sessions", "Complete past bookings; mark untaken requests unfilled",
+            close_past_sessions),
         Job("send_mail", "Send queued e-mail through SMTP", send_mail),
         Job("session_reminders", "Remind experts of a booked session", session_reminders),
         Job("hours_reminders", "Remind experts to log hours after a session", hours_reminders),

@@ -332,8 +332,8 @@ def read_question(*, actor: User, referral: Referral) -> str | None:
 
 def purge_expired(*, now: datetime | None = None, months: int | None = None,
                   limit: int | None = None) -> int:
-    """Erase the question text and case code of up to `limit` requests completed or cancelled
-    more than RETENTION_MONTHS ago; returns how many were erased (flushes, never commits).
+    """Erase the question text and case code of up to `limit` requests completed, cancelled or
+    unfilled more than RETENTION_MONTHS ago; returns how many were erased (flushes, never commits).
 
     Counts, hours and money stay. One audit event records how many were erased, never which
     or what; the caller commits each batch and calls again until it returns 0.
@@ -346,7 +346,9 @@ def purge_expired(*, now: datetime | None = None, months: int | None = None,
     expired = and_(
         Referral.purged_at.is_(None),
         or_(and_(Referral.status == ReferralStatus.COMPLETED, Referral.completed_at <= cutoff),
-            and_(Referral.status == ReferralStatus.CANCELLED, Referral.cancelled_at <= cutoff)),
+            and_(Referral.status == ReferralStatus.CANCELLED, Referral.cancelled_at <= cutoff),
+            # Marked unfilled when its time passed; nothing changes it afterwards.
+            and_(Referral.status == ReferralStatus.UNFILLED, Referral.updated_at <= cutoff)),
     )
     ids = db.session.scalars(
         select(Referral.id).where(expired).order_by(Referral.id).limit(limit)).all()

@@ -269,3 +269,32 @@ def test_offer_deadline_after_the_session_start_is_refused(app):
                              expires_at=referral.sitting.starts_at + timedelta(minutes=1))
 
     assert list(caught.value.fields) == ["expires_at"]
+
+
+def test_close_past_completes_bookings_and_requests_after_the_session(app):
+    w = World()
+    referral = w.request()
+    expert = w.expert()
+    [offer] = services.make_offers(actor=w.coordinator, referral=referral, expert_ids=[expert.id])
+    booking = services.accept(actor=expert.user, offer=offer)
+    after = referral.sitting.ends_at + timedelta(minutes=1)
+
+    assert services.close_past(now=referral.sitting.ends_at - timedelta(minutes=1)) == 0
+    assert services.close_past(now=after) == 1
+    assert services.close_past(now=after) == 0
+
+    assert (booking.status, referral.status, referral.completed_at) == (
+        BookingStatus.COMPLETED, ReferralStatus.COMPLETED, after)
+
+
+def test_close_past_marks_untaken_requests_unfilled_and_withdraws_offers(app):
+    w = World()
+    referral = w.request()
+    first, second = w.expert(), w.expert()
+    services.make_offers(actor=w.coordinator, referral=referral,
+                         expert_ids=[first.id, second.id])
+
+    assert services.close_past(now=referral.sitting.starts_at) == 1
+
+    assert referral.status == ReferralStatus.UNFILLED
+    assert _statuses(referral) == [OfferStatus.WITHDRAWN, OfferStatus.WITHDRAWN]
