@@ -65,6 +65,52 @@ def users_create(email, name, roles, municipality, password):
     click.echo(f"created user {user.id} <{user.email}> with roles {', '.join(sorted(roles))}")
 
 
+@users.command("deactivate")
+@click.option("--email", required=True)
+@with_appcontext
+def users_deactivate(email):
+    """Deactivate a user: every session ends, calendar feeds and API tokens are revoked."""
+    from duidingspool.accounts import services as accounts
+
+    user = accounts.get_by_email(email)
+    if user is None:
+        raise click.ClickException(f"no user with e-mail {email}")
+    accounts.deactivate(actor=None, user=user)
+    db.session.commit()
+    click.echo(f"deactivated user {user.id} <{user.email}>")
+
+
+@users.command("reactivate")
+@click.option("--email", required=True)
+@with_appcontext
+def users_reactivate(email):
+    """Let a deactivated user log in again (revoked feeds and tokens stay revoked)."""
+    from duidingspool.accounts import services as accounts
+
+    user = accounts.get_by_email(email)
+    if user is None:
+        raise click.ClickException(f"no user with e-mail {email}")
+    accounts.reactivate(actor=None, user=user)
+    db.session.commit()
+    click.echo(f"reactivated user {user.id} <{user.email}>")
+
+
+@users.command("reset-two-factor")
+@click.option("--email", required=True)
+@with_appcontext
+def users_reset_two_factor(email):
+    """Turn off a user's two-factor login (lost phone and codes); they set it up again."""
+    from duidingspool.accounts import services as accounts
+    from duidingspool.accounts import twofactor
+
+    user = accounts.get_by_email(email)
+    if user is None:
+        raise click.ClickException(f"no user with e-mail {email}")
+    twofactor.reset(actor=None, user=user)
+    db.session.commit()
+    click.echo(f"two-factor login reset for user {user.id} <{user.email}>")
+
+
 @tokens.command("create")
 @click.option("--email", required=True, help="The user the token acts as.")
 @click.option("--name", required=True, help="A label, e.g. the client's name.")

@@ -8,7 +8,7 @@ from datetime import datetime
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from duidingspool.accounts import passwords
 from duidingspool.accounts.access import hash_token
@@ -106,17 +106,9 @@ def end_sessions(*, actor: User | None, user: User, reason: str) -> None:
 
 def revoke_feeds(*, actor: User | None, user: User) -> int:
     """Revoke every live calendar feed of `user`; returns how many."""
-    from duidingspool.ical.models import CalendarFeed
+    from duidingspool.ical.services import revoke_feeds_of
 
-    result = db.session.execute(
-        update(CalendarFeed)
-        .where(CalendarFeed.user_id == user.id, CalendarFeed.revoked_at.is_(None))
-        .values(revoked_at=utcnow())
-        .execution_options(synchronize_session="fetch"))
-    if result.rowcount:
-        record(actor=actor, action="calendar_feed.revoke_all", obj=user,
-               details={"count": result.rowcount})
-    return result.rowcount
+    return revoke_feeds_of(actor=actor, user=user)
 
 
 def list_users() -> list[User]:

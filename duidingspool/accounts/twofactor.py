@@ -12,6 +12,7 @@ import base64
 import hashlib
 import secrets
 import time
+from datetime import datetime, timezone
 
 import pyotp
 from cryptography.fernet import Fernet, InvalidToken
@@ -94,9 +95,7 @@ def _accept_totp(user: User, secret: str, code: str, now: float) -> bool:
     return False
 
 
-def _as_datetime(now: float):
-    from datetime import datetime, timezone
-
+def _as_datetime(now: float) -> datetime:
     return datetime.fromtimestamp(now, tz=timezone.utc)
 
 
@@ -142,12 +141,26 @@ def disable(*, actor: User, password: str) -> None:
         raise Conflict(str(_l("Your role requires two-factor login; it cannot be turned off.")))
     if not actor.totp_enabled:
         return
-    actor.totp_secret = None
-    actor.totp_enabled_at = None
-    actor.totp_last_step = None
-    db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == actor.id))
-    db.session.flush()
+    _clear(actor)
     record(actor=actor, action="user.two_factor_disable", obj=actor)
+
+
+def _clear(user: User) -> None:
+    user.totp_secret = None
+    user.totp_enabled_at = None
+    user.totp_last_step = None
+    db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    db.session.flush()
+
+
+def reset(*, actor: User | None, user: User) -> None:
+    """An administrator's reset (lost phone and codes): two-factor login off and every
+    session ended; a coordinator or admin must set it up again at the next login."""
+    from duidingspool.accounts.services import end_sessions
+
+    _clear(user)
+    record(actor=actor, action="user.two_factor_reset", obj=user)
+    end_sessions(actor=actor, user=user, reason="two_factor_reset")
 
 
 def regenerate_recovery_codes(*, actor: User, password: str) -> list[str]:
