@@ -127,4 +127,6 @@ class Booking(db.Model):
         # and the budget's committed work (referral_id: the request's region).
         Index("ix_booking_status_starts_at", "status", "starts_at", "ends_at", "expert_id",
               "estimated_minutes", "referral_id"),
+        # Covers the aggregate behind an expert feed's ETag (ical.services).
+        Index("ix_booking_expert_id_feed", "expert_id", "updated_at"),
     )

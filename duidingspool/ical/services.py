@@ -17,11 +17,25 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 
 from flask import current_app
 from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, exists, func, literal, or_, select, type_coerce, update
+from sqlalchemy import (
+    Integer,
+    String,
+    and_,
+    bindparam,
+    case,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    type_coerce,
+    update,
+)
 
 from duidingspool.accounts.access import hash_token
 from duidingspool.accounts.models import Role, User, UserRole
@@ -190,39 +204,84 @@ class FeedAccess:
 
 
 def _has_role(*roles: Role):
-    return exists().where(UserRole.user_id == User.id, UserRole.role.in_([r.value for r in roles]))
+    # Equalities, not IN: an IN list is expanded into the SQL on every execution.
+    return exists().where(UserRole.user_id == User.id,
+                          or_(*[UserRole.role == role.value for role in roles]))
 
 
-def resolve(token: str) -> FeedAccess | None:
-    """The feed of `token` if it is live and its owner may still see it; None otherwise.
+# The feed URL is fetched far more often than anything else, mostly to hear "not modified".
+# One statement answers a fetch: the token's feed, its owner's state, roles and access, and
+# the aggregate behind the ETag. It is built once and run with bound values, and of its four
+# scope variants (CASE-guarded subqueries) the database evaluates only the feed's own.
 
-    One query: the token's hash, the owner's state, roles, expert and case-table access.
-    """
-    if not token or len(token) > 200:
-        return None
+_CANCELLED_CUTOFF = bindparam("cancelled_cutoff", type_=UTCDateTime())
+_PAST_CUTOFF = bindparam("past_cutoff", type_=UTCDateTime())
+
+
+def _kept():
+    """A booking still in the feed: not ended too long ago, not cancelled too long ago."""
+    return and_(Booking.ends_at >= _PAST_CUTOFF,
+                or_(Booking.status != BookingStatus.CANCELLED,
+                    Booking.cancelled_at >= _CANCELLED_CUTOFF))
+
+
+def _aggregates(scoped: list) -> list:
+    """How many bookings the feed's scope has and when the latest of them changed."""
+
+    def scalar(column):
+        return (select(column).select_from(Booking).where(*scoped)
+                .correlate_except(Booking).scalar_subquery())
+
+    return [scalar(func.count()), scalar(func.max(Booking.updated_at))]
+
+
+@lru_cache(maxsize=2)
+def _lookup_statement(by_token: bool):
+    sees_all = _has_role(Role.COORDINATOR, Role.ADMIN)
+    # Correlated explicitly: nested two levels deep, auto-correlation would not reach the feed.
+    table_requests = select(Referral.id).where(
+        Referral.case_table_id == CalendarFeed.case_table_id).correlate_except(Referral)
+    variants = [
+        (CalendarFeed.scope == FeedScope.EXPERT.value, [Booking.expert_id == Expert.id]),
+        (and_(CalendarFeed.scope == FeedScope.CASE_TABLE.value, sees_all),
+         [Booking.referral_id.in_(table_requests)]),
+        (CalendarFeed.scope == FeedScope.CASE_TABLE.value,
+         [Booking.referral_id.in_(
+             table_requests.where(Referral.municipality_id == User.municipality_id))]),
+        (CalendarFeed.scope == FeedScope.ALL.value, []),
+    ]
+    # Each subquery also carries its guard, so it is correlated and runs only when its CASE
+    # branch is taken (an uncorrelated one, like "all bookings", would run for every feed).
+    per_variant = [(guard, _aggregates([guard, *scoped])) for guard, scoped in variants]
+    aggregates = [case(*[(guard, values[i]) for guard, values in per_variant])
+                  for i in range(2)]
     visible = exists().where(
         case_table_municipality.c.case_table_id == CalendarFeed.case_table_id,
         case_table_municipality.c.municipality_id == User.municipality_id)
-    row = db.session.execute(
+    key = (CalendarFeed.token_hash == bindparam("token_hash", type_=String()) if by_token
+           else CalendarFeed.id == bindparam("feed_id", type_=Integer()))
+    return (
         select(CalendarFeed.id, CalendarFeed.scope, CalendarFeed.case_table_id,
                CalendarFeed.created_at, User.locale, User.municipality_id,
                Expert.id, Expert.is_active, CaseTable.name,
                _has_role(Role.EXPERT).label("is_expert"),
                _has_role(Role.REQUESTER).label("is_requester"),
                _has_role(Role.COORDINATOR).label("is_coordinator"),
-               _has_role(Role.COORDINATOR, Role.ADMIN).label("sees_all_tables"),
-               visible.label("table_visible"))
+               sees_all.label("sees_all_tables"),
+               visible.label("table_visible"),
+               aggregates[0].label("bookings"),
+               type_coerce(aggregates[1], UTCDateTime).label("last_change"))
         .join(User, User.id == CalendarFeed.user_id)
         .outerjoin(Expert, Expert.user_id == User.id)
         .outerjoin(CaseTable, CaseTable.id == CalendarFeed.case_table_id)
-        .where(CalendarFeed.token_hash == hash_token(token),
-               CalendarFeed.revoked_at.is_(None), User.is_enabled.is_(True))
-    ).first()
-    if row is None:
-        return None
+        .where(key, CalendarFeed.revoked_at.is_(None), User.is_enabled.is_(True))
+    )
+
+
+def _access(row) -> FeedAccess | None:
     (feed_id, scope, case_table_id, created_at, locale, municipality_id, expert_id,
      expert_active, table_name, is_expert, is_requester, is_coordinator, sees_all,
-     table_visible) = row
+     table_visible) = row[:14]
     common = {"feed_id": feed_id, "scope": scope, "created_at": created_at, "locale": locale}
     if scope == FeedScope.EXPERT:
         if is_expert and expert_id is not None and expert_active:
@@ -240,26 +299,16 @@ def resolve(token: str) -> FeedAccess | None:
     return None
 
 
-def _scope_filter(access: FeedAccess) -> list:
-    if access.scope == FeedScope.EXPERT:
-        return [Booking.expert_id == access.expert_id]
-    if access.scope == FeedScope.CASE_TABLE:
-        conditions = [Referral.case_table_id == access.case_table_id]
-        if access.municipality_id is not None:
-            conditions.append(Referral.municipality_id == access.municipality_id)
-        return [Booking.referral_id.in_(select(Referral.id).where(*conditions))]
-    return []
+def _cutoff_day(now: datetime):
+    """Retention is counted in whole local days, so a feed's content changes only with its
+    bookings and once a day (at midnight, when cancelled or old bookings may leave it)."""
+    return now.astimezone(LOCAL_TZ).date()
 
 
-def _cutoffs(now: datetime) -> tuple[datetime, datetime]:
-    return now - timedelta(days=cancelled_days()), now - timedelta(days=past_days())
-
-
-def _kept(now: datetime):
-    cancelled_cutoff, past_cutoff = _cutoffs(now)
-    return and_(Booking.ends_at >= past_cutoff,
-                or_(Booking.status != BookingStatus.CANCELLED,
-                    Booking.cancelled_at >= cancelled_cutoff))
+def _cutoffs(now: datetime) -> dict:
+    midnight = datetime.combine(_cutoff_day(now), datetime.min.time(), LOCAL_TZ)
+    return {"cancelled_cutoff": (midnight - timedelta(days=cancelled_days())).astimezone(timezone.utc),
+            "past_cutoff": (midnight - timedelta(days=past_days())).astimezone(timezone.utc)}
 
 
 @dataclass(frozen=True)
@@ -268,44 +317,74 @@ class FeedState:
     last_modified: datetime  # aware UTC, whole seconds
 
 
-def state(access: FeedAccess, *, now: datetime | None = None) -> FeedState:
-    """ETag and Last-Modified of the feed, from one aggregate query (no calendar is built)."""
-    now = now or utcnow()
-    cancelled_cutoff, past_cutoff = _cutoffs(now)
-    kept = _kept(now)
-    stamp = type_coerce(Booking.updated_at, UTCDateTime)
-    dropped_cancel = case((and_(Booking.status == BookingStatus.CANCELLED,
-                                Booking.cancelled_at < cancelled_cutoff,
-                                Booking.ends_at >= past_cutoff), Booking.cancelled_at))
-    dropped_past = case((Booking.ends_at < past_cutoff, Booking.ends_at))
-    count, last_change, max_id, seq_sum, last_cancel_drop, last_past_drop = db.session.execute(
-        select(func.count(case((kept, Booking.id))),
-               type_coerce(func.max(case((kept, stamp))), UTCDateTime),
-               func.max(case((kept, Booking.id))),
-               func.sum(case((kept, Booking.sequence), else_=literal(0))),
-               type_coerce(func.max(dropped_cancel), UTCDateTime),
-               type_coerce(func.max(dropped_past), UTCDateTime))
-        .select_from(Booking).where(*_scope_filter(access))
-    ).one()
-    local_now = now.astimezone(LOCAL_TZ)
-    # The moments the feed's content changed: the latest booking change, a cancellation
-    # or old booking leaving the feed, the feed's creation, and the new year (the
-    # VTIMEZONE covers the current year).
-    moments = [access.created_at,
-               datetime(local_now.year, 1, 1, tzinfo=LOCAL_TZ).astimezone(timezone.utc)]
-    if last_change is not None:
-        moments.append(last_change)
-    if last_cancel_drop is not None:
-        moments.append(last_cancel_drop + timedelta(days=cancelled_days()))
-    if last_past_drop is not None:
-        moments.append(last_past_drop + timedelta(days=past_days()))
+def _state(access: FeedAccess, row, now: datetime) -> FeedState:
+    bookings, last_change = row[14:16]
+    day = _cutoff_day(now)
+    # The content depends on the bookings in scope, on the day (retention, and the
+    # VTIMEZONE's years) and on the settings below: all of them go into the ETag.
+    midnight = datetime.combine(day, datetime.min.time(), LOCAL_TZ).astimezone(timezone.utc)
+    moments = [access.created_at, midnight] + ([last_change] if last_change else [])
     last_modified = min(max(moments), now).replace(microsecond=0)
     parts = [FEED_FORMAT_VERSION, access.feed_id, access.scope, access.case_table_name or "",
-             access.locale or "", count, last_change.isoformat() if last_change else "",
-             max_id or 0, seq_sum or 0, local_now.year, cancelled_days(), past_days(),
-             refresh_interval().total_seconds(), current_app.config["PUBLIC_BASE_URL"]]
+             access.locale or "", access.municipality_id or "", bookings or 0,
+             last_change.isoformat() if last_change else "", day.isoformat(), cancelled_days(),
+             past_days(), refresh_interval().total_seconds(),
+             current_app.config["PUBLIC_BASE_URL"]]
     etag = hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:40]
     return FeedState(etag=etag, last_modified=last_modified)
+
+
+def lookup(token: str, *, now: datetime | None = None
+           ) -> tuple[FeedAccess, FeedState] | tuple[None, None]:
+    """The feed of `token` and its ETag state, if the feed is live and its owner may still
+    see it (one query); (None, None) otherwise."""
+    if not token or len(token) > 200:
+        return None, None
+    now = now or utcnow()
+    row = db.session.connection().execute(
+        _lookup_statement(True), {"token_hash": hash_token(token), **_cutoffs(now)}).first()
+    access = _access(row) if row is not None else None
+    if access is None:
+        return None, None
+    return access, _state(access, row, now)
+
+
+def resolve(token: str) -> FeedAccess | None:
+    """The feed of `token` if it is live and its owner may still see it; None otherwise."""
+    return lookup(token)[0]
+
+
+def state(access: FeedAccess, *, now: datetime | None = None) -> FeedState:
+    """ETag and Last-Modified of a live feed, from the aggregate (no calendar is built)."""
+    now = now or utcnow()
+    row = db.session.connection().execute(
+        _lookup_statement(False), {"feed_id": access.feed_id, **_cutoffs(now)}).first()
+    if row is None or _access(row) is None:
+        raise NotFound(str(_l("Calendar feed not found.")))
+    return _state(access, row, now)
+
+
+def _scope_filter(scope: str, by_municipality: bool) -> list:
+    """Which bookings a feed holds, with the bound values :expert_id, :case_table_id and
+    :municipality_id (see `_scope_values`)."""
+    if scope == FeedScope.EXPERT:
+        return [Booking.expert_id == bindparam("expert_id", type_=Integer())]
+    if scope == FeedScope.CASE_TABLE:
+        conditions = [Referral.case_table_id == bindparam("case_table_id", type_=Integer())]
+        if by_municipality:
+            conditions.append(
+                Referral.municipality_id == bindparam("municipality_id", type_=Integer()))
+        return [Booking.referral_id.in_(select(Referral.id).where(*conditions))]
+    return []
+
+
+def _scope_values(access: FeedAccess, now: datetime) -> dict:
+    return {"expert_id": access.expert_id, "case_table_id": access.case_table_id,
+            "municipality_id": access.municipality_id, **_cutoffs(now)}
+
+
+def _variant(access: FeedAccess) -> tuple[str, bool]:
+    return access.scope, access.municipality_id is not None
 
 
 # --- what a feed contains ----------------------------------------------------------------------
@@ -353,7 +432,7 @@ def _event_rows(access: FeedAccess, now: datetime):
     expert_user = User.__table__.alias("expert_user")
     return db.session.execute(
         select(Booking.id, Booking.calendar_uid, Booking.starts_at, Booking.ends_at,
-               Booking.sequence, Booking.status, Booking.created_at, Booking.updated_at,
+               Booking.sequence, Booking.status, Booking.updated_at,
                Referral.id, Referral.reference, Referral.mode, CaseTable.name,
                CaseTable.address, Sitting.location, Sitting.is_online, expert_user.c.name)
         .select_from(Booking)
@@ -362,8 +441,9 @@ def _event_rows(access: FeedAccess, now: datetime):
         .outerjoin(Sitting, Sitting.id == Booking.sitting_id)
         .join(Expert, Expert.id == Booking.expert_id)
         .join(expert_user, expert_user.c.id == Expert.user_id)
-        .where(_kept(now), *_scope_filter(access))
-        .order_by(Booking.starts_at, Booking.id)
+        .where(_kept(), *_scope_filter(*_variant(access)))
+        .order_by(Booking.starts_at, Booking.id),
+        _scope_values(access, now),
     ).all()
 
 
@@ -373,10 +453,12 @@ def feed_events(access: FeedAccess, *, now: datetime | None = None) -> list[buil
     texts = _texts(access.locale)
     for_expert = access.scope == FeedScope.EXPERT
     events = []
-    for (booking_id, uid, starts_at, ends_at, sequence, status, created_at, updated_at,
+    base = _base_url()
+    for (booking_id, uid, starts_at, ends_at, sequence, status, updated_at,
          referral_id, reference, mode, table_name, address, location, online,
          expert_name) in _event_rows(access, now):
-        url = booking_url(booking_id=booking_id, referral_id=referral_id, for_expert=for_expert)
+        url = (f"{base}/boekingen/mijn#booking-{booking_id}" if for_expert
+               else f"{base}/verzoeken/{referral_id}")
         if for_expert:
             summary = texts.summary.format(reference=reference, case_table=table_name)
         else:
@@ -389,7 +471,7 @@ def feed_events(access: FeedAccess, *, now: datetime | None = None) -> list[buil
             location=place_of(mode=mode, sitting_location=location, sitting_online=online,
                               address=address),
             url=url, description=texts.description.format(url=url),
-            last_modified=updated_at, created=created_at))
+            last_modified=updated_at))
     return events
 
 
@@ -408,6 +490,13 @@ def feed_calendar(access: FeedAccess, *, now: datetime | None = None):
     now = now or utcnow()
     return builder.build_feed(feed_events(access, now=now), name=feed_name(access), now=now,
                               refresh=refresh_interval())
+
+
+def feed_body(access: FeedAccess, *, now: datetime | None = None) -> bytes:
+    """The whole feed as iCalendar bytes (what `feed_calendar(...).to_ical()` gives)."""
+    now = now or utcnow()
+    return builder.render_feed(feed_events(access, now=now), name=feed_name(access), now=now,
+                               refresh=refresh_interval())
 
 
 def event_for_booking(booking: Booking, *, for_expert: bool, locale: str | None = None,
@@ -433,4 +522,4 @@ def event_for_booking(booking: Booking, *, for_expert: bool, locale: str | None 
                           sitting_online=sitting.is_online if sitting else None,
                           address=table.address),
         url=url, description=texts.description.format(url=url),
-        last_modified=booking.updated_at, created=booking.created_at)
+        last_modified=booking.updated_at)

@@ -81,14 +81,13 @@ def _cache_headers(response: Response, state: services.FeedState) -> Response:
 @public
 def feed(token: str):
     """A secret calendar feed; 304 when unchanged, decided without building the calendar."""
-    access = services.resolve(token)
+    now = utcnow()
+    access, state = services.lookup(token, now=now)
     if access is None:
         abort(404)
-    now = utcnow()
-    state = services.state(access, now=now)
     if _not_modified(state):
         return _cache_headers(Response(status=304), state)
-    body = services.feed_calendar(access, now=now).to_ical()
+    body = services.feed_body(access, now=now)
     response = Response(body, content_type="text/calendar; charset=utf-8")
     response.headers["Content-Disposition"] = 'inline; filename="duidingspool.ics"'
     return _cache_headers(response, state)

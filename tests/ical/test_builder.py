@@ -140,3 +140,14 @@ def test_itip_request_has_organizer_attendee_and_the_feeds_uid_and_sequence():
     assert "DTSTAMP:20261120T093000Z" in text
     assert read_all(text)["vobject"][event.uid].sequence == 4
     assert read_all(text)["ics"][event.uid].sequence == 4
+
+
+def test_render_feed_gives_the_same_bytes_as_the_built_calendar():
+    events = [_event(uid=f"{i:032x}", starts_at=local(2027 + i % 3, 1 + i % 12, 10), sequence=i)
+              for i in range(30)] + [_event(uid="f" * 32, cancelled=True)]
+
+    for batch in (events, events[:1], []):
+        rendered = builder.render_feed(batch, name="Duidingspool: my bookings", now=NOW)
+        again = builder.render_feed(batch, name="Duidingspool: my bookings", now=NOW)
+        built = builder.build_feed(batch, name="Duidingspool: my bookings", now=NOW).to_ical()
+        assert rendered == again == built

@@ -186,7 +186,8 @@ def test_state_changes_when_a_booking_changes_or_leaves_the_feed(app):
 
     assert before.etag != after_cancel.etag != after_drop.etag
     assert after_cancel.last_modified == NOW + timedelta(minutes=5)
-    assert after_drop.last_modified == NOW + timedelta(minutes=5, days=30)
+    # Retention counts whole local days: the booking left at midnight of 21 December.
+    assert after_drop.last_modified == datetime(2026, 12, 20, 23, 0, tzinfo=timezone.utc)
     assert services.state(access, now=NOW + timedelta(minutes=10)) == after_cancel
 
 
@@ -228,3 +229,38 @@ def test_live_feed_rows_exist_once_per_scope(app):
         CalendarFeed.user_id == expert.user_id, CalendarFeed.revoked_at.is_(None))).all()
 
     assert len(live) == 1
+
+
+def test_case_table_state_follows_only_the_requesters_own_bookings(app):
+    w = World()
+    other_town = f.municipality()
+    w.table.municipalities.append(other_town)
+    other_requester = f.user(Role.REQUESTER, municipality_obj=other_town)
+    expert = w.expert()
+    ours = booking_at(w, expert, local(2027, 2, 9))
+    from tests.bookings.helpers import direct_booking
+    theirs = direct_booking(
+        f.referral(requester=other_requester, on=f.sitting(w.table, starts_at=local(2027, 2, 16))),
+        expert, created_by=w.coordinator)
+    now = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(minutes=1)
+    _, token = services.create_feed(actor=w.requester, scope="case_table",
+                                    case_table_id=w.table.id, now=now)
+    before = services.lookup(token, now=now)[1]
+
+    cancel_directly(theirs, at=now + timedelta(minutes=1))
+    after_theirs = services.lookup(token, now=now + timedelta(minutes=2))[1]
+    cancel_directly(ours, at=now + timedelta(minutes=3))
+    after_ours = services.lookup(token, now=now + timedelta(minutes=4))[1]
+
+    assert after_theirs == before
+    assert after_ours.etag != before.etag
+    assert after_ours.last_modified == now + timedelta(minutes=3)
+
+
+def test_lookup_gives_the_same_state_as_state(app):
+    expert = World().expert()
+    _, token = services.create_feed(actor=expert.user, scope="expert", now=NOW)
+
+    access, found = services.lookup(token, now=NOW)
+
+    assert found == services.state(access, now=NOW)

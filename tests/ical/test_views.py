@@ -84,6 +84,7 @@ def test_long_case_table_name_with_emoji_round_trips_through_the_feed(client, ap
     w = World()
     w.table.name = "Casustafel Zuid-Oost Gelderland – Dieren/Brummen 🌍 çàé… en omliggende kernen"
     expert = w.expert()
+    expert.user.locale = "en"
     booking = booking_at(w, expert, local(2027, 2, 9), reference="DV-2027-0001234567")
     url = _feed(expert.user)
 
@@ -117,6 +118,7 @@ def test_if_none_match_answers_304_without_building(client, expert_world, monkey
         raise AssertionError("the calendar was built")
 
     monkeypatch.setattr(builder, "build_feed", must_not_build)
+    monkeypatch.setattr(builder, "render_feed", must_not_build)
     monkeypatch.setattr(services, "feed_events", must_not_build)
     response = client.get(url, headers={"If-None-Match": etag})
 
@@ -133,6 +135,7 @@ def test_if_modified_since_answers_304_without_building(client, expert_world, mo
     last_modified = client.get(url).headers["Last-Modified"]
 
     monkeypatch.setattr(builder, "build_feed", lambda *a, **k: 1 / 0)
+    monkeypatch.setattr(builder, "render_feed", lambda *a, **k: 1 / 0)
     response = client.get(url, headers={"If-Modified-Since": last_modified})
 
     assert response.status_code == 304
