@@ -1,24 +1,29 @@
 """The JSON API fuzzed from its own OpenAPI document (schemathesis, through the WSGI app).
 
-Every operation gets a bounded number of generated requests (path ids drawn half the time
-from objects that exist), each sent with the bearer token of a coordinator, a requester and
-an expert: no answer may be a 500, and every answer must match what the
-document says (status code, content type, body schema).
+Every operation gets a bounded number of generated requests, valid ones (path ids drawn half
+the time from objects that exist) and schema-violating ones, each sent with the bearer token
+of a coordinator, a requester and an expert: no answer may be a 500, every answer must match
+the document (status code, content type, body schema), and input the document forbids must
+be refused.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 import schemathesis
-from datetime import timedelta
+from flask import current_app
 
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
+    negative_data_rejection,
     response_schema_conformance,
     status_code_conformance,
 )
+from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 
 from duidingspool.accounts import services as accounts
@@ -30,7 +35,7 @@ from tests.hours.helpers import Priced
 
 MAX_EXAMPLES = 12
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
-          response_schema_conformance]
+          response_schema_conformance, negative_data_rejection]
 
 
 @pytest.fixture
@@ -91,8 +96,12 @@ def test_api_answers_as_documented(api_schema, world, method, path):
             for name, value in path_parameters.items()})
 
     operation = api_schema[path][method]
+    # Negative cases (schema-violating input, which must be refused with a documented 4xx)
+    # come from a schema without the hook, so that an invalid id stays invalid.
+    unhooked = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", current_app)[path][method]
 
-    @given(case=operation.as_strategy())
+    @given(case=operation.as_strategy(GenerationMode.POSITIVE)
+           | unhooked.as_strategy(GenerationMode.NEGATIVE))
     @settings(max_examples=MAX_EXAMPLES, deadline=None, phases=[Phase.explicit, Phase.generate],
               suppress_health_check=list(HealthCheck), derandomize=True, database=None)
     def call(case):
