@@ -241,18 +241,22 @@ def _lookup_statement(by_token: bool):
     # Correlated explicitly: nested two levels deep, auto-correlation would not reach the feed.
     table_requests = select(Referral.id).where(
         Referral.case_table_id == CalendarFeed.case_table_id).correlate_except(Referral)
-    variants = [
-        (CalendarFeed.scope == FeedScope.EXPERT.value, [Booking.expert_id == Expert.id]),
-        (and_(CalendarFeed.scope == FeedScope.CASE_TABLE.value, sees_all),
+    expert, table, everything = (FeedScope.EXPERT.value, FeedScope.CASE_TABLE.value,
+                                 FeedScope.ALL.value)
+    variants = [  # (CASE guard, scope, which bookings)
+        (CalendarFeed.scope == expert, expert, [Booking.expert_id == Expert.id]),
+        (and_(CalendarFeed.scope == table, sees_all), table,
          [Booking.referral_id.in_(table_requests)]),
-        (CalendarFeed.scope == FeedScope.CASE_TABLE.value,
+        (CalendarFeed.scope == table, table,
          [Booking.referral_id.in_(
              table_requests.where(Referral.municipality_id == User.municipality_id))]),
-        (CalendarFeed.scope == FeedScope.ALL.value, []),
+        (CalendarFeed.scope == everything, everything, []),
     ]
-    # Each subquery also carries its guard, so it is correlated and runs only when its CASE
-    # branch is taken (an uncorrelated one, like "all bookings", would run for every feed).
-    per_variant = [(guard, _aggregates([guard, *scoped])) for guard, scoped in variants]
+    # Each subquery also compares the feed's scope, so it is correlated and runs only when
+    # its CASE branch is taken (an uncorrelated one, like "all bookings", would run for
+    # every feed).
+    per_variant = [(guard, _aggregates([CalendarFeed.scope == scope, *scoped]))
+                   for guard, scope, scoped in variants]
     aggregates = [case(*[(guard, values[i]) for guard, values in per_variant])
                   for i in range(2)]
     visible = exists().where(
