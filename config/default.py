@@ -40,6 +40,10 @@ RATELIMIT_STRATEGY = "moving-window"
 LOGIN_LIMIT_PER_ACCOUNT = "5 per 15 minutes"
 LOGIN_LIMIT_PER_ADDRESS = "20 per 15 minutes"
 TWO_FACTOR_LIMIT_PER_ACCOUNT = "5 per 15 minutes"
+# Behind a reverse proxy (nginx, a load balancer) set this to the number of proxies in front
+# of the app, so the client's address (rate limits, audit trail) and https (HSTS) are read
+# from their X-Forwarded-For / X-Forwarded-Proto / X-Forwarded-Host headers. 0: none trusted.
+TRUSTED_PROXIES = 0
 
 WTF_CSRF_ENABLED = True
 # The check runs in duidingspool.web.csrf_gate, which lets bearer-token API calls through.

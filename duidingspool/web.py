@@ -12,6 +12,7 @@ from flask_wtf.csrf import CSRFError
 from marshmallow import EXCLUDE, Schema
 from marshmallow import ValidationError as SchemaError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from duidingspool.accounts.access import authenticated_by_bearer, is_api_request
@@ -128,6 +129,9 @@ def _route_exists(exc: MethodNotAllowed) -> bool:
 def init_app(app: Flask) -> None:
     """Install the edge: must run before the blueprints are registered (URL converter)."""
     app.url_map.converters["int"] = DbIntConverter
+    trusted = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if trusted > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=trusted, x_proto=trusted, x_host=trusted)
     app.jinja_env.filters["localtime"] = _localtime
     app.jinja_env.filters["localdate"] = _localdate
     app.jinja_env.filters["hours"] = _hours

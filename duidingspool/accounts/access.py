@@ -96,6 +96,10 @@ def authenticated_by_bearer() -> bool:
 def unauthorized():
     if is_api_request():
         return _json_error(401, "unauthorized", _l("Log in or send a valid API token."))
+    if "_user_id" in session:
+        # A session ended elsewhere (logout, password change, deactivation): say so once.
+        session.clear()
+        flash(_l("You have been logged out. Log in again."), "info")
     return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
 
 

@@ -320,6 +320,7 @@ def test_logout_ends_the_users_other_sessions(app):
 
     assert first.get("/verzoeken/").status_code == 302
     assert second.get("/verzoeken/").headers["Location"].startswith("/login")
+    assert "You have been logged out. Log in again." in _text(second.get("/login"))
 
 
 def test_password_change_ends_other_sessions_and_feeds_but_keeps_this_one(app, client):
@@ -474,3 +475,22 @@ def test_session_cookie_is_secure_in_production(migrated, monkeypatch):
     assert prod.config["REMEMBER_COOKIE_SECURE"] is True
     assert prod.config["REMEMBER_COOKIE_HTTPONLY"] is True
     assert prod.config["REMEMBER_COOKIE_SAMESITE"] == "Lax"
+
+
+def test_behind_a_trusted_proxy_the_forwarded_address_and_scheme_count(migrated, app):
+    proxied = create_app("testing", SQLALCHEMY_DATABASE_URI=migrated, TRUSTED_PROXIES=1,
+                         LOGIN_LIMIT_PER_ADDRESS="2 per 1 hour")
+    client = proxied.test_client()
+    user = f.user(Role.REQUESTER, locale="en")
+    db.session.commit()
+
+    def attempt(address, password="wrong-password-123"):
+        return client.post("/login", data={"email": user.email, "password": password},
+                           headers={"X-Forwarded-For": address, "X-Forwarded-Proto": "https"})
+
+    statuses = [attempt("198.51.100.1").status_code for _ in range(3)]
+    other = attempt("198.51.100.2", f.PASSWORD)
+
+    assert statuses == [401, 401, 429]
+    assert other.status_code == 302
+    assert other.headers["Strict-Transport-Security"].startswith("max-age=31536000")
