@@ -29,6 +29,8 @@ def _safe_next(target: str | None) -> str | None:
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return None
+    if "\\" in target or any(ord(ch) < 32 for ch in target):
+        return None  # browsers read "/\\evil.example" as "//evil.example"
     return target
 
 

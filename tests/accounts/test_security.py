@@ -494,3 +494,14 @@ def test_behind_a_trusted_proxy_the_forwarded_address_and_scheme_count(migrated,
     assert statuses == [401, 401, 429]
     assert other.status_code == 302
     assert other.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+
+
+@pytest.mark.parametrize("target", ["/\\evil.example/x", "//evil.example", "https://evil.example",
+                                    "/\tevil"])
+def test_login_does_not_follow_next_urls_to_other_sites(client, app, target):
+    user = f.user(Role.REQUESTER, locale="en")
+    db.session.commit()
+
+    response = password_login(client, user, query_string={"next": target})
+
+    assert response.headers["Location"] == "/"
