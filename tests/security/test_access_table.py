@@ -1,0 +1,218 @@
+"""Access control, proven from the app's own URL map.
+
+Every route (method and rule) is called as an anonymous visitor and as each role, with ids of
+objects that exist and lie in that role's scope (tests/security/helpers.py), and must answer
+what TABLE says. A route without an entry fails `test_every_route_has_an_entry_in_the_table`,
+naming it: whoever adds a route must decide here who may use it.
+
+Reading a row: anonymous visitors are sent to the login page (302) or, on the API, get 401;
+a role the route does not allow gets 403; an allowed role gets the page (200), a redirect
+after doing the work (302), 422 for the empty form the test sends, 404 for an object that
+is not theirs, or 409 when the state does not allow it.
+
+To print the table the app answers today (to review a change, never to paste blindly):
+`ACCESS_TABLE_PRINT=1 .venv/bin/pytest -q -s tests/security/test_access_table.py -k print`.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from tests.security.helpers import ROLES, AccessWorld
+
+A, R, C, E, D = ROLES  # anonymous, requester, coordinator, expert, admin (D: beheer)
+
+TABLE: dict[tuple[str, str], dict[str, int]] = {
+    ("GET", "/"): {A: 302, R: 302, C: 302, E: 200, D: 302},
+    ("GET", "/aanbiedingen"): {A: 302, R: 403, C: 403, E: 200, D: 403},
+    ("POST", "/aanbiedingen/<int:offer_id>/accepteren"): {A: 302, R: 403, C: 403, E: 302, D: 403},
+    ("POST", "/aanbiedingen/<int:offer_id>/afwijzen"): {A: 302, R: 403, C: 403, E: 302, D: 403},
+    ("POST", "/aanbiedingen/<int:offer_id>/intrekken"): {A: 302, R: 403, C: 302, E: 403, D: 403},
+    ("POST", "/account/password"): {A: 302, R: 422, C: 422, E: 422, D: 422},
+    ("GET", "/account/security"): {A: 302, R: 200, C: 200, E: 200, D: 200},
+    ("POST", "/account/two-factor/disable"): {A: 302, R: 422, C: 422, E: 422, D: 422},
+    ("POST", "/account/two-factor/recovery-codes"): {A: 302, R: 422, C: 422, E: 422, D: 422},
+    ("GET", "/account/two-factor/setup"): {A: 302, R: 200, C: 200, E: 200, D: 200},
+    ("POST", "/account/two-factor/setup"): {A: 302, R: 422, C: 422, E: 422, D: 422},
+    ("GET", "/api/v1/bookings"): {A: 401, R: 200, C: 200, E: 200, D: 403},
+    ("GET", "/api/v1/bookings/<int:booking_id>"): {A: 401, R: 200, C: 200, E: 200, D: 403},
+    ("POST", "/api/v1/bookings/<int:booking_id>/cancel"): {A: 401, R: 422, C: 422, E: 403, D: 403},
+    ("GET", "/api/v1/bookings/<int:booking_id>/hours"): {A: 401, R: 403, C: 200, E: 200, D: 403},
+    ("POST", "/api/v1/bookings/<int:booking_id>/hours"): {A: 401, R: 403, C: 403, E: 422, D: 403},
+    ("GET", "/api/v1/budgets/<int:year>"): {A: 401, R: 403, C: 200, E: 403, D: 403},
+    ("GET", "/api/v1/case-tables"): {A: 401, R: 200, C: 200, E: 403, D: 200},
+    ("GET", "/api/v1/case-tables/<int:case_table_id>/sessions"): {A: 401, R: 200, C: 200, E: 403, D: 200},
+    ("POST", "/api/v1/case-tables/<int:case_table_id>/sessions/import"): {A: 401, R: 403, C: 422, E: 403, D: 422},
+    ("GET", "/api/v1/experts"): {A: 401, R: 403, C: 200, E: 200, D: 403},
+    ("GET", "/api/v1/experts/<int:expert_id>"): {A: 401, R: 403, C: 200, E: 200, D: 403},
+    ("GET", "/api/v1/experts/<int:expert_id>/availability"): {A: 401, R: 403, C: 200, E: 200, D: 403},
+    ("PUT", "/api/v1/experts/<int:expert_id>/availability"): {A: 401, R: 403, C: 403, E: 422, D: 403},
+    ("GET", "/api/v1/hours/<int:line_id>"): {A: 401, R: 403, C: 200, E: 200, D: 403},
+    ("PUT", "/api/v1/hours/<int:line_id>"): {A: 401, R: 403, C: 403, E: 422, D: 403},
+    ("POST", "/api/v1/hours/<int:line_id>/approve"): {A: 401, R: 403, C: 409, E: 403, D: 403},
+    ("POST", "/api/v1/hours/<int:line_id>/reject"): {A: 401, R: 403, C: 422, E: 403, D: 403},
+    ("POST", "/api/v1/hours/<int:line_id>/submit"): {A: 401, R: 403, C: 403, E: 200, D: 403},
+    ("GET", "/api/v1/offers"): {A: 401, R: 403, C: 200, E: 200, D: 403},
+    ("GET", "/api/v1/offers/<int:offer_id>"): {A: 401, R: 403, C: 200, E: 200, D: 403},
+    ("POST", "/api/v1/offers/<int:offer_id>/accept"): {A: 401, R: 403, C: 403, E: 201, D: 403},
+    ("POST", "/api/v1/offers/<int:offer_id>/decline"): {A: 401, R: 403, C: 403, E: 200, D: 403},
+    ("GET", "/api/v1/openapi.json"): {A: 200, R: 200, C: 200, E: 200, D: 200},
+    ("GET", "/api/v1/reports/<int:year>"): {A: 401, R: 403, C: 200, E: 403, D: 403},
+    ("GET", "/api/v1/requests"): {A: 401, R: 200, C: 200, E: 403, D: 403},
+    ("POST", "/api/v1/requests"): {A: 401, R: 422, C: 403, E: 403, D: 403},
+    ("GET", "/api/v1/requests/<int:request_id>"): {A: 401, R: 200, C: 200, E: 403, D: 403},
+    ("POST", "/api/v1/requests/<int:request_id>/cancel"): {A: 401, R: 422, C: 422, E: 403, D: 403},
+    ("GET", "/api/v1/requests/<int:request_id>/candidates"): {A: 401, R: 403, C: 200, E: 403, D: 403},
+    ("GET", "/api/v1/requests/<int:request_id>/offers"): {A: 401, R: 403, C: 200, E: 403, D: 403},
+    ("POST", "/api/v1/requests/<int:request_id>/offers"): {A: 401, R: 403, C: 422, E: 403, D: 403},
+    ("GET", "/beheer/"): {A: 302, R: 403, C: 200, E: 403, D: 200},
+    ("GET", "/beheer/casustafels"): {A: 302, R: 403, C: 200, E: 403, D: 200},
+    ("GET", "/beheer/casustafels/<int:case_table_id>"): {A: 302, R: 403, C: 200, E: 403, D: 200},
+    ("GET", "/beheer/casustafels/<int:case_table_id>/bewerken"): {A: 302, R: 403, C: 403, E: 403, D: 200},
+    ("POST", "/beheer/casustafels/<int:case_table_id>/bewerken"): {A: 302, R: 403, C: 403, E: 403, D: 422},
+    ("POST", "/beheer/casustafels/<int:case_table_id>/ics"): {A: 302, R: 403, C: 422, E: 403, D: 422},
+    ("POST", "/beheer/casustafels/<int:case_table_id>/ics/ophalen"): {A: 302, R: 403, C: 422, E: 403, D: 422},
+    ("GET", "/beheer/casustafels/<int:case_table_id>/zittingen/<int:sitting_id>"): {A: 302, R: 403, C: 200, E: 403, D: 200},
+    ("POST", "/beheer/casustafels/<int:case_table_id>/zittingen/<int:sitting_id>/annuleren"): {A: 302, R: 403, C: 422, E: 403, D: 422},
+    ("POST", "/beheer/casustafels/<int:case_table_id>/zittingen/<int:sitting_id>/verplaatsen"): {A: 302, R: 403, C: 422, E: 403, D: 422},
+    ("POST", "/beheer/casustafels/<int:case_table_id>/zittingen/genereren"): {A: 302, R: 403, C: 302, E: 403, D: 302},
+    ("GET", "/beheer/casustafels/nieuw"): {A: 302, R: 403, C: 403, E: 403, D: 200},
+    ("POST", "/beheer/casustafels/nieuw"): {A: 302, R: 403, C: 403, E: 403, D: 422},
+    ("GET", "/beheer/expertisegebieden"): {A: 302, R: 403, C: 403, E: 403, D: 200},
+    ("GET", "/beheer/expertisegebieden/<int:area_id>"): {A: 302, R: 403, C: 403, E: 403, D: 200},
+    ("POST", "/beheer/expertisegebieden/<int:area_id>"): {A: 302, R: 403, C: 403, E: 403, D: 422},
+    ("POST", "/beheer/expertisegebieden/<int:area_id>/actief"): {A: 302, R: 403, C: 403, E: 403, D: 302},
+    ("GET", "/beheer/expertisegebieden/nieuw"): {A: 302, R: 403, C: 403, E: 403, D: 200},
+    ("POST", "/beheer/expertisegebieden/nieuw"): {A: 302, R: 403, C: 403, E: 403, D: 422},
+    ("GET", "/beheer/gebruikers"): {A: 302, R: 403, C: 403, E: 403, D: 200},
+    ("POST", "/beheer/gebruikers/<int:user_id>/activeren"): {A: 302, R: 403, C: 403, E: 403, D: 302},
+    ("POST", "/beheer/gebruikers/<int:user_id>/deactiveren"): {A: 302, R: 403, C: 403, E: 403, D: 302},
+    ("GET", "/beheer/gemeenten"): {A: 302, R: 403, C: 403, E: 403, D: 200},
+    ("GET", "/beheer/gemeenten/<int:municipality_id>"): {A: 302, R: 403, C: 403, E: 403, D: 200},
+    ("POST", "/beheer/gemeenten/<int:municipality_id>"): {A: 302, R: 403, C: 403, E: 403, D: 422},
+    ("GET", "/beheer/gemeenten/nieuw"): {A: 302, R: 403, C: 403, E: 403, D: 200},
+    ("POST", "/beheer/gemeenten/nieuw"): {A: 302, R: 403, C: 403, E: 403, D: 422},
+    ("GET", "/beschikbaarheid"): {A: 302, R: 403, C: 403, E: 200, D: 403},
+    ("POST", "/beschikbaarheid/afwezigheden"): {A: 302, R: 403, C: 403, E: 422, D: 403},
+    ("POST", "/beschikbaarheid/afwezigheden/<int:absence_id>/verwijderen"): {A: 302, R: 403, C: 403, E: 302, D: 403},
+    ("POST", "/beschikbaarheid/agenda"): {A: 302, R: 403, C: 403, E: 302, D: 403},
+    ("POST", "/beschikbaarheid/agenda/vernieuwen"): {A: 302, R: 403, C: 403, E: 422, D: 403},
+    ("POST", "/beschikbaarheid/vensters"): {A: 302, R: 403, C: 403, E: 422, D: 403},
+    ("POST", "/beschikbaarheid/vensters/<int:window_id>/verwijderen"): {A: 302, R: 403, C: 403, E: 302, D: 403},
+    ("GET", "/boekingen"): {A: 302, R: 403, C: 200, E: 403, D: 403},
+    ("GET", "/boekingen/<int:booking_id>/annuleren"): {A: 302, R: 200, C: 200, E: 403, D: 403},
+    ("POST", "/boekingen/<int:booking_id>/annuleren"): {A: 302, R: 422, C: 422, E: 403, D: 403},
+    ("GET", "/boekingen/<int:booking_id>/uren"): {A: 302, R: 403, C: 200, E: 200, D: 403},
+    ("POST", "/boekingen/<int:booking_id>/uren"): {A: 302, R: 403, C: 403, E: 422, D: 403},
+    ("POST", "/boekingen/<int:booking_id>/uren/indienen"): {A: 302, R: 403, C: 403, E: 302, D: 403},
+    ("GET", "/boekingen/mijn"): {A: 302, R: 403, C: 403, E: 200, D: 403},
+    ("GET", "/budget"): {A: 302, R: 403, C: 302, E: 403, D: 403},
+    ("GET", "/budget/<int:year>"): {A: 302, R: 403, C: 200, E: 403, D: 403},
+    ("POST", "/budget/<int:year>"): {A: 302, R: 403, C: 422, E: 403, D: 403},
+    ("GET", "/calendar/<token>.ics"): {A: 200, R: 200, C: 200, E: 200, D: 200},
+    ("GET", "/dashboard"): {A: 302, R: 403, C: 200, E: 403, D: 403},
+    ("GET", "/deskundigen"): {A: 302, R: 403, C: 200, E: 403, D: 403},
+    ("GET", "/deskundigen/<int:expert_id>"): {A: 302, R: 403, C: 200, E: 403, D: 403},
+    ("GET", "/deskundigen/<int:expert_id>/bewerken"): {A: 302, R: 403, C: 200, E: 403, D: 403},
+    ("POST", "/deskundigen/<int:expert_id>/bewerken"): {A: 302, R: 403, C: 422, E: 403, D: 403},
+    ("POST", "/deskundigen/<int:expert_id>/tarieven"): {A: 302, R: 403, C: 422, E: 403, D: 403},
+    ("POST", "/deskundigen/<int:expert_id>/tarieven/<int:rate_id>/verwijderen"): {A: 302, R: 403, C: 409, E: 403, D: 403},
+    ("GET", "/deskundigen/nieuw"): {A: 302, R: 403, C: 200, E: 403, D: 403},
+    ("POST", "/deskundigen/nieuw"): {A: 302, R: 403, C: 422, E: 403, D: 403},
+    ("POST", "/language"): {A: 302, R: 302, C: 302, E: 302, D: 302},
+    ("GET", "/logboek/"): {A: 302, R: 403, C: 200, E: 403, D: 200},
+    ("GET", "/logboek/export.csv"): {A: 302, R: 403, C: 200, E: 403, D: 200},
+    ("GET", "/login"): {A: 200, R: 302, C: 302, E: 302, D: 302},
+    ("POST", "/login"): {A: 401, R: 302, C: 302, E: 302, D: 302},
+    ("GET", "/login/code"): {A: 302, R: 302, C: 302, E: 302, D: 302},
+    ("POST", "/login/code"): {A: 302, R: 302, C: 302, E: 302, D: 302},
+    ("POST", "/logout"): {A: 302, R: 302, C: 302, E: 302, D: 302},
+    ("GET", "/mijn-uren"): {A: 302, R: 403, C: 403, E: 200, D: 403},
+    ("GET", "/postvak-uit/"): {A: 302, R: 403, C: 200, E: 403, D: 403},
+    ("GET", "/postvak-uit/<int:message_id>"): {A: 302, R: 403, C: 200, E: 403, D: 403},
+    ("GET", "/profiel"): {A: 302, R: 200, C: 200, E: 200, D: 200},
+    ("POST", "/profiel/kalenders"): {A: 302, R: 422, C: 422, E: 422, D: 422},
+    ("POST", "/profiel/kalenders/<int:feed_id>/intrekken"): {A: 302, R: 404, C: 404, E: 302, D: 404},
+    ("GET", "/rapportage/"): {A: 302, R: 403, C: 200, E: 403, D: 403},
+    ("GET", "/rapportage/<int:year>"): {A: 302, R: 403, C: 200, E: 403, D: 403},
+    ("GET", "/rapportage/<int:year>/<table>.csv"): {A: 302, R: 403, C: 200, E: 403, D: 403},
+    ("POST", "/uren/<int:line_id>/afwijzen"): {A: 302, R: 403, C: 422, E: 403, D: 403},
+    ("POST", "/uren/<int:line_id>/verwijderen"): {A: 302, R: 403, C: 403, E: 302, D: 403},
+    ("POST", "/uren/<int:line_id>/wijzigen"): {A: 302, R: 403, C: 403, E: 422, D: 403},
+    ("POST", "/uren/besluiten"): {A: 302, R: 403, C: 422, E: 403, D: 403},
+    ("GET", "/uren/goedkeuren"): {A: 302, R: 403, C: 200, E: 403, D: 403},
+    ("GET", "/verzoeken/"): {A: 302, R: 200, C: 403, E: 403, D: 403},
+    ("GET", "/verzoeken/<int:referral_id>"): {A: 302, R: 200, C: 200, E: 403, D: 403},
+    ("POST", "/verzoeken/<int:referral_id>/aanbiedingen"): {A: 302, R: 403, C: 422, E: 403, D: 403},
+    ("GET", "/verzoeken/<int:referral_id>/annuleren"): {A: 302, R: 200, C: 200, E: 403, D: 403},
+    ("POST", "/verzoeken/<int:referral_id>/annuleren"): {A: 302, R: 422, C: 422, E: 403, D: 403},
+    ("GET", "/verzoeken/inbox"): {A: 302, R: 403, C: 200, E: 403, D: 403},
+    ("GET", "/verzoeken/nieuw"): {A: 302, R: 200, C: 403, E: 403, D: 403},
+    ("POST", "/verzoeken/nieuw"): {A: 302, R: 422, C: 403, E: 403, D: 403},
+}
+
+
+def _rules(app) -> dict[tuple[str, str], object]:
+    return {(method, rule.rule): rule for rule in app.url_map.iter_rules()
+            if rule.endpoint != "static" for method in sorted(rule.methods - {"HEAD", "OPTIONS"})}
+
+
+def _observe(app, login_as, world: AccessWorld, method: str, rule) -> dict[str, int]:
+    args = world.url_args()
+    missing = set(rule.arguments) - set(args)
+    assert not missing, f"{method} {rule.rule}: no test value for URL argument(s) {missing}"
+    url = rule.build({name: args[name] for name in rule.arguments}, append_unknown=False)[1]
+    answers = {}
+    for role in ROLES:
+        client = login_as(None if role == A else world.users[role])
+        if rule.rule.startswith("/api/") and method != "GET":
+            response = client.open(url, method=method, json={})
+        elif method != "GET":
+            response = client.open(url, method=method, data={})
+        else:
+            response = client.open(url, method=method)
+        answers[role] = response.status_code
+    return answers
+
+
+def test_every_route_has_an_entry_in_the_table(app):
+    routes = set(_rules(app))
+
+    missing = sorted(routes - set(TABLE))
+    stale = sorted(set(TABLE) - routes)
+
+    assert not missing, "routes without an entry in the access table: " + ", ".join(
+        f"{method} {rule}" for method, rule in missing)
+    assert not stale, "entries for routes that no longer exist: " + ", ".join(
+        f"{method} {rule}" for method, rule in stale)
+
+
+@pytest.mark.parametrize(("method", "rule"), sorted(TABLE), ids=lambda v: v)
+def test_route_answers_each_role_as_the_table_says(app, login_as, method, rule):
+    rules = _rules(app)
+    if (method, rule) not in rules:
+        pytest.fail(f"{method} {rule} is in the table but not in the app")
+    world = AccessWorld()
+
+    answers = _observe(app, login_as, world, method, rules[(method, rule)])
+
+    assert answers == TABLE[(method, rule)], f"{method} {rule}"
+
+
+@pytest.mark.skipif(not os.environ.get("ACCESS_TABLE_PRINT"), reason="prints the table")
+def test_print_the_observed_table(app, login_as):
+    from duidingspool.extensions import db
+    from tests.conftest import _empty_all_tables
+
+    lines = []
+    for (method, rule_text), rule in sorted(_rules(app).items(), key=lambda kv: (kv[0][1], kv[0][0])):
+        world = AccessWorld()
+        answers = _observe(app, login_as, world, method, rule)
+        db.session.remove()
+        _empty_all_tables()
+        cells = ", ".join(f"{name}: {answers[role]}" for name, role in
+                          zip("ARCED", ROLES))
+        lines.append(f'    ("{method}", "{rule_text}"): {{{cells}}},')
+    print("\n" + "\n".join(lines))
