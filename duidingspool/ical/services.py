@@ -338,15 +338,59 @@ def _state(access: FeedAccess, row, now: datetime) -> FeedState:
     return FeedState(etag=etag, last_modified=last_modified)
 
 
-def lookup(token: str, *, now: datetime | None = None
+class _Prepared:
+    """A statement compiled once per dialect and run straight on a DBAPI cursor.
+
+    SQLAlchemy would otherwise walk the whole statement on every execution to find its
+    cache key; for the feed lookup (run on every poll of every subscribed calendar) that
+    walk costs more than the query. Only string and integer values are bound here, and
+    the datetime columns are converted with their own type's result processor.
+    """
+
+    def __init__(self, build):
+        self.build = build
+        self.by_dialect: dict[str, tuple] = {}
+
+    def _prepare(self, dialect):
+        compiled = self.build().compile(dialect=dialect)
+        processors = [col.type.dialect_impl(dialect).result_processor(dialect, None)
+                      if isinstance(col.type, UTCDateTime) else None
+                      for col in self.build().selected_columns]
+        return compiled, processors
+
+    def first(self, connection, values: dict):
+        dialect = connection.dialect
+        prepared = self.by_dialect.get(dialect.name)
+        if prepared is None:
+            prepared = self.by_dialect[dialect.name] = self._prepare(dialect)
+        compiled, processors = prepared
+        params = compiled.construct_params(values)
+        if compiled.positiontup is not None:
+            params = tuple(params[name] for name in compiled.positiontup)
+        cursor = connection.connection.cursor()  # the DBAPI cursor, in the same transaction
+        try:
+            cursor.execute(compiled.string, params)
+            row = cursor.fetchone()
+        finally:
+            cursor.close()
+        if row is None:
+            return None
+        return tuple(p(v) if p is not None else v for p, v in zip(processors, row))
+
+
+_by_token = _Prepared(lambda: _lookup_statement(True))
+_by_feed = _Prepared(lambda: _lookup_statement(False))
+
+
+def lookup(token: str, *, now: datetime | None = None, connection=None
            ) -> tuple[FeedAccess, FeedState] | tuple[None, None]:
     """The feed of `token` and its ETag state, if the feed is live and its owner may still
-    see it (one query); (None, None) otherwise."""
+    see it (one query); (None, None) otherwise. `connection` defaults to the session's."""
     if not token or len(token) > 200:
         return None, None
     now = now or utcnow()
-    row = db.session.connection().execute(
-        _lookup_statement(True), {"token_hash": hash_token(token), **_cutoffs(now)}).first()
+    row = _by_token.first(connection or db.session.connection(),
+                          {"token_hash": hash_token(token)})
     access = _access(row) if row is not None else None
     if access is None:
         return None, None
@@ -361,8 +405,7 @@ def resolve(token: str) -> FeedAccess | None:
 def state(access: FeedAccess, *, now: datetime | None = None) -> FeedState:
     """ETag and Last-Modified of a live feed, from the aggregate (no calendar is built)."""
     now = now or utcnow()
-    row = db.session.connection().execute(
-        _lookup_statement(False), {"feed_id": access.feed_id, **_cutoffs(now)}).first()
+    row = _by_feed.first(db.session.connection(), {"feed_id": access.feed_id})
     if row is None or _access(row) is None:
         raise NotFound(str(_l("Calendar feed not found.")))
     return _state(access, row, now)
