@@ -312,7 +312,8 @@ def main() -> None:
         latencies = [x for r in runs for x in r["latencies"]]
         rps[name] = n / elapsed
         print(f"  {name:8s} {n:6d} requests  {rps[name]:7.0f} req/s   "
-              f"median {statistics.median(latencies):5.2f} ms   p95 {percentile(latencies, 95):5.2f} ms")
+              f"median {statistics.median(latencies):5.2f} ms   "
+              f"p95 {percentile(latencies, 95):5.2f} ms")
     print(f"  304 path / trivial route: {rps['304'] / rps['trivial'] * 100:.0f} % "
           f"(target >= 70 %)")
 

@@ -79,7 +79,7 @@ def _vtimezone_ical(first_year: int, last_year: int) -> bytes:
 
 
 def vtimezone(first_year: int, last_year: int) -> Timezone:
-    """Europe/Amsterdam as a VTIMEZONE valid from 1 January `first_year` to the end of `last_year`."""
+    """Europe/Amsterdam as a VTIMEZONE from 1 January `first_year` to the end of `last_year`."""
     return Timezone.from_ical(_vtimezone_ical(first_year, last_year))
 
 

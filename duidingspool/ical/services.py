@@ -30,7 +30,6 @@ from sqlalchemy import (
     case,
     exists,
     func,
-    literal,
     or_,
     select,
     type_coerce,
@@ -311,7 +310,8 @@ def _cutoff_day(now: datetime):
 
 def _cutoffs(now: datetime) -> dict:
     midnight = datetime.combine(_cutoff_day(now), datetime.min.time(), LOCAL_TZ)
-    return {"cancelled_cutoff": (midnight - timedelta(days=cancelled_days())).astimezone(timezone.utc),
+    return {"cancelled_cutoff": (midnight - timedelta(days=cancelled_days())
+                                 ).astimezone(timezone.utc),
             "past_cutoff": (midnight - timedelta(days=past_days())).astimezone(timezone.utc)}
 
 
