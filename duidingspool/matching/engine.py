@@ -181,10 +181,17 @@ class _Checks:
         )
 
 
+# The rules that need only the expert's profile; the rest need availability and workload.
+PROFILE_RULES = RULES[:RULES.index("too_far") + 1]
+
+
 def first_failed_rule(request: RequestFacts, expert: ExpertFacts, *,
-                      travel_buffer_minutes: int = 60,
-                      checks: _Checks | None = None) -> tuple[str, dict] | None:
-    """The first hard rule that excludes `expert`, with details; None if eligible."""
+                      travel_buffer_minutes: int = 60, checks: _Checks | None = None,
+                      profile_only: bool = False) -> tuple[str, dict] | None:
+    """The first hard rule that excludes `expert`, with details; None if eligible.
+
+    With `profile_only`, only PROFILE_RULES are checked (availability not loaded yet).
+    """
     checks = checks or _Checks.of(request, travel_buffer_minutes)
     if not expert.is_active:
         return "inactive", {}
@@ -203,6 +210,8 @@ def first_failed_rule(request: RequestFacts, expert: ExpertFacts, *,
     distance = expert.distance_km
     if distance is not None and distance > expert.max_travel_km:
         return "too_far", {"distance_km": round(distance, 1), "max_km": expert.max_travel_km}
+    if profile_only:
+        return None
     if request.session is not None:
         if not _inside_weekly_windows(expert, checks.slot):
             return "not_available", {}
@@ -221,13 +230,14 @@ def first_failed_rule(request: RequestFacts, expert: ExpertFacts, *,
 
 
 def split(request: RequestFacts, experts: list[ExpertFacts], *,
-          travel_buffer_minutes: int = 60) -> tuple[list[ExpertFacts], list[Exclusion]]:
+          travel_buffer_minutes: int = 60,
+          profile_only: bool = False) -> tuple[list[ExpertFacts], list[Exclusion]]:
     """Separate eligible experts from excluded ones (each with the first failed rule)."""
     checks = _Checks.of(request, travel_buffer_minutes)
     eligible: list[ExpertFacts] = []
     excluded: list[Exclusion] = []
     for expert in experts:
-        failed = first_failed_rule(request, expert, checks=checks)
+        failed = first_failed_rule(request, expert, checks=checks, profile_only=profile_only)
         if failed is None:
             eligible.append(expert)
         else:

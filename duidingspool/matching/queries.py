@@ -84,13 +84,13 @@ def request_facts(referral: Referral, *, coordinates: dict[int, tuple[float, flo
     )
 
 
-def load_facts(referral: Referral, *, travel_buffer_minutes: int, at: Interval | None = None,
-               exclude_booking_of: int | None = None) -> tuple[RequestFacts, list[ExpertFacts]]:
-    """The request's facts and every expert's facts for the hard rules.
+def load_facts(referral: Referral, *, at: Interval | None = None
+               ) -> tuple[RequestFacts, list[ExpertFacts]]:
+    """The request's facts and every expert's profile (status, vetting, conflicts,
+    expertise, languages, home): what the first hard rules need.
 
-    `exclude_booking_of` leaves out the bookings of that request (when re-checking a booked
-    expert after their session moved). Workload, rates and continuity, needed only for the
-    experts who pass the other rules, come from `load_workload`.
+    Availability comes from `load_availability` and workload, rates and continuity from
+    `load_workload`, each only for the experts who passed the rules before.
     """
     coordinates = {
         m_id: (float(lat), float(lon))
@@ -98,17 +98,6 @@ def load_facts(referral: Referral, *, travel_buffer_minutes: int, at: Interval |
             select(Municipality.id, Municipality.latitude, Municipality.longitude))
     }
     request = request_facts(referral, coordinates=coordinates, at=at)
-    if request.session is not None:
-        span = request.session.widened(travel_buffer_minutes)
-        on = request.session.starts_at.astimezone(LOCAL_TZ).date()
-        weekdays = {on.weekday()}
-    else:
-        span = Interval(_local_midnight(request.window[0]),
-                        _local_midnight(request.window[1] + timedelta(days=1)))
-        on = request.window[0]
-        days = (request.window[1] - request.window[0]).days + 1
-        weekdays = {(request.window[0] + timedelta(days=d)).weekday() for d in range(min(days, 7))}
-
     facts: dict[int, ExpertFacts] = {}
     for (expert_id, name, enabled, active, vog_until, confidentiality_until, home_id,
          max_km, max_hours) in _run(
@@ -142,18 +131,42 @@ def load_facts(referral: Referral, *, travel_buffer_minutes: int, at: Interval |
         .where(ExpertConflict.municipality_id == request.municipality_id)
     ):
         facts[expert_id].conflicts = frozenset({request.municipality_id})
+    return request, list(facts.values())
+
+
+def load_availability(request: RequestFacts, experts: list[ExpertFacts], *,
+                      travel_buffer_minutes: int, exclude_booking_of: int | None = None) -> None:
+    """Fill in weekly windows, absences, other bookings and busy times around the request.
+
+    `exclude_booking_of` leaves out the bookings of that request (when re-checking a booked
+    expert after their session moved).
+    """
+    if not experts:
+        return
+    facts = {e.expert_id: e for e in experts}
+    ids = sorted(facts)
+    if request.session is not None:
+        span = request.session.widened(travel_buffer_minutes)
+        weekdays = {request.session.starts_at.astimezone(LOCAL_TZ).weekday()}
+    else:
+        span = Interval(_local_midnight(request.window[0]),
+                        _local_midnight(request.window[1] + timedelta(days=1)))
+        days = (request.window[1] - request.window[0]).days + 1
+        weekdays = {(request.window[0] + timedelta(days=d)).weekday() for d in range(min(days, 7))}
 
     for expert_id, weekday, lo, hi in _run(
         select(AvailabilityWindow.expert_id, AvailabilityWindow.weekday,
                AvailabilityWindow.start_minute, AvailabilityWindow.end_minute)
-        .where(AvailabilityWindow.weekday.in_(sorted(weekdays)))
+        .where(AvailabilityWindow.weekday.in_(sorted(weekdays)),
+               AvailabilityWindow.expert_id.in_(ids))
     ):
         facts[expert_id].windows.setdefault(weekday, []).append((lo, hi))
 
     for model, attribute in ((Absence, "absences"), (BusyInterval, "busy")):
         for expert_id, starts_at, ends_at in _run(
             select(model.expert_id, model.starts_at, model.ends_at)
-            .where(model.starts_at < span.ends_at, model.ends_at > span.starts_at)
+            .where(model.starts_at < span.ends_at, model.ends_at > span.starts_at,
+                   model.expert_id.in_(ids))
         ):
             getattr(facts[expert_id], attribute).append(Interval(starts_at, ends_at))
 
@@ -161,15 +174,14 @@ def load_facts(referral: Referral, *, travel_buffer_minutes: int, at: Interval |
     booking_filter = [Booking.status == BookingStatus.CONFIRMED,
                       Booking.starts_at < span.ends_at,
                       Booking.starts_at > span.starts_at - MAX_BOOKING,
-                      Booking.ends_at > span.starts_at]
+                      Booking.ends_at > span.starts_at,
+                      Booking.expert_id.in_(ids)]
     if exclude_booking_of is not None:
         booking_filter.append(Booking.referral_id != exclude_booking_of)
     for expert_id, starts_at, ends_at in _run(
         select(Booking.expert_id, Booking.starts_at, Booking.ends_at).where(*booking_filter)
     ):
         facts[expert_id].bookings.append(Interval(starts_at, ends_at))
-
-    return request, list(facts.values())
 
 
 def load_workload(request: RequestFacts, experts: list[ExpertFacts]) -> None:

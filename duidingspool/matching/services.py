@@ -14,7 +14,7 @@ from duidingspool.matching.engine import (
     score,
     split,
 )
-from duidingspool.matching.queries import load_facts, load_workload
+from duidingspool.matching.queries import load_availability, load_facts, load_workload
 from duidingspool.referrals.models import Referral
 
 
@@ -22,31 +22,36 @@ def _buffer() -> int:
     return int(current_app.config["MATCHING_TRAVEL_BUFFER_MINUTES"])
 
 
-def _split_with_workload(request: RequestFacts, experts: list[ExpertFacts]):
-    """Apply the hard rules; workload (monthly hours) is read only for who passed the rest."""
-    eligible, excluded = split(request, experts, travel_buffer_minutes=_buffer())
+def _apply_rules(request: RequestFacts, experts: list[ExpertFacts], *,
+                 exclude_booking_of: int | None = None):
+    """All hard rules, in stages: availability is read only for experts whose profile
+    passed, and workload (monthly hours) only for those who are also available."""
+    eligible, excluded = split(request, experts, travel_buffer_minutes=_buffer(),
+                               profile_only=True)
+    load_availability(request, eligible, travel_buffer_minutes=_buffer(),
+                      exclude_booking_of=exclude_booking_of)
+    eligible, unavailable = split(request, eligible, travel_buffer_minutes=_buffer())
     load_workload(request, eligible)
     eligible, over_hours = split(request, eligible, travel_buffer_minutes=_buffer())
-    excluded = sorted(excluded + over_hours, key=lambda e: (RULES.index(e.rule), e.expert_id))
+    excluded = sorted(excluded + unavailable + over_hours,
+                      key=lambda e: (RULES.index(e.rule), e.expert_id))
     return eligible, excluded
 
 
 def rank_request(*, referral: Referral, at: Interval | None = None) -> Ranking:
     """Every expert for `referral`: candidates ranked with score parts, the rest with a rule."""
-    request, experts = load_facts(referral, travel_buffer_minutes=_buffer(), at=at)
-    eligible, excluded = _split_with_workload(request, experts)
+    request, experts = load_facts(referral, at=at)
+    eligible, excluded = _apply_rules(request, experts)
     return Ranking(candidates=score(request, eligible), excluded=excluded)
 
 
 def exclusion_of(*, referral: Referral, expert_id: int, at: Interval | None = None,
                  ignore_own_booking: bool = False) -> Exclusion | None:
     """The rule that now keeps `expert_id` from `referral`, or None if they are eligible."""
-    request, experts = load_facts(
-        referral, travel_buffer_minutes=_buffer(), at=at,
-        exclude_booking_of=referral.id if ignore_own_booking else None,
-    )
+    request, experts = load_facts(referral, at=at)
     mine = [e for e in experts if e.expert_id == expert_id]
     if not mine:
         return Exclusion(expert_id, "", "inactive", {})
-    _eligible, excluded = _split_with_workload(request, mine)
+    _eligible, excluded = _apply_rules(
+        request, mine, exclude_booking_of=referral.id if ignore_own_booking else None)
     return excluded[0] if excluded else None
