@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import case, func, select
+from sqlalchemy.orm import aliased
 
 from duidingspool.accounts.models import User
 from duidingspool.bookings.models import Booking, BookingStatus
@@ -92,26 +93,31 @@ def load_facts(referral: Referral, *, at: Interval | None = None
     Availability comes from `load_availability` and workload, rates and continuity from
     `load_workload`, each only for the experts who passed the rules before.
     """
-    coordinates = {
-        m_id: (float(lat), float(lon))
-        for m_id, lat, lon in _run(
-            select(Municipality.id, Municipality.latitude, Municipality.longitude))
-    }
+    place = referral.case_table.host_municipality
+    coordinates = {place.id: (float(place.latitude), float(place.longitude))}
     request = request_facts(referral, coordinates=coordinates, at=at)
+    home = aliased(Municipality)
     facts: dict[int, ExpertFacts] = {}
-    for (expert_id, name, enabled, active, vog_until, confidentiality_until, home_id,
-         max_km, max_hours) in _run(
+    # One row per expert with their home's coordinates and whether they have a conflict of
+    # interest with the requesting municipality.
+    for (expert_id, name, enabled, active, vog_until, confidentiality_until, lat, lon,
+         max_km, max_hours, conflict) in _run(
         select(Expert.id, User.name, User.is_enabled, Expert.is_active, Expert.vog_expires_on,
-               Expert.confidentiality_expires_on, Expert.home_municipality_id,
-               Expert.max_travel_km, Expert.max_hours_per_month)
-        .join(User, Expert.user_id == User.id).order_by(Expert.id)
+               Expert.confidentiality_expires_on, home.latitude, home.longitude,
+               Expert.max_travel_km, Expert.max_hours_per_month, ExpertConflict.expert_id)
+        .join(User, Expert.user_id == User.id)
+        .join(home, Expert.home_municipality_id == home.id)
+        .outerjoin(ExpertConflict, (ExpertConflict.expert_id == Expert.id)
+                   & (ExpertConflict.municipality_id == request.municipality_id))
+        .order_by(Expert.id)
     ):
         facts[expert_id] = ExpertFacts(
             expert_id=expert_id, name=name, is_active=bool(active and enabled),
             vetting_valid_until=(None if vog_until is None or confidentiality_until is None
                                  else min(vog_until, confidentiality_until)),
-            levels={}, languages=frozenset(), home=coordinates.get(home_id),
+            levels={}, languages=frozenset(), home=(float(lat), float(lon)),
             max_travel_km=max_km, max_minutes_per_month=max_hours * 60, hourly_rate=None,
+            conflicts=frozenset({request.municipality_id}) if conflict else frozenset(),
         )
 
     for expert_id, area_id, level in _run(
@@ -126,11 +132,6 @@ def load_facts(referral: Referral, *, at: Interval | None = None
         ):
             facts[expert_id].languages = frozenset({request.language})
 
-    for (expert_id,) in _run(
-        select(ExpertConflict.expert_id)
-        .where(ExpertConflict.municipality_id == request.municipality_id)
-    ):
-        facts[expert_id].conflicts = frozenset({request.municipality_id})
     return request, list(facts.values())
 
 
