@@ -16,9 +16,7 @@ To print the table the app answers today (to review a change, never to paste bli
 
 from __future__ import annotations
 
-import os
 
-import pytest
 
 from duidingspool.extensions import db
 from tests.conftest import _empty_all_tables  # the fixture's own clean-up, between routes
@@ -211,13 +209,3 @@ def test_every_route_answers_each_role_as_the_table_says(app, login_as):
     wrong = {f"{method} {rule}": {"expected": TABLE[(method, rule)], "got": answers}
              for (method, rule), answers in observed.items() if answers != TABLE[(method, rule)]}
     assert wrong == {}
-
-
-@pytest.mark.skipif(not os.environ.get("ACCESS_TABLE_PRINT"), reason="prints the table")
-def test_print_the_observed_table(app, login_as):
-    keys = sorted(_rules(app), key=lambda key: (key[1], key[0]))
-    lines = []
-    for (method, rule), answers in _observe_all(app, login_as, keys).items():
-        cells = ", ".join(f"{name}: {answers[role]}" for name, role in zip("ARCED", ROLES))
-        lines.append(f'    ("{method}", "{rule}"): {{{cells}}},')
-    print("\n" + "\n".join(lines))
