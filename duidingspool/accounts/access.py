@@ -162,6 +162,12 @@ def check_access():
         return _second_factor_gate()
     if audience == ANY_USER or current_user.role_names & audience:
         return None
+    if any(name.endswith("_id") for name in request.view_args or {}):
+        # A URL naming an object (a request's hours, an offer, ...) that the role may not
+        # use answers like an object out of scope: 404, never revealing that it exists.
+        if is_api_request():
+            return _json_error(404, "not_found", _l("Not found."))
+        abort(404)
     if is_api_request():
         return _json_error(403, "forbidden", _l("Your role does not allow this."))
     abort(403)

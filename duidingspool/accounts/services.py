@@ -200,3 +200,12 @@ def revoke_token(*, actor: User | None, token_id: int) -> ApiToken:
         db.session.flush()
         record(actor=actor, action="token.revoke", obj=token)
     return token
+
+
+def set_locale(*, actor: User, user: User, locale: str) -> None:
+    """Remember the user's interface language (audited like every change)."""
+    if user.locale == locale:
+        return
+    user.locale = locale
+    db.session.flush()
+    record(actor=actor, action="user.locale", obj=user, details={"locale": locale})

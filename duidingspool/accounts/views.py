@@ -268,7 +268,7 @@ def set_language():
     if locale in current_app.config["LANGUAGES"]:
         session["locale"] = locale
         if current_user.is_authenticated:
-            current_user.locale = locale
+            services.set_locale(actor=current_user, user=current_user, locale=locale)
             db.session.commit()
     return redirect(_safe_next(request.form.get("next")) or url_for("accounts.home"))
 

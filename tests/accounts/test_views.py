@@ -163,3 +163,14 @@ def test_pages_have_security_headers(client, app):
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
     assert "unsafe-inline" not in response.headers["Content-Security-Policy"]
+
+
+def test_language_choice_of_a_logged_in_user_is_stored_and_audited(login_as, app):
+    user = f.user(Role.REQUESTER)
+    db.session.commit()
+
+    login_as(user).post("/language", data={"locale": "en", "next": "/"})
+
+    db.session.expire_all()
+    assert user.locale == "en"
+    assert db.session.scalars(select(AuditEvent.action)).all() == ["user.locale"]

@@ -43,7 +43,7 @@ def test_coordinator_approves_and_rejects_with_reason(world, login_as):
     assert client.post(f"/api/v1/hours/{a.id}/approve").status_code == 409
     assert client.get(f"/api/v1/bookings/{booking.id}/hours").status_code == 200
     assert client.post(f"/api/v1/bookings/{booking.id}/hours",
-                       json={"category": "attendance", "hours": "1"}).status_code == 403
+                       json={"category": "attendance", "hours": "1"}).status_code == 404
 
 
 def test_expert_sees_only_own_hours(world, login_as):
@@ -65,7 +65,7 @@ def test_requester_has_no_access_to_hours_budgets_reports(world, login_as):
     db.session.commit()
     client = login_as(world.requester)
 
-    assert client.get(f"/api/v1/bookings/{booking.id}/hours").status_code == 403
+    assert client.get(f"/api/v1/bookings/{booking.id}/hours").status_code == 404
     assert client.get("/api/v1/budgets/2026").status_code == 403
     assert client.get("/api/v1/reports/2026").status_code == 403
 

@@ -55,4 +55,4 @@ def test_other_roles_cannot_read_the_outbox(client, login_as, app):
     login_as(requester)
 
     assert client.get("/postvak-uit/").status_code == 403
-    assert client.get(f"/postvak-uit/{message.id}").status_code == 403
+    assert client.get(f"/postvak-uit/{message.id}").status_code == 404

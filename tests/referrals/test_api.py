@@ -175,7 +175,7 @@ def test_read_by_expert_is_forbidden(login_as):
 
     response = login_as(expert).get(f"/api/v1/requests/{referral.id}")
 
-    assert response.status_code == 403
+    assert response.status_code == 404
 
 
 def test_read_returns_question(login_as):

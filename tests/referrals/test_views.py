@@ -138,9 +138,10 @@ def test_request_pages_refuse_expert_and_admin(login_as, role):
 
     client = login_as(outsider)
 
-    for path in ("/verzoeken/", "/verzoeken/nieuw", "/verzoeken/inbox",
-                 f"/verzoeken/{referral.id}", f"/verzoeken/{referral.id}/annuleren"):
+    for path in ("/verzoeken/", "/verzoeken/nieuw", "/verzoeken/inbox"):
         assert client.get(path).status_code == 403, path
+    for path in (f"/verzoeken/{referral.id}", f"/verzoeken/{referral.id}/annuleren"):
+        assert client.get(path).status_code == 404, path
 
 
 def test_detail_by_coordinator_shows_question_and_is_audited(login_as):

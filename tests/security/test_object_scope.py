@@ -76,14 +76,15 @@ def test_requester_of_another_municipality_gets_404_on_page_api_and_booking(
                        json={"reason": "x"}).status_code == 404
 
 
-def test_requester_of_another_municipality_cannot_reach_hours_at_all(
+def test_requester_of_another_municipality_gets_404_on_the_hours(
         world, outsider_requester, login_as):
-    # Hours are an expert's and coordinator's business: no requester gets them (403 by
-    # role, before any object is looked up).
+    # Hours are an expert's and coordinator's business: a URL naming them answers 404 to
+    # a requester, exactly as for hours that do not exist.
     client = login_as(outsider_requester)
 
-    assert client.get(f"/boekingen/{world.booking.id}/uren").status_code == 403
-    assert client.get(f"/api/v1/bookings/{world.booking.id}/hours").status_code == 403
+    assert client.get(f"/boekingen/{world.booking.id}/uren").status_code == 404
+    assert client.get(f"/api/v1/bookings/{world.booking.id}/hours").status_code == 404
+    assert client.get("/api/v1/bookings/999999/hours").status_code == 404
 
 
 def test_requester_of_another_municipality_gets_no_feed_of_the_case_table(
