@@ -56,8 +56,10 @@ def run_command(name):
 
 
 @click.command("scheduler")
+@click.option("--run-for", type=click.FloatRange(min=1), default=None,
+              help="Stop after this many seconds (trials and tests); default: until stopped.")
 @with_appcontext
-def scheduler_command():
+def scheduler_command(run_for):
     """Run the background jobs on their schedules (a process of its own; see the README)."""
     app = current_app._get_current_object()
     # One log line per event: the root handler, not Flask's as well.
@@ -65,4 +67,4 @@ def scheduler_command():
     logging.basicConfig(level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # The app outlives this command's context: each job opens its own app context.
-    scheduling.serve(app)
+    scheduling.serve(app, run_for=run_for)

@@ -134,9 +134,12 @@ def build_scheduler(app: Flask) -> BlockingScheduler:
     return scheduler
 
 
-def serve(app: Flask) -> None:
-    """Run the scheduler in the foreground until SIGTERM or Ctrl-C."""
+def serve(app: Flask, *, run_for: float | None = None) -> None:
+    """Run the scheduler in the foreground until SIGTERM or Ctrl-C (or `run_for` seconds)."""
     scheduler = build_scheduler(app)
+    if run_for is not None:
+        scheduler.add_job(scheduler.shutdown, "date", kwargs={"wait": False}, id="stop",
+                          run_date=datetime.now(timezone.utc) + timedelta(seconds=run_for))
 
     def stop(signum, frame):
         # Let running jobs finish their unit; anything left is picked up by the next run.
