@@ -177,12 +177,11 @@ def main() -> None:
             timings = []
             for run in range(args.runs + 3):
                 db.session.expire_all()
-                referral = db.session.get(Referral, target)
-                _ = referral.case_table, referral.sitting, referral.expertise
                 event.listen(db.engine, "before_cursor_execute", count)
                 statements = 0
+                # Timed as the request page does it: load the request, then rank.
                 t0 = time.perf_counter()
-                ranking = rank_request(referral=referral)
+                ranking = rank_request(referral=db.session.get(Referral, target))
                 elapsed = (time.perf_counter() - t0) * 1000
                 event.remove(db.engine, "before_cursor_execute", count)
                 if run >= 3:  # the first runs warm caches
@@ -191,7 +190,8 @@ def main() -> None:
             p95 = timings[max(0, int(round(0.95 * len(timings))) - 1)]
             print(f"ranked {len(ranking.candidates)} candidates, {len(ranking.excluded)} excluded")
             print(f"median {statistics.median(timings):.1f} ms, p95 {p95:.1f} ms, "
-                  f"{statements} SQL statements per ranking ({args.runs} runs)")
+                  f"{statements} SQL statements per ranking, loading the request included "
+                  f"({args.runs} runs)")
             print("target: median < 50 ms ->",
                   "met" if statistics.median(timings) < 50 else "NOT met")
 

@@ -2,10 +2,26 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import DateTime, Engine, Integer, MetaData, Numeric, event
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    DateTime,
+    Engine,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    any_,
+    bindparam,
+    event,
+    func,
+    literal_column,
+    select,
+)
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
@@ -137,3 +153,19 @@ def insert_once(session, model, *, values: dict, unique: list[str]):
         insert(model).values(**values).on_conflict_do_nothing(index_elements=unique)
         .returning(model.id)
     ).scalar()
+
+
+def among(session, column, ids) -> ColumnElement[bool]:
+    """`column IN ids` with all ids in one bound parameter: a JSON array read by
+    `json_each` on SQLite, an array with `= ANY` on PostgreSQL.
+
+    A plain `IN` binds one parameter per id, which SQLAlchemy renders anew on every
+    execution; with hundreds of ids that costs more than the query itself.
+    """
+    values = [int(value) for value in ids]
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, values, type_=ARRAY(Integer)))
+    return column.in_(
+        select(literal_column("value"))
+        .select_from(func.json_each(bindparam(None, json.dumps(values), type_=String)))
+    )

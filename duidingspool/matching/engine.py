@@ -169,6 +169,7 @@ class _Checks:
     slot: tuple[int, int, int] | None
     padded: Interval | None
     buffer_minutes: int
+    required_levels: tuple[tuple[int, int], ...]  # (area id, minimum level), by area
 
     @classmethod
     def of(cls, request: RequestFacts, travel_buffer_minutes: int) -> _Checks:
@@ -178,29 +179,27 @@ class _Checks:
             slot=local_slot(session) if session else None,
             padded=session.widened(travel_buffer_minutes) if session else None,
             buffer_minutes=travel_buffer_minutes,
+            required_levels=tuple(sorted(request.required_levels.items())),
         )
 
 
-# The rules that need only the expert's profile; the rest need availability and workload.
-PROFILE_RULES = RULES[:RULES.index("too_far") + 1]
+# The rules in three stages, each needing more facts than the one before: the profile
+# (loaded for every expert), availability (windows, absences, bookings, busy times) and
+# workload (booked hours), each loaded only for the experts who passed the stages before.
+PROFILE, AVAILABILITY, WORKLOAD = "profile", "availability", "workload"
+STAGES = (PROFILE, AVAILABILITY, WORKLOAD)
+_RULE_ORDER = {rule: position for position, rule in enumerate(RULES)}
 
 
-def first_failed_rule(request: RequestFacts, expert: ExpertFacts, *,
-                      travel_buffer_minutes: int = 60, checks: _Checks | None = None,
-                      profile_only: bool = False) -> tuple[str, dict] | None:
-    """The first hard rule that excludes `expert`, with details; None if eligible.
-
-    With `profile_only`, only PROFILE_RULES are checked (availability not loaded yet).
-    """
-    checks = checks or _Checks.of(request, travel_buffer_minutes)
+def _profile_rule(request: RequestFacts, expert: ExpertFacts,
+                  checks: _Checks) -> tuple[str, dict] | None:
     if not expert.is_active:
         return "inactive", {}
-    last_day = checks.last_day
-    if expert.vetting_valid_until is None or expert.vetting_valid_until < last_day:
+    if expert.vetting_valid_until is None or expert.vetting_valid_until < checks.last_day:
         return "vetting_lapsed", {"valid_until": expert.vetting_valid_until}
     if request.municipality_id in expert.conflicts:
         return "conflict_of_interest", {}
-    for area_id, min_level in sorted(request.required_levels.items()):
+    for area_id, min_level in checks.required_levels:
         if expert.levels.get(area_id, 0) < min_level:
             return "expertise_missing", {"area_id": area_id, "min_level": min_level,
                                          "level": expert.levels.get(area_id, 0)}
@@ -210,40 +209,74 @@ def first_failed_rule(request: RequestFacts, expert: ExpertFacts, *,
     distance = expert.distance_km
     if distance is not None and distance > expert.max_travel_km:
         return "too_far", {"distance_km": round(distance, 1), "max_km": expert.max_travel_km}
-    if profile_only:
-        return None
-    if request.session is not None:
-        if not _inside_weekly_windows(expert, checks.slot):
-            return "not_available", {}
-        if any(a.overlaps(request.session) for a in expert.absences):
-            return "absent", {}
-        if any(b.overlaps(checks.padded) for b in expert.bookings):
-            return "busy_with_booking", {"buffer_minutes": checks.buffer_minutes}
-        if any(b.overlaps(request.session) for b in expert.busy):
-            return "busy_elsewhere", {}
-    elif not _available_in_window(expert, request.window):
+    return None
+
+
+def _availability_rule(request: RequestFacts, expert: ExpertFacts,
+                       checks: _Checks) -> tuple[str, dict] | None:
+    if request.session is None:
+        return None if _available_in_window(expert, request.window) else ("not_available", {})
+    if not _inside_weekly_windows(expert, checks.slot):
         return "not_available", {}
+    if any(a.overlaps(request.session) for a in expert.absences):
+        return "absent", {}
+    if any(b.overlaps(checks.padded) for b in expert.bookings):
+        return "busy_with_booking", {"buffer_minutes": checks.buffer_minutes}
+    if any(b.overlaps(request.session) for b in expert.busy):
+        return "busy_elsewhere", {}
+    return None
+
+
+def _workload_rule(request: RequestFacts, expert: ExpertFacts,
+                   checks: _Checks) -> tuple[str, dict] | None:
     if expert.booked_minutes_month + request.estimated_minutes > expert.max_minutes_per_month:
         return "over_monthly_hours", {"booked_minutes": expert.booked_minutes_month,
                                       "max_minutes": expert.max_minutes_per_month}
     return None
 
 
+_STAGE_RULES = {PROFILE: _profile_rule, AVAILABILITY: _availability_rule,
+                WORKLOAD: _workload_rule}
+
+
+def first_failed_rule(request: RequestFacts, expert: ExpertFacts, *,
+                      travel_buffer_minutes: int = 60, checks: _Checks | None = None,
+                      stages: tuple[str, ...] = STAGES) -> tuple[str, dict] | None:
+    """The first hard rule of `stages` that excludes `expert`, with details; None if none.
+
+    A stage's rules assume the expert passed the stages before it.
+    """
+    checks = checks or _Checks.of(request, travel_buffer_minutes)
+    for stage in stages:
+        failed = _STAGE_RULES[stage](request, expert, checks)
+        if failed is not None:
+            return failed
+    return None
+
+
+def sort_exclusions(excluded: list[Exclusion]) -> list[Exclusion]:
+    """Excluded experts by the rule that excluded them (in rule order), then by id."""
+    return sorted(excluded, key=lambda e: (_RULE_ORDER[e.rule], e.expert_id))
+
+
 def split(request: RequestFacts, experts: list[ExpertFacts], *,
           travel_buffer_minutes: int = 60,
-          profile_only: bool = False) -> tuple[list[ExpertFacts], list[Exclusion]]:
-    """Separate eligible experts from excluded ones (each with the first failed rule)."""
+          stages: tuple[str, ...] = STAGES) -> tuple[list[ExpertFacts], list[Exclusion]]:
+    """Separate eligible experts from excluded ones (each with the first failed rule).
+
+    With `stages`, only those stages' rules are checked (the facts of later stages may not
+    be loaded yet; the experts passed the earlier stages).
+    """
     checks = _Checks.of(request, travel_buffer_minutes)
     eligible: list[ExpertFacts] = []
     excluded: list[Exclusion] = []
     for expert in experts:
-        failed = first_failed_rule(request, expert, checks=checks, profile_only=profile_only)
+        failed = first_failed_rule(request, expert, checks=checks, stages=stages)
         if failed is None:
             eligible.append(expert)
         else:
             excluded.append(Exclusion(expert.expert_id, expert.name, failed[0], failed[1]))
-    excluded.sort(key=lambda e: (RULES.index(e.rule), e.expert_id))
-    return eligible, excluded
+    return eligible, sort_exclusions(excluded)
 
 
 def score(request: RequestFacts, eligible: list[ExpertFacts], *,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Float, case, func, literal, select, type_coerce
 from sqlalchemy.orm import aliased
 
 from duidingspool.accounts.models import User
@@ -25,6 +25,7 @@ from duidingspool.experts.models import (
     ExpertLanguage,
     ExpertRate,
 )
+from duidingspool.db import among
 from duidingspool.extensions import db
 from duidingspool.matching.engine import (
     ExpertFacts,
@@ -97,42 +98,54 @@ def load_facts(referral: Referral, *, at: Interval | None = None
     coordinates = {place.id: (float(place.latitude), float(place.longitude))}
     request = request_facts(referral, coordinates=coordinates, at=at)
     home = aliased(Municipality)
-    facts: dict[int, ExpertFacts] = {}
-    # One row per expert with their home's coordinates and whether they have a conflict of
-    # interest with the requesting municipality.
-    for (expert_id, name, enabled, active, vog_until, confidentiality_until, lat, lon,
-         max_km, max_hours, conflict) in _run(
-        select(Expert.id, User.name, User.is_enabled, Expert.is_active, Expert.vog_expires_on,
-               Expert.confidentiality_expires_on, home.latitude, home.longitude,
-               Expert.max_travel_km, Expert.max_hours_per_month, ExpertConflict.expert_id)
+    # One row per expert: their home's coordinates, whether they have a conflict of interest
+    # with the requesting municipality, their level in each expertise area asked for and
+    # whether they speak the language asked for. Values are shaped in SQL (floats rather
+    # than Decimals, one vetting date) so that the thousand rows need little conversion.
+    vetting_until = case(
+        (Expert.vog_expires_on.is_(None) | Expert.confidentiality_expires_on.is_(None), None),
+        (Expert.vog_expires_on <= Expert.confidentiality_expires_on, Expert.vog_expires_on),
+        else_=Expert.confidentiality_expires_on,
+    )
+    areas = sorted(request.required_levels)
+    levels = [
+        select(ExpertExpertise.level)
+        .where(ExpertExpertise.expert_id == Expert.id, ExpertExpertise.expertise_area_id == area)
+        .scalar_subquery()
+        for area in areas
+    ]
+    speaks = (
+        select(ExpertLanguage.expert_id)
+        .where(ExpertLanguage.expert_id == Expert.id, ExpertLanguage.language == request.language)
+        .exists()
+        if request.language else literal(False)
+    )
+    no_conflict = frozenset()
+    conflict_with = frozenset({request.municipality_id})
+    no_language = frozenset()
+    language = frozenset({request.language})
+    experts = []
+    for (expert_id, name, active, valid_until, lat, lon, max_km, max_hours, conflict,
+         has_language, *area_levels) in _run(
+        select(Expert.id, User.name, Expert.is_active & User.is_enabled, vetting_until,
+               type_coerce(home.latitude, Float), type_coerce(home.longitude, Float),
+               Expert.max_travel_km, Expert.max_hours_per_month, ExpertConflict.expert_id,
+               speaks, *levels)
         .join(User, Expert.user_id == User.id)
         .join(home, Expert.home_municipality_id == home.id)
         .outerjoin(ExpertConflict, (ExpertConflict.expert_id == Expert.id)
                    & (ExpertConflict.municipality_id == request.municipality_id))
         .order_by(Expert.id)
     ):
-        facts[expert_id] = ExpertFacts(
-            expert_id=expert_id, name=name, is_active=bool(active and enabled),
-            vetting_valid_until=(None if vog_until is None or confidentiality_until is None
-                                 else min(vog_until, confidentiality_until)),
-            levels={}, languages=frozenset(), home=(float(lat), float(lon)),
-            max_travel_km=max_km, max_minutes_per_month=max_hours * 60, hourly_rate=None,
-            conflicts=frozenset({request.municipality_id}) if conflict else frozenset(),
-        )
-
-    for expert_id, area_id, level in _run(
-        select(ExpertExpertise.expert_id, ExpertExpertise.expertise_area_id, ExpertExpertise.level)
-        .where(ExpertExpertise.expertise_area_id.in_(list(request.required_levels) or [-1]))
-    ):
-        facts[expert_id].levels[area_id] = level
-
-    if request.language:
-        for (expert_id,) in _run(
-            select(ExpertLanguage.expert_id).where(ExpertLanguage.language == request.language)
-        ):
-            facts[expert_id].languages = frozenset({request.language})
-
-    return request, list(facts.values())
+        experts.append(ExpertFacts(
+            expert_id=expert_id, name=name, is_active=bool(active),
+            vetting_valid_until=valid_until,
+            levels={area: level for area, level in zip(areas, area_levels) if level is not None},
+            languages=language if has_language else no_language,
+            home=(lat, lon), max_travel_km=max_km, max_minutes_per_month=max_hours * 60,
+            hourly_rate=None, conflicts=conflict_with if conflict else no_conflict,
+        ))
+    return request, experts
 
 
 def load_availability(request: RequestFacts, experts: list[ExpertFacts], *,
@@ -159,7 +172,7 @@ def load_availability(request: RequestFacts, experts: list[ExpertFacts], *,
         select(AvailabilityWindow.expert_id, AvailabilityWindow.weekday,
                AvailabilityWindow.start_minute, AvailabilityWindow.end_minute)
         .where(AvailabilityWindow.weekday.in_(sorted(weekdays)),
-               AvailabilityWindow.expert_id.in_(ids))
+               among(db.session, AvailabilityWindow.expert_id, ids))
     ):
         facts[expert_id].windows.setdefault(weekday, []).append((lo, hi))
 
@@ -167,7 +180,7 @@ def load_availability(request: RequestFacts, experts: list[ExpertFacts], *,
         for expert_id, starts_at, ends_at in _run(
             select(model.expert_id, model.starts_at, model.ends_at)
             .where(model.starts_at < span.ends_at, model.ends_at > span.starts_at,
-                   model.expert_id.in_(ids))
+                   among(db.session, model.expert_id, ids))
         ):
             getattr(facts[expert_id], attribute).append(Interval(starts_at, ends_at))
 
@@ -176,7 +189,7 @@ def load_availability(request: RequestFacts, experts: list[ExpertFacts], *,
                       Booking.starts_at < span.ends_at,
                       Booking.starts_at > span.starts_at - MAX_BOOKING,
                       Booking.ends_at > span.starts_at,
-                      Booking.expert_id.in_(ids)]
+                      among(db.session, Booking.expert_id, ids)]
     if exclude_booking_of is not None:
         booking_filter.append(Booking.referral_id != exclude_booking_of)
     for expert_id, starts_at, ends_at in _run(
@@ -199,21 +212,19 @@ def load_workload(request: RequestFacts, experts: list[ExpertFacts]) -> None:
     month_start, month_end = _month_bounds(on)
     year_start = _local_midnight(date(on.year, 1, 1))
     year_end = _local_midnight(date(on.year + 1, 1, 1))
-    counted = (Booking.expert_id.in_(ids), Booking.status.in_(COUNTED_BOOKINGS))
-    for expert_id, year_minutes, here in _run(
+    in_month = (Booking.starts_at >= month_start) & (Booking.starts_at < month_end)
+    for expert_id, year_minutes, month_minutes, here in _run(
         select(Booking.expert_id, func.sum(Booking.estimated_minutes),
+               func.sum(case((in_month, Booking.estimated_minutes), else_=0)),
                func.sum(case((Booking.case_table_id == request.case_table_id, 1), else_=0)))
-        .where(*counted, Booking.starts_at >= year_start, Booking.starts_at < year_end)
+        .where(among(db.session, Booking.expert_id, ids), Booking.status.in_(COUNTED_BOOKINGS),
+               Booking.starts_at >= year_start, Booking.starts_at < year_end)
         .group_by(Booking.expert_id)
     ):
-        by_id[expert_id].booked_minutes_year = int(year_minutes or 0)
-        by_id[expert_id].bookings_with_case_table = int(here or 0)
-    for expert_id, month_minutes in _run(
-        select(Booking.expert_id, func.sum(Booking.estimated_minutes))
-        .where(*counted, Booking.starts_at >= month_start, Booking.starts_at < month_end)
-        .group_by(Booking.expert_id)
-    ):
-        by_id[expert_id].booked_minutes_month = int(month_minutes or 0)
+        facts = by_id[expert_id]
+        facts.booked_minutes_year = int(year_minutes or 0)
+        facts.booked_minutes_month = int(month_minutes or 0)
+        facts.bookings_with_case_table = int(here or 0)
     # The request's own booking (when re-checking a booked expert) is not extra workload.
     for expert_id, minutes, starts_at in _run(
         select(Booking.expert_id, Booking.estimated_minutes, Booking.starts_at)
@@ -229,7 +240,7 @@ def load_workload(request: RequestFacts, experts: list[ExpertFacts]) -> None:
     # The rate valid on the date: the latest one starting on or before it.
     for expert_id, rate in _run(
         select(ExpertRate.expert_id, ExpertRate.hourly_rate)
-        .where(ExpertRate.valid_from <= on, ExpertRate.expert_id.in_(ids))
+        .where(ExpertRate.valid_from <= on, among(db.session, ExpertRate.expert_id, ids))
         .order_by(ExpertRate.expert_id, ExpertRate.valid_from)
     ):
         by_id[expert_id].hourly_rate = rate

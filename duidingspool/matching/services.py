@@ -5,13 +5,16 @@ from __future__ import annotations
 from flask import current_app
 
 from duidingspool.matching.engine import (
-    RULES,
+    AVAILABILITY,
+    PROFILE,
+    WORKLOAD,
     Exclusion,
     ExpertFacts,
     Interval,
     Ranking,
     RequestFacts,
     score,
+    sort_exclusions,
     split,
 )
 from duidingspool.matching.queries import load_availability, load_facts, load_workload
@@ -27,15 +30,15 @@ def _apply_rules(request: RequestFacts, experts: list[ExpertFacts], *,
     """All hard rules, in stages: availability is read only for experts whose profile
     passed, and workload (monthly hours) only for those who are also available."""
     eligible, excluded = split(request, experts, travel_buffer_minutes=_buffer(),
-                               profile_only=True)
+                               stages=(PROFILE,))
     load_availability(request, eligible, travel_buffer_minutes=_buffer(),
                       exclude_booking_of=exclude_booking_of)
-    eligible, unavailable = split(request, eligible, travel_buffer_minutes=_buffer())
+    eligible, unavailable = split(request, eligible, travel_buffer_minutes=_buffer(),
+                                  stages=(AVAILABILITY,))
     load_workload(request, eligible)
-    eligible, over_hours = split(request, eligible, travel_buffer_minutes=_buffer())
-    excluded = sorted(excluded + unavailable + over_hours,
-                      key=lambda e: (RULES.index(e.rule), e.expert_id))
-    return eligible, excluded
+    eligible, over_hours = split(request, eligible, travel_buffer_minutes=_buffer(),
+                                 stages=(WORKLOAD,))
+    return eligible, sort_exclusions(excluded + unavailable + over_hours)
 
 
 def rank_request(*, referral: Referral, at: Interval | None = None) -> Ranking:
