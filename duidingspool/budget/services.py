@@ -36,7 +36,7 @@ from duidingspool.casetables.models import Municipality, SafetyRegion
 from duidingspool.db import insert_once, utcnow
 from duidingspool.errors import BudgetExceeded, ValidationFailed
 from duidingspool.extensions import db
-from duidingspool.hours.models import HourLine, HourStatus
+from duidingspool.hours.models import HourLine, HourStatus, MoneyTally
 from duidingspool.referrals.models import Referral
 from duidingspool.timeutil import to_local
 
@@ -125,34 +125,16 @@ def year_figures(*, year: int, now: datetime | None = None) -> YearFigures:
                                     budget=amount)
                  for alloc_id, region_id, amount, name in allocations}
 
-    # Approved and submitted amounts per region and session month. The lines are summed per
-    # booking first, straight from the covering index in booking order; only those per-
-    # booking sums meet the request (for the region) and are grouped per municipality and
-    # month, and municipalities are mapped to their regions on the few grouped rows.
-    year_bookings = select(Booking.id).where(Booking.starts_at >= start, Booking.starts_at < end)
-    per_booking = (
-        select(HourLine.booking_id,
-               func.sum(case((HourLine.status == HourStatus.APPROVED, HourLine.amount),
-                             else_=0)).label("spent"),
-               func.sum(case((HourLine.status == HourStatus.SUBMITTED, HourLine.amount),
-                             else_=0)).label("pending"))
-        .where(HourLine.booking_id.in_(year_bookings),
-               HourLine.status.in_((HourStatus.APPROVED, HourStatus.SUBMITTED)))
-        .group_by(HourLine.booking_id).subquery())
-    month = q.month_of(Booking.starts_at, year).label("month")
-    per_town = (
-        select(Referral.municipality_id, month,
-               func.sum(per_booking.c.spent).label("spent"),
-               func.sum(per_booking.c.pending).label("pending"))
-        .select_from(per_booking)
-        .join(Booking, Booking.id == per_booking.c.booking_id)
-        .join(Referral, Referral.id == Booking.referral_id)
-        .group_by(Referral.municipality_id, month).subquery())
+    # Approved and submitted amounts per region and session month, from the tally the
+    # database keeps per (year, month, municipality of the request) (migration 0011).
     money = HourLine.amount.type
     rows = db.session.execute(
-        select(Municipality.safety_region_id, per_town.c.month,
-               type_coerce(per_town.c.spent, money), type_coerce(per_town.c.pending, money))
-        .join(Municipality, Municipality.id == per_town.c.municipality_id)
+        select(Municipality.safety_region_id, MoneyTally.month,
+               type_coerce(func.sum(MoneyTally.spent), money),
+               type_coerce(func.sum(MoneyTally.pending), money))
+        .join(Municipality, Municipality.id == MoneyTally.municipality_id)
+        .where(MoneyTally.year == year)
+        .group_by(Municipality.safety_region_id, MoneyTally.month)
     ).all()
     for region_id, month_no, spent, pending in rows:
         spent, pending = spent or ZERO, pending or ZERO

@@ -67,3 +67,42 @@ class HourLine(db.Model):
         Index("ix_hour_line_booking_id_status", "booking_id", "status", "category",
               "minutes", "amount"),
     )
+
+
+class HourTally(db.Model):
+    """Running totals of a year's counted hour lines per expert and category.
+
+    Kept by database triggers (migration 0011) on every change of hour lines, bookings and
+    requests, never written by the app: the year report reads it instead of summing every
+    line. A line counts when approved, or as pending when submitted; the year is that of the
+    booking's session start in Europe/Amsterdam.
+    """
+
+    __tablename__ = "hour_tally"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    expert_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    category: Mapped[str] = mapped_column(String(20), primary_key=True)
+    approved_lines: Mapped[int] = mapped_column(Integer)
+    approved_minutes: Mapped[int] = mapped_column(Integer)
+    approved_amount: Mapped[Decimal] = mapped_column(Money)
+    pending_lines: Mapped[int] = mapped_column(Integer)
+    pending_minutes: Mapped[int] = mapped_column(Integer)
+    pending_amount: Mapped[Decimal] = mapped_column(Money)
+
+
+class MoneyTally(db.Model):
+    """Running totals of approved (spent) and submitted (pending) amounts per year, local
+    month of the session and municipality of the request; kept like HourTally."""
+
+    __tablename__ = "money_tally"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    month: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    municipality_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    spent: Mapped[Decimal] = mapped_column(Money)
+    pending: Mapped[Decimal] = mapped_column(Money)
+
+
+# Derived tables kept by triggers; they hold no facts of their own.
+TALLY_TABLES = ("hour_tally", "money_tally")

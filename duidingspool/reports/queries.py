@@ -18,13 +18,12 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlalchemy import case, func, select, type_coerce
 
 from duidingspool.accounts.models import User
-from duidingspool.bookings.models import Booking
 from duidingspool.budget import queries as q
 from duidingspool.budget.services import YearFigures, year_figures
 from duidingspool.casetables.models import Municipality, SafetyRegion
 from duidingspool.experts.models import Expert, ExpertiseArea
 from duidingspool.extensions import db
-from duidingspool.hours.models import HourCategory, HourLine, HourStatus
+from duidingspool.hours.models import HourCategory, HourLine, HourTally
 from duidingspool.referrals.models import Referral, ReferralExpertise, ReferralStatus
 
 BOOKED = (ReferralStatus.BOOKED, ReferralStatus.COMPLETED)
@@ -133,15 +132,14 @@ def _requests_per_area(year: int, locale: str | None) -> list[RequestRow]:
 def _median_hours_to_booking(year: int) -> Decimal | None:
     """The median over booked requests of the time to their first booking, one statement.
 
-    PostgreSQL has percentile_cont. SQLite sorts the delays once and keeps the middle row
-    (odd count) or the two middle rows (even count) with LIMIT/OFFSET; the count comes
-    from the covering index. Both give the mean of the two middle values for an even count.
+    The first booking's time is kept on the request (`first_booked_at`, set by a trigger),
+    so the delays come from one index. PostgreSQL has percentile_cont. SQLite sorts the
+    delays once and keeps the middle row (odd count) or the two middle rows (even count)
+    with LIMIT/OFFSET. Both give the mean of the two middle values for an even count.
     """
-    booked_at = (
-        select(func.min(Booking.created_at)).where(Booking.referral_id == Referral.id)
-        .correlate(Referral).scalar_subquery())
-    seconds = q.seconds_between(Referral.created_at, booked_at)
-    booked = (*_in_year(year), Referral.status.in_(BOOKED))
+    seconds = q.seconds_between(Referral.created_at, Referral.first_booked_at)
+    booked = (*_in_year(year), Referral.status.in_(BOOKED),
+              Referral.first_booked_at.is_not(None))
     if db.session.get_bind().dialect.name == "postgresql":
         value = db.session.scalar(
             select(func.percentile_cont(0.5).within_group(seconds)).where(*booked))
@@ -172,32 +170,17 @@ def _add(row: CostRow, other: CostRow) -> None:
 
 
 def _hours(year: int) -> tuple[list[CostRow], list[CostRow]]:
-    """Hours and cost per category and per expert: one GROUP BY (expert, category) over the
-    year's lines (index only), names joined to the few grouped rows afterwards."""
-    start, end = q.year_bounds(year)
-    approved = HourLine.status == HourStatus.APPROVED
-    submitted = HourLine.status == HourStatus.SUBMITTED
-    grouped = (
-        select(Booking.expert_id, HourLine.category,
-               func.sum(case((approved, 1), else_=0)).label("lines"),
-               func.sum(case((approved, HourLine.minutes), else_=0)).label("minutes"),
-               func.sum(case((approved, HourLine.amount), else_=0)).label("amount"),
-               func.sum(case((submitted, HourLine.minutes), else_=0)).label("pending_minutes"),
-               func.sum(case((submitted, HourLine.amount), else_=0)).label("pending_amount"))
-        .select_from(Booking)
-        .join(HourLine, HourLine.booking_id == Booking.id)
-        .where(Booking.starts_at >= start, Booking.starts_at < end,
-               HourLine.status.in_((HourStatus.APPROVED, HourStatus.SUBMITTED)))
-        .group_by(Booking.expert_id, HourLine.category)
-        .subquery())
-    g = grouped.c
+    """Hours and cost per category and per expert, from the tally the database keeps per
+    (year, expert, category) (migration 0011), with the experts' names."""
+    money = HourLine.amount.type
     rows = db.session.execute(
-        select(User.name, g.expert_id, g.category, g.lines, g.minutes,
-               # Money sums keep the column's type (cents on SQLite, euros on PostgreSQL).
-               type_coerce(g.amount, HourLine.amount.type), g.pending_minutes,
-               type_coerce(g.pending_amount, HourLine.amount.type))
-        .join(Expert, Expert.id == g.expert_id)
-        .join(User, User.id == Expert.user_id))
+        select(User.name, HourTally.expert_id, HourTally.category, HourTally.approved_lines,
+               HourTally.approved_minutes, type_coerce(HourTally.approved_amount, money),
+               HourTally.pending_minutes, type_coerce(HourTally.pending_amount, money))
+        .join(Expert, Expert.id == HourTally.expert_id)
+        .join(User, User.id == Expert.user_id)
+        .where(HourTally.year == year,
+               (HourTally.approved_lines != 0) | (HourTally.pending_lines != 0)))
     categories = {c.value: _cost_row(c.value, 0, 0, None, 0, None) for c in HourCategory}
     experts: dict[int, CostRow] = {}
     for name, expert_id, category, *figures in rows:
