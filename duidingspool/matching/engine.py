@@ -7,9 +7,11 @@ Nothing here touches the database or Flask, so the rules are easy to test and to
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import NamedTuple
 
 from duidingspool.timeutil import LOCAL_TZ
 
@@ -62,13 +64,32 @@ class RequestFacts:
     previous_expert_id: int | None = None
 
 
+class _NoWindows(Mapping):
+    """An empty, immutable (and so shareable) mapping of weekly windows."""
+
+    def __getitem__(self, key):
+        raise KeyError(key)
+
+    def __iter__(self):
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+    def __hash__(self) -> int:
+        return 0
+
+
+NO_WINDOWS = _NoWindows()
+
+
 @dataclass(slots=True)
 class ExpertFacts:
     expert_id: int
     name: str
     is_active: bool
     vetting_valid_until: date | None  # the earlier of the VOG and confidentiality expiries
-    levels: dict[int, int]
+    levels: dict[int, int | None]  # expertise area id -> level (None or absent: none)
     languages: frozenset[str]
     home: tuple[float, float] | None
     max_travel_km: int
@@ -76,10 +97,12 @@ class ExpertFacts:
     hourly_rate: Decimal | None
     conflicts: frozenset[int] = frozenset()
     # Weekly windows per weekday (0 = Monday): (start minute, end minute) in local time.
-    windows: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
-    absences: list[Interval] = field(default_factory=list)
-    bookings: list[Interval] = field(default_factory=list)
-    busy: list[Interval] = field(default_factory=list)
+    # Immutable empty defaults: a ranking builds these facts for every expert, and most
+    # never get availability loaded (they fail a profile rule first).
+    windows: Mapping[int, Sequence[tuple[int, int]]] = NO_WINDOWS
+    absences: Sequence[Interval] = ()
+    bookings: Sequence[Interval] = ()
+    busy: Sequence[Interval] = ()
     booked_minutes_month: int = 0
     booked_minutes_year: int = 0
     bookings_with_case_table: int = 0  # in the request's calendar year
@@ -97,8 +120,7 @@ class Candidate:
     estimated_cost: Decimal | None
 
 
-@dataclass(frozen=True)
-class Exclusion:
+class Exclusion(NamedTuple):  # a named tuple: hundreds are made per ranking
     expert_id: int
     name: str
     rule: str
@@ -200,9 +222,10 @@ def _profile_rule(request: RequestFacts, expert: ExpertFacts,
     if request.municipality_id in expert.conflicts:
         return "conflict_of_interest", {}
     for area_id, min_level in checks.required_levels:
-        if expert.levels.get(area_id, 0) < min_level:
+        level = expert.levels.get(area_id) or 0
+        if level < min_level:
             return "expertise_missing", {"area_id": area_id, "min_level": min_level,
-                                         "level": expert.levels.get(area_id, 0)}
+                                         "level": level}
     if request.language and request.language not in expert.languages:
         return "language_missing", {"language": request.language}
     expert.distance_km = distance_km(expert.home, request.place) if request.in_person else None

@@ -140,7 +140,7 @@ def load_facts(referral: Referral, *, at: Interval | None = None
         experts.append(ExpertFacts(
             expert_id=expert_id, name=name, is_active=bool(active),
             vetting_valid_until=valid_until,
-            levels={area: level for area, level in zip(areas, area_levels) if level is not None},
+            levels=dict(zip(areas, area_levels)),  # None: no level in that area
             languages=language if has_language else no_language,
             home=(lat, lon), max_travel_km=max_km, max_minutes_per_month=max_hours * 60,
             hourly_rate=None, conflicts=conflict_with if conflict else no_conflict,
@@ -168,21 +168,27 @@ def load_availability(request: RequestFacts, experts: list[ExpertFacts], *,
         days = (request.window[1] - request.window[0]).days + 1
         weekdays = {(request.window[0] + timedelta(days=d)).weekday() for d in range(min(days, 7))}
 
+    windows: dict[int, dict[int, list[tuple[int, int]]]] = {}
     for expert_id, weekday, lo, hi in _run(
         select(AvailabilityWindow.expert_id, AvailabilityWindow.weekday,
                AvailabilityWindow.start_minute, AvailabilityWindow.end_minute)
         .where(AvailabilityWindow.weekday.in_(sorted(weekdays)),
                among(db.session, AvailabilityWindow.expert_id, ids))
     ):
-        facts[expert_id].windows.setdefault(weekday, []).append((lo, hi))
+        windows.setdefault(expert_id, {}).setdefault(weekday, []).append((lo, hi))
+    for expert_id, by_weekday in windows.items():
+        facts[expert_id].windows = by_weekday
 
     for model, attribute in ((Absence, "absences"), (BusyInterval, "busy")):
+        intervals: dict[int, list[Interval]] = {}
         for expert_id, starts_at, ends_at in _run(
             select(model.expert_id, model.starts_at, model.ends_at)
             .where(model.starts_at < span.ends_at, model.ends_at > span.starts_at,
                    among(db.session, model.expert_id, ids))
         ):
-            getattr(facts[expert_id], attribute).append(Interval(starts_at, ends_at))
+            intervals.setdefault(expert_id, []).append(Interval(starts_at, ends_at))
+        for expert_id, found in intervals.items():
+            setattr(facts[expert_id], attribute, found)
 
     # A booking is never longer than MAX_BOOKING, which bounds the index range to scan.
     booking_filter = [Booking.status == BookingStatus.CONFIRMED,
@@ -192,10 +198,13 @@ def load_availability(request: RequestFacts, experts: list[ExpertFacts], *,
                       among(db.session, Booking.expert_id, ids)]
     if exclude_booking_of is not None:
         booking_filter.append(Booking.referral_id != exclude_booking_of)
+    bookings: dict[int, list[Interval]] = {}
     for expert_id, starts_at, ends_at in _run(
         select(Booking.expert_id, Booking.starts_at, Booking.ends_at).where(*booking_filter)
     ):
-        facts[expert_id].bookings.append(Interval(starts_at, ends_at))
+        bookings.setdefault(expert_id, []).append(Interval(starts_at, ends_at))
+    for expert_id, found in bookings.items():
+        facts[expert_id].bookings = found
 
 
 def load_workload(request: RequestFacts, experts: list[ExpertFacts]) -> None:
