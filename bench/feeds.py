@@ -6,7 +6,6 @@ Targets (issue 4): full feed renders in under 30 ms median; the 304 path reaches
 Load goes only to 127.0.0.1 and is bounded in requests and seconds.
 
 Run: .venv/bin/pip install -e '.[bench]'; .venv/bin/python bench/feeds.py
-(BENCH_NO_PRE_PING=1 measures without the pool's pre-ping, which SQLite does not need.)
 """
 
 from __future__ import annotations
@@ -55,14 +54,8 @@ PING = "/_bench/ping"
 
 
 def make_app(db_path: str):
-    extra = {}
-    if os.environ.get("BENCH_NO_PRE_PING"):
-        # The shared config pings the database on every pool checkout; on SQLite that ping
-        # is one more statement per request and protects nothing.
-        extra["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": False}
     return create_app("development", SQLALCHEMY_DATABASE_URI=f"sqlite:///{db_path}",
-                      SECRET_KEY="bench-only", PUBLIC_BASE_URL="https://duidingspool.example.org",
-                      **extra)
+                      SECRET_KEY="bench-only", PUBLIC_BASE_URL="https://duidingspool.example.org")
 
 
 def build(n_bookings: int, rng: random.Random) -> int:

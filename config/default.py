@@ -8,6 +8,8 @@ DUIDINGSPOOL_SESSION_HORIZON_DAYS=180). Environment variables win over these fil
 # None means: an SQLite file in the instance folder.
 SQLALCHEMY_DATABASE_URI = None
 # hide_parameters: a database error must never write a question text into the log.
+# pool_pre_ping: a PostgreSQL connection dropped by the server is replaced unnoticed
+# (create_app turns it off for SQLite, where there is no server to drop it).
 SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
 
 # The time zone of every case table and of everything shown to people.

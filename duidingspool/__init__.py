@@ -105,6 +105,9 @@ def _configure(app: Flask, config_name: str, overrides: dict) -> None:
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
             **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}),
             "connect_args": {"timeout": 30},
+            # A file on this machine: no server can drop a pooled connection, so the
+            # pre-ping would only add a statement to every checkout (every feed poll).
+            "pool_pre_ping": False,
         }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from duidingspool.db import UTCDateTime, one_of, utcnow
@@ -51,4 +51,30 @@ class CalendarFeed(db.Model):
         Index("uq_calendar_feed_live_case_table", "user_id", "case_table_id", unique=True,
               sqlite_where=text("revoked_at IS NULL AND case_table_id IS NOT NULL"),
               postgresql_where=text("revoked_at IS NULL AND case_table_id IS NOT NULL")),
+    )
+
+
+class FeedStamp(db.Model):
+    """How often, and when last, the feed content of one group of bookings changed.
+
+    One row per (expert, case table, municipality of the request) that has bookings; kept
+    by database triggers (migration 0012) on every write that changes what a feed shows,
+    whatever code path makes it, and never written by the app. A feed's ETag is built from
+    the sum of `version` over its rows (the expert's, the case table's, the case table's for
+    one municipality, or all rows) instead of an aggregate over its bookings: versions only
+    grow and rows are never deleted, so any change makes the sum grow. `changed_at` is the
+    time of the row's latest change (its Last-Modified).
+    """
+
+    __tablename__ = "feed_stamp"
+
+    expert_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    case_table_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    municipality_id: Mapped[int] = mapped_column(Integer, primary_key=True,
+                                                 autoincrement=False)
+    version: Mapped[int] = mapped_column(Integer)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        Index("ix_feed_stamp_case_table_id", "case_table_id", "municipality_id"),
     )

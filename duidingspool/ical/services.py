@@ -46,7 +46,7 @@ from duidingspool.errors import NotFound, ValidationFailed
 from duidingspool.experts.models import Expert
 from duidingspool.extensions import db
 from duidingspool.ical import builder
-from duidingspool.ical.models import CalendarFeed, FeedScope
+from duidingspool.ical.models import CalendarFeed, FeedScope, FeedStamp
 from duidingspool.referrals.models import Mode, Referral
 from duidingspool.timeutil import LOCAL_TZ
 
@@ -210,8 +210,9 @@ def _has_role(*roles: Role):
 
 # The feed URL is fetched far more often than anything else, mostly to hear "not modified".
 # One statement answers a fetch: the token's feed, its owner's state, roles and access, and
-# the aggregate behind the ETag. It is built once and run with bound values, and of its four
-# scope variants (CASE-guarded subqueries) the database evaluates only the feed's own.
+# the feed stamps behind the ETag (see FeedStamp). It is built once and run with bound
+# values, and of its four scope variants (CASE-guarded subqueries) the database evaluates
+# only the feed's own.
 
 _CANCELLED_CUTOFF = bindparam("cancelled_cutoff", type_=UTCDateTime())
 _PAST_CUTOFF = bindparam("past_cutoff", type_=UTCDateTime())
@@ -224,40 +225,36 @@ def _kept():
                     Booking.cancelled_at >= _CANCELLED_CUTOFF))
 
 
-def _aggregates(scoped: list) -> list:
-    """How many bookings the feed's scope has and when the latest of them changed."""
+def _stamps(conditions: list) -> list:
+    """The sum of the versions of the feed's stamps and the latest change among them."""
 
     def scalar(column):
-        return (select(column).select_from(Booking).where(*scoped)
-                .correlate_except(Booking).scalar_subquery())
+        return (select(column).select_from(FeedStamp).where(*conditions)
+                .correlate_except(FeedStamp).scalar_subquery())
 
-    return [scalar(func.count()), scalar(func.max(Booking.updated_at))]
+    return [scalar(func.sum(FeedStamp.version)), scalar(func.max(FeedStamp.changed_at))]
 
 
 @lru_cache(maxsize=2)
 def _lookup_statement(by_token: bool):
     sees_all = _has_role(Role.COORDINATOR, Role.ADMIN)
-    # Correlated explicitly: nested two levels deep, auto-correlation would not reach the feed.
-    table_requests = select(Referral.id).where(
-        Referral.case_table_id == CalendarFeed.case_table_id).correlate_except(Referral)
     expert, table, everything = (FeedScope.EXPERT.value, FeedScope.CASE_TABLE.value,
                                  FeedScope.ALL.value)
-    variants = [  # (CASE guard, scope, which bookings)
-        (CalendarFeed.scope == expert, expert, [Booking.expert_id == Expert.id]),
+    variants = [  # (CASE guard, scope, which stamps)
+        (CalendarFeed.scope == expert, expert, [FeedStamp.expert_id == Expert.id]),
         (and_(CalendarFeed.scope == table, sees_all), table,
-         [Booking.referral_id.in_(table_requests)]),
+         [FeedStamp.case_table_id == CalendarFeed.case_table_id]),
         (CalendarFeed.scope == table, table,
-         [Booking.referral_id.in_(
-             table_requests.where(Referral.municipality_id == User.municipality_id))]),
+         [FeedStamp.case_table_id == CalendarFeed.case_table_id,
+          FeedStamp.municipality_id == User.municipality_id]),
         (CalendarFeed.scope == everything, everything, []),
     ]
     # Each subquery also compares the feed's scope, so it is correlated and runs only when
-    # its CASE branch is taken (an uncorrelated one, like "all bookings", would run for
+    # its CASE branch is taken (an uncorrelated one, like "all stamps", would run for
     # every feed).
-    per_variant = [(guard, _aggregates([CalendarFeed.scope == scope, *scoped]))
-                   for guard, scope, scoped in variants]
-    aggregates = [case(*[(guard, values[i]) for guard, values in per_variant])
-                  for i in range(2)]
+    per_variant = [(guard, _stamps([CalendarFeed.scope == scope, *which]))
+                   for guard, scope, which in variants]
+    stamps = [case(*[(guard, values[i]) for guard, values in per_variant]) for i in range(2)]
     visible = exists().where(
         case_table_municipality.c.case_table_id == CalendarFeed.case_table_id,
         case_table_municipality.c.municipality_id == User.municipality_id)
@@ -272,8 +269,8 @@ def _lookup_statement(by_token: bool):
                _has_role(Role.COORDINATOR).label("is_coordinator"),
                sees_all.label("sees_all_tables"),
                visible.label("table_visible"),
-               aggregates[0].label("bookings"),
-               type_coerce(aggregates[1], UTCDateTime).label("last_change"))
+               stamps[0].label("version"),
+               type_coerce(stamps[1], UTCDateTime).label("last_change"))
         .join(User, User.id == CalendarFeed.user_id)
         .outerjoin(Expert, Expert.user_id == User.id)
         .outerjoin(CaseTable, CaseTable.id == CalendarFeed.case_table_id)
@@ -322,18 +319,20 @@ class FeedState:
 
 
 def _state(access: FeedAccess, row, now: datetime) -> FeedState:
-    bookings, last_change = row[14:16]
+    version, last_change = row[14:16]
     day = _cutoff_day(now)
-    # The content depends on the bookings in scope, on the day (retention, and the
-    # VTIMEZONE's years) and on the settings below: all of them go into the ETag.
+    # The content depends on the bookings in scope (their stamps' versions), on the day
+    # (retention, and the VTIMEZONE's years) and on the settings below: all go into the ETag.
     midnight = datetime.combine(day, datetime.min.time(), LOCAL_TZ).astimezone(timezone.utc)
-    moments = [access.created_at, midnight] + ([last_change] if last_change else [])
-    last_modified = min(max(moments), now).replace(microsecond=0)
-    parts = [FEED_FORMAT_VERSION, access.feed_id, access.scope, access.case_table_name or "",
-             access.locale or "", access.municipality_id or "", bookings or 0,
+    last_modified = max(access.created_at, midnight)
+    if last_change is not None and last_change > last_modified:
+        last_modified = last_change
+    last_modified = min(last_modified, now).replace(microsecond=0)
+    parts = (FEED_FORMAT_VERSION, access.feed_id, access.scope, access.case_table_name or "",
+             access.locale or "", access.municipality_id or "", version or 0,
              last_change.isoformat() if last_change else "", day.isoformat(), cancelled_days(),
              past_days(), refresh_interval().total_seconds(),
-             current_app.config["PUBLIC_BASE_URL"]]
+             current_app.config["PUBLIC_BASE_URL"])
     etag = hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:40]
     return FeedState(etag=etag, last_modified=last_modified)
 
@@ -343,43 +342,61 @@ class _Prepared:
 
     SQLAlchemy would otherwise walk the whole statement on every execution to find its
     cache key; for the feed lookup (run on every poll of every subscribed calendar) that
-    walk costs more than the query. Only string and integer values are bound here, and
-    the datetime columns are converted with their own type's result processor.
+    walk costs more than the query. The statement's constant values are laid out once;
+    a call fills in only `names`, which must be plain strings or integers (no bind
+    processing). Datetime columns are converted with their own type's result processor.
     """
 
-    def __init__(self, build):
+    def __init__(self, build, *names: str):
         self.build = build
+        self.names = names
         self.by_dialect: dict[str, tuple] = {}
 
-    def _prepare(self, dialect):
-        compiled = self.build().compile(dialect=dialect)
-        processors = [col.type.dialect_impl(dialect).result_processor(dialect, None)
-                      if isinstance(col.type, UTCDateTime) else None
-                      for col in self.build().selected_columns]
-        return compiled, processors
+    def _prepare(self, dialect) -> tuple:
+        statement = self.build()
+        compiled = statement.compile(dialect=dialect)
+        constants = compiled.construct_params({name: None for name in self.names})
+        if compiled.positiontup is not None:
+            order = compiled.positiontup
+            template = [constants[name] for name in order]
+            slots = tuple((i, name) for i, name in enumerate(order) if name in self.names)
+        else:
+            template, slots = constants, None
+        processors = tuple(
+            (i, process) for i, col in enumerate(statement.selected_columns)
+            if isinstance(col.type, UTCDateTime)
+            and (process := col.type.dialect_impl(dialect).result_processor(dialect, None)))
+        prepared = self.by_dialect[dialect.name] = (compiled.string, template, slots,
+                                                    processors)
+        return prepared
 
     def first(self, connection, values: dict):
+        """The first row for `values` (a list), or None; `connection` is a Connection."""
         dialect = connection.dialect
-        prepared = self.by_dialect.get(dialect.name)
-        if prepared is None:
-            prepared = self.by_dialect[dialect.name] = self._prepare(dialect)
-        compiled, processors = prepared
-        params = compiled.construct_params(values)
-        if compiled.positiontup is not None:
-            params = tuple(params[name] for name in compiled.positiontup)
+        prepared = self.by_dialect.get(dialect.name) or self._prepare(dialect)
+        sql, template, slots, processors = prepared
+        if slots is None:
+            params = {**template, **values}
+        else:
+            params = template.copy()
+            for i, name in slots:
+                params[i] = values[name]
         cursor = connection.connection.cursor()  # the DBAPI cursor, in the same transaction
         try:
-            cursor.execute(compiled.string, params)
+            cursor.execute(sql, params)
             row = cursor.fetchone()
         finally:
             cursor.close()
         if row is None:
             return None
-        return tuple(p(v) if p is not None else v for p, v in zip(processors, row))
+        row = list(row)
+        for i, process in processors:
+            row[i] = process(row[i])
+        return row
 
 
-_by_token = _Prepared(lambda: _lookup_statement(True))
-_by_feed = _Prepared(lambda: _lookup_statement(False))
+_by_token = _Prepared(lambda: _lookup_statement(True), "token_hash")
+_by_feed = _Prepared(lambda: _lookup_statement(False), "feed_id")
 
 
 def lookup(token: str, *, now: datetime | None = None, connection=None
@@ -403,7 +420,7 @@ def resolve(token: str) -> FeedAccess | None:
 
 
 def state(access: FeedAccess, *, now: datetime | None = None) -> FeedState:
-    """ETag and Last-Modified of a live feed, from the aggregate (no calendar is built)."""
+    """ETag and Last-Modified of a live feed, from its stamps (no calendar is built)."""
     now = now or utcnow()
     row = _by_feed.first(db.session.connection(), {"feed_id": access.feed_id})
     if row is None or _access(row) is None:

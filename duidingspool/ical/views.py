@@ -10,8 +10,10 @@ from flask import (Blueprint, Response, abort, current_app, flash, redirect, ren
 from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import ValidationError as SchemaError
+from werkzeug.http import http_date
 
 from duidingspool.accounts.access import login_required_any, public
+from duidingspool.accounts.throttle import limiter
 from duidingspool.db import utcnow
 from duidingspool.errors import DomainError
 from duidingspool.extensions import db
@@ -60,7 +62,24 @@ bp.record_once(lambda state: install_log_redaction(state.app))
 
 # --- the feed ---------------------------------------------------------------------------------
 
+@limiter.request_filter
+def _feed_is_not_rate_limited() -> bool:
+    """Keep Flask-Limiter's per-request limits (defaults, decorators) off the feed URL.
+
+    The app sets none today (logins are throttled by explicit checks), but the reasons hold
+    for any added later: the URL's secret is a 256-bit token, so a limit would protect no
+    guessable secret; calendar services (Google, Outlook.com, iCloud) fetch the feeds of all
+    their users from a few shared addresses, so a per-address limit would cut off every
+    subscriber of a service at once; and a flood of fetches is for the reverse proxy to
+    stop. Filtered here, the limiter also skips resolving the blueprint's limits, which
+    costs more than answering 304.
+    """
+    return request.endpoint == "ical.feed"
+
+
 def _not_modified(state: services.FeedState) -> bool:
+    if request.environ.get("HTTP_IF_NONE_MATCH") == f'"{state.etag}"':
+        return True  # the usual poll: a calendar client sending back the one ETag it got
     # If-None-Match wins over If-Modified-Since (RFC 9110, 13.2.2).
     if request.if_none_match:
         return request.if_none_match.contains(state.etag) or request.if_none_match.star_tag
@@ -68,13 +87,10 @@ def _not_modified(state: services.FeedState) -> bool:
     return since is not None and state.last_modified <= since
 
 
-def _cache_headers(response: Response, state: services.FeedState) -> Response:
-    response.set_etag(state.etag)
-    response.last_modified = state.last_modified
-    response.headers["Cache-Control"] = "private, no-cache"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["X-Robots-Tag"] = "noindex, nofollow"
-    return response
+def _cache_headers(state: services.FeedState) -> list[tuple[str, str]]:
+    return [("ETag", f'"{state.etag}"'), ("Last-Modified", http_date(state.last_modified)),
+            ("Cache-Control", "private, no-cache"), ("Referrer-Policy", "no-referrer"),
+            ("X-Robots-Tag", "noindex, nofollow")]
 
 
 @bp.get("/calendar/<token>.ics")
@@ -88,11 +104,11 @@ def feed(token: str):
     if access is None:
         abort(404)
     if _not_modified(state):
-        return _cache_headers(Response(status=304), state)
+        return Response(status=304, headers=_cache_headers(state))
     body = services.feed_body(access, now=now)
-    response = Response(body, content_type="text/calendar; charset=utf-8")
-    response.headers["Content-Disposition"] = 'inline; filename="duidingspool.ics"'
-    return _cache_headers(response, state)
+    return Response(body, content_type="text/calendar; charset=utf-8",
+                    headers=[*_cache_headers(state),
+                             ("Content-Disposition", 'inline; filename="duidingspool.ics"')])
 
 
 # --- the profile page -------------------------------------------------------------------------
