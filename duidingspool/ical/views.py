@@ -80,9 +80,10 @@ def _feed_is_not_rate_limited() -> bool:
 def _not_modified(state: services.FeedState) -> bool:
     if request.environ.get("HTTP_IF_NONE_MATCH") == f'"{state.etag}"':
         return True  # the usual poll: a calendar client sending back the one ETag it got
-    # If-None-Match wins over If-Modified-Since (RFC 9110, 13.2.2).
+    # If-None-Match wins over If-Modified-Since (RFC 9110, 13.2.2), and is compared weakly
+    # (13.1.2): a proxy that compresses the body may hand the client W/"..." instead.
     if request.if_none_match:
-        return request.if_none_match.contains(state.etag) or request.if_none_match.star_tag
+        return request.if_none_match.contains_weak(state.etag) or request.if_none_match.star_tag
     since = request.if_modified_since
     return since is not None and state.last_modified <= since
 

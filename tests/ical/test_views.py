@@ -128,6 +128,19 @@ def test_if_none_match_answers_304_without_building(client, expert_world, monkey
     assert response.headers["Cache-Control"] == "private, no-cache"
 
 
+def test_if_none_match_compares_weakly(client, expert_world):
+    # RFC 9110 13.1.2: If-None-Match uses the weak comparison; a compressing proxy may have
+    # turned the ETag into W/"...". A different tag still gets the calendar.
+    w, expert = expert_world
+    booking_at(w, expert, local(2027, 2, 9))
+    url = _feed(expert.user)
+    etag = client.get(url).headers["ETag"]
+
+    assert client.get(url, headers={"If-None-Match": f"W/{etag}"}).status_code == 304
+    assert client.get(url, headers={"If-None-Match": f'"x", {etag}'}).status_code == 304
+    assert client.get(url, headers={"If-None-Match": 'W/"other"'}).status_code == 200
+
+
 def test_if_modified_since_answers_304_without_building(client, expert_world, monkeypatch):
     w, expert = expert_world
     booking_at(w, expert, local(2027, 2, 9))
