@@ -17,7 +17,6 @@ from sqlalchemy import make_url
 
 from duidingspool import create_app
 from duidingspool.extensions import db
-from duidingspool.hours.models import TALLY_TABLES
 
 
 def pytest_addoption(parser):
@@ -104,10 +103,11 @@ def _empty_all_tables():
             conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
         for table in reversed(db.metadata.sorted_tables):
             conn.execute(table.delete())
-        # On SQLite the triggers run while hour lines are deleted and may write tallies
-        # again (migration 0011); they go last.
-        for name in TALLY_TABLES:
-            conn.execute(db.metadata.tables[name].delete())
+        # On SQLite the triggers run while the rows above are deleted and may write the
+        # tables they keep (tallies, feed stamps) again; those go last.
+        for table in db.metadata.sorted_tables:
+            if table.info.get("kept_by_triggers"):
+                conn.execute(table.delete())
 
 
 @pytest.fixture

@@ -130,3 +130,37 @@ class Booking(db.Model):
         # Covers the aggregate behind an expert feed's ETag (ical.services).
         Index("ix_booking_expert_id_feed", "expert_id", "updated_at"),
     )
+
+
+class WorkloadTally(db.Model):
+    """An expert's counted bookings (confirmed or completed) and their estimated minutes per
+    local year and month of the session start.
+
+    Kept by database triggers on booking (migration 0013), never written by the app: the
+    matcher reads it for the monthly hours rule and the fairness score instead of summing a
+    year of bookings per expert.
+    """
+
+    __tablename__ = "workload_tally"
+
+    expert_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    month: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    minutes: Mapped[int] = mapped_column(Integer)
+    bookings: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = {"info": {"kept_by_triggers": True}}
+
+
+class CaseTableTally(db.Model):
+    """An expert's counted bookings per local year and case table (continuity score); kept
+    like WorkloadTally."""
+
+    __tablename__ = "case_table_tally"
+
+    expert_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    case_table_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    bookings: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = {"info": {"kept_by_triggers": True}}

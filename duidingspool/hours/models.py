@@ -90,6 +90,8 @@ class HourTally(db.Model):
     pending_minutes: Mapped[int] = mapped_column(Integer)
     pending_amount: Mapped[Decimal] = mapped_column(Money)
 
+    __table_args__ = {"info": {"kept_by_triggers": True}}
+
 
 class MoneyTally(db.Model):
     """Running totals of approved (spent) and submitted (pending) amounts per year, local
@@ -103,6 +105,4 @@ class MoneyTally(db.Model):
     spent: Mapped[Decimal] = mapped_column(Money)
     pending: Mapped[Decimal] = mapped_column(Money)
 
-
-# Derived tables kept by triggers; they hold no facts of their own.
-TALLY_TABLES = ("hour_tally", "money_tally")
+    __table_args__ = {"info": {"kept_by_triggers": True}}

@@ -77,4 +77,5 @@ class FeedStamp(db.Model):
 
     __table_args__ = (
         Index("ix_feed_stamp_case_table_id", "case_table_id", "municipality_id"),
+        {"info": {"kept_by_triggers": True}},
     )

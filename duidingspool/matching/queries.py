@@ -13,7 +13,12 @@ from sqlalchemy import Float, case, func, literal, select, type_coerce
 from sqlalchemy.orm import aliased
 
 from duidingspool.accounts.models import User
-from duidingspool.bookings.models import Booking, BookingStatus
+from duidingspool.bookings.models import (
+    Booking,
+    BookingStatus,
+    CaseTableTally,
+    WorkloadTally,
+)
 from duidingspool.casetables.models import Municipality
 from duidingspool.experts.models import (
     Absence,
@@ -210,8 +215,9 @@ def load_availability(request: RequestFacts, experts: list[ExpertFacts], *,
 def load_workload(request: RequestFacts, experts: list[ExpertFacts]) -> None:
     """Fill in booked minutes (month, year), rates and this year's bookings at the case table.
 
-    Only for `experts` (those who passed the other rules), which keeps these reads small;
-    one covering index (expert, time, status, minutes, case table) serves the workload.
+    Only for `experts` (those who passed the other rules). The sums come from the tallies
+    the database keeps per expert and local month, and per expert and case table
+    (migration 0013), not from a year of bookings.
     """
     if not experts:
         return
@@ -221,14 +227,20 @@ def load_workload(request: RequestFacts, experts: list[ExpertFacts]) -> None:
     month_start, month_end = _month_bounds(on)
     year_start = _local_midnight(date(on.year, 1, 1))
     year_end = _local_midnight(date(on.year + 1, 1, 1))
-    in_month = (Booking.starts_at >= month_start) & (Booking.starts_at < month_end)
+    at_case_table = (
+        select(CaseTableTally.bookings)
+        .where(CaseTableTally.expert_id == WorkloadTally.expert_id,
+               CaseTableTally.year == on.year,
+               CaseTableTally.case_table_id == request.case_table_id)
+        .scalar_subquery())
     for expert_id, year_minutes, month_minutes, here in _run(
-        select(Booking.expert_id, func.sum(Booking.estimated_minutes),
-               func.sum(case((in_month, Booking.estimated_minutes), else_=0)),
-               func.sum(case((Booking.case_table_id == request.case_table_id, 1), else_=0)))
-        .where(among(db.session, Booking.expert_id, ids), Booking.status.in_(COUNTED_BOOKINGS),
-               Booking.starts_at >= year_start, Booking.starts_at < year_end)
-        .group_by(Booking.expert_id)
+        select(WorkloadTally.expert_id, func.sum(WorkloadTally.minutes),
+               func.sum(case((WorkloadTally.month == on.month, WorkloadTally.minutes),
+                             else_=0)),
+               at_case_table)
+        .where(WorkloadTally.year == on.year,
+               among(db.session, WorkloadTally.expert_id, ids))
+        .group_by(WorkloadTally.expert_id)
     ):
         facts = by_id[expert_id]
         facts.booked_minutes_year = int(year_minutes or 0)
