@@ -87,8 +87,8 @@ class Booking(db.Model):
     # The request's estimated work, fixed when the booking was made: the booking's
     # commitment against the expert's monthly hours and the budget.
     estimated_minutes: Mapped[int] = mapped_column(Integer)
-    # The request's case table, kept here so that workload and continuity per expert come
-    # from one index (see matching.queries.load_workload).
+    # The request's case table, kept here so that the workload tallies (continuity per
+    # expert and case table, migration 0013) are kept from the booking row alone.
     case_table_id: Mapped[int] = mapped_column(ForeignKey("case_table.id", ondelete="RESTRICT"))
     calendar_uid: Mapped[str] = mapped_column(String(64), unique=True)
     sequence: Mapped[int] = mapped_column(Integer, default=0)
