@@ -26,7 +26,7 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, exists, func, select, type_coerce
+from sqlalchemy import exists, func, select, type_coerce
 
 from duidingspool.audit.services import record
 from duidingspool.bookings.models import Booking, BookingStatus
