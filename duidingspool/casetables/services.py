@@ -269,11 +269,13 @@ def generate_sessions(*, actor, case_table: CaseTable, now: datetime | None = No
             created += 1
         elif (sitting.status == SittingStatus.SCHEDULED and sitting.starts_at == start
               and (sitting.ends_at != start + duration or sitting.location != case_table.address)):
-            # Untouched, but the duration or address of the case table changed.
+            # Untouched, but the duration or address of the case table changed: its bookings
+            # follow (new end or place, a higher SEQUENCE, an updated invitation).
             sitting.ends_at = start + duration
             sitting.location = case_table.address
             sitting.sequence += 1
             updated += 1
+            follow_sitting(actor=actor, sitting=sitting)
     for start, sitting in existing.items():
         if start in wanted or sitting.status != SittingStatus.SCHEDULED:
             continue

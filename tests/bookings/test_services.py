@@ -6,15 +6,18 @@ import pytest
 from sqlalchemy import func, select
 
 from duidingspool.bookings import services
+from duidingspool.casetables import services as casetables
 from duidingspool.casetables.services import cancel_sitting, move_sitting
 from duidingspool.bookings.models import Booking, BookingStatus, Offer, OfferStatus
-from duidingspool.casetables.models import SittingStatus
+from duidingspool.casetables.models import Sitting, SittingStatus
 from duidingspool.db import utcnow
 from duidingspool.errors import Conflict, NotFound, ValidationFailed
 from duidingspool.experts.models import Absence
 from duidingspool.extensions import db
+from duidingspool.mail.models import OutboxMessage
 from duidingspool.referrals.models import ReferralStatus
-from tests.bookings.helpers import World
+from tests import factories as f
+from tests.bookings.helpers import World, next_weekday_at
 
 
 def _statuses(referral):
@@ -298,3 +301,31 @@ def test_close_past_marks_untaken_requests_unfilled_and_withdraws_offers(app):
 
     assert referral.status == ReferralStatus.UNFILLED
     assert _statuses(referral) == [OfferStatus.WITHDRAWN, OfferStatus.WITHDRAWN]
+
+
+def test_a_new_address_or_duration_of_the_case_table_reaches_its_bookings(app):
+    # Generated sessions nobody moved by hand take the case table's new address and length;
+    # their bookings follow with a higher SEQUENCE and an updated invitation.
+    w = World()
+    first = next_weekday_at(12, days_ahead=7)
+    w.table.rrule, w.table.first_session_start = "FREQ=WEEKLY;COUNT=2", first
+    w.table.duration_minutes = 120
+    casetables.generate_sessions(actor=None, case_table=w.table, now=first - timedelta(days=1))
+    sitting = db.session.scalars(select(Sitting).where(Sitting.case_table_id == w.table.id)
+                                 .order_by(Sitting.starts_at)).first()
+    expert = w.expert()
+    referral = f.referral(requester=w.requester, on=sitting, areas=[w.area])
+    [offer] = services.make_offers(actor=w.coordinator, referral=referral, expert_ids=[expert.id])
+    booking = services.accept(actor=expert.user, offer=offer)
+    invitations = len(db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.booking_id == booking.id)).all())
+
+    w.table.address, w.table.duration_minutes = "Raadhuisplein 3, Hengelo", 90
+    casetables.generate_sessions(actor=None, case_table=w.table, now=first - timedelta(days=1))
+    db.session.refresh(booking)
+
+    assert sitting.location == "Raadhuisplein 3, Hengelo"
+    assert booking.sequence == 1
+    assert booking.ends_at == first + timedelta(minutes=90)
+    assert len(db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.booking_id == booking.id)).all()) > invitations
