@@ -18,19 +18,15 @@ from duidingspool.db import to_money
 from duidingspool.experts.models import ExpertRate
 from duidingspool.extensions import db
 from duidingspool.timeutil import LOCAL_TZ
+from duidingspool.triggers import local_date_sql
 
 # A plain exact numeric for raw sums (Money would convert cents on SQLite twice).
 RAW = Numeric(30, 6, asdecimal=True)
 
 
 class local_date(FunctionElement):  # noqa: N801  (reads like the SQL function it renders)
-    """The Europe/Amsterdam calendar date of a UTC datetime column, computed in SQL.
-
-    PostgreSQL converts with its time zone database. SQLite has none: there the EU rule
-    (summer time from the last Sunday of March 01:00 UTC to the last Sunday of October
-    01:00 UTC, +2 hours, else +1 hour) is spelled out; UTCDateTime stores UTC wall time as
-    'YYYY-MM-DD HH:MM:SS...' text, so text comparison is time comparison.
-    """
+    """The Europe/Amsterdam calendar date of a UTC datetime column, computed in SQL
+    (see triggers.local_date_sql: the same SQL the derived tables' triggers use)."""
 
     type = Date()
     inherit_cache = True
@@ -39,17 +35,12 @@ class local_date(FunctionElement):  # noqa: N801  (reads like the SQL function i
 
 @compiles(local_date, "postgresql")
 def _local_date_pg(element, compiler, **kw):
-    column = compiler.process(element.clauses, **kw)
-    return f"CAST(timezone('Europe/Amsterdam', {column}) AS DATE)"
+    return local_date_sql("postgresql", compiler.process(element.clauses, **kw))
 
 
 @compiles(local_date)
 def _local_date_sqlite(element, compiler, **kw):
-    c = compiler.process(element.clauses, **kw)
-    # The first Sunday on or after 25 March (October) is the last Sunday of that month.
-    return (f"date({c}, CASE WHEN {c} >= date(substr({c}, 1, 4) || '-03-25', 'weekday 0')"
-            f" || ' 01:00:00' AND {c} < date(substr({c}, 1, 4) || '-10-25', 'weekday 0')"
-            f" || ' 01:00:00' THEN '+2 hours' ELSE '+1 hours' END)")
+    return local_date_sql("sqlite", compiler.process(element.clauses, **kw))
 
 
 class seconds_between(FunctionElement):  # noqa: N801

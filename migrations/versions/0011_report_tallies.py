@@ -31,6 +31,12 @@ import sqlalchemy as sa
 from alembic import op
 
 from duidingspool.db import Money, UTCDateTime
+from duidingspool.triggers import (
+    create_triggers,
+    drop_triggers,
+    is_distinct,
+    local_year_month_sql,
+)
 
 revision = '0011'
 down_revision = '0010'
@@ -43,22 +49,6 @@ HOUR_FIGURES = ("approved_lines", "approved_minutes", "approved_amount",
 MONEY_FIGURES = ("spent", "pending")
 
 
-def _local(dialect: str, column: str) -> tuple[str, str]:
-    """SQL for the Europe/Amsterdam (year, month) of a UTC datetime column."""
-    if dialect == "postgresql":
-        local = f"({column} AT TIME ZONE 'Europe/Amsterdam')"
-        return (f"CAST(EXTRACT(YEAR FROM {local}) AS INTEGER)",
-                f"CAST(EXTRACT(MONTH FROM {local}) AS INTEGER)")
-    # SQLite stores UTC as 'YYYY-MM-DD HH:MM:SS...' text and has no time zone data: the EU
-    # rule (summer time from the last Sunday of March 01:00 UTC to the last Sunday of
-    # October 01:00 UTC) is spelled out, as in budget.queries.local_date.
-    c = column
-    day = (f"date({c}, CASE WHEN {c} >= date(substr({c}, 1, 4) || '-03-25', 'weekday 0')"
-           f" || ' 01:00:00' AND {c} < date(substr({c}, 1, 4) || '-10-25', 'weekday 0')"
-           f" || ' 01:00:00' THEN '+2 hours' ELSE '+1 hours' END)")
-    return f"CAST(substr({day}, 1, 4) AS INTEGER)", f"CAST(substr({day}, 6, 2) AS INTEGER)"
-
-
 def _when(status: str, value: str) -> str:
     return f"SUM(CASE WHEN l.status = '{status}' THEN {value} ELSE 0 END)"
 
@@ -69,7 +59,7 @@ def _upserts(dialect: str, *, lines: str, starts_at: str, expert_id: str,
     alias l, ending in a WHERE) to the tallies of bookings with the given start, expert and
     request municipality (SQL expressions). Grouped by the tally's key (ordinals: the key
     expressions may be per line), so no row is touched twice and no lines, no change."""
-    year, month = _local(dialect, starts_at)
+    year, month = local_year_month_sql(dialect, starts_at)
     statements = []
     if hours:
         figures = [_when("approved", "1"), _when("approved", "l.minutes"),
@@ -121,7 +111,7 @@ def _triggers(dialect: str) -> list[tuple[str, str, str, str, list[str]]]:
     booking_lines = "hour_line AS l WHERE l.booking_id = NEW.id"
     referral_lines = ("hour_line AS l JOIN booking AS b ON b.id = l.booking_id"
                       " WHERE b.referral_id = NEW.id")
-    distinct = "IS DISTINCT FROM" if dialect == "postgresql" else "IS NOT"
+    distinct = is_distinct(dialect)
     return [
         ("tally_hour_line_insert", "AFTER INSERT", "hour_line",
          f"NEW.status IN {COUNTED}", _line_change(dialect, "NEW", "1")),
@@ -157,7 +147,7 @@ def _triggers(dialect: str) -> list[tuple[str, str, str, str, list[str]]]:
 
 def _grouped_statements(dialect: str) -> list[str]:
     """Fill the tallies from the data already there (one grouped pass)."""
-    year, month = _local(dialect, "b.starts_at")
+    year, month = local_year_month_sql(dialect, "b.starts_at")
     figures = [_when("approved", "1"), _when("approved", "l.minutes"),
                _when("approved", "l.amount"), _when("submitted", "1"),
                _when("submitted", "l.minutes"), _when("submitted", "l.amount")]
@@ -215,27 +205,12 @@ def upgrade():
 
     for statement in _grouped_statements(dialect):
         op.execute(statement)
-    for name, event, table, condition, statements in _triggers(dialect):
-        if dialect == "postgresql":
-            body = ";\n".join(statements)
-            op.execute(f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$\n"
-                       f"BEGIN\n{body};\nRETURN NULL;\nEND\n$$")
-            op.execute(f"CREATE TRIGGER {name} {event} ON {table} FOR EACH ROW"
-                       f" WHEN ({condition}) EXECUTE FUNCTION {name}()")
-        else:
-            body = ";\n".join(statements)
-            op.execute(f"CREATE TRIGGER {name} {event} ON {table} FOR EACH ROW"
-                       f" WHEN {condition}\nBEGIN\n{body};\nEND")
+    create_triggers(op, dialect, _triggers(dialect))
 
 
 def downgrade():
     dialect = op.get_bind().dialect.name
-    for name, _event, table, _condition, _statements in _triggers(dialect):
-        if dialect == "postgresql":
-            op.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
-            op.execute(f"DROP FUNCTION IF EXISTS {name}()")
-        else:
-            op.execute(f"DROP TRIGGER IF EXISTS {name}")
+    drop_triggers(op, dialect, _triggers(dialect))
     op.drop_index('ix_referral_expertise_expertise_area_id', table_name='referral_expertise')
     op.create_index('ix_referral_expertise_expertise_area_id', 'referral_expertise',
                     ['expertise_area_id'])

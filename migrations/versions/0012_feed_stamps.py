@@ -31,6 +31,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from duidingspool.db import UTCDateTime
+from duidingspool.triggers import create_triggers, drop_triggers, is_distinct
 
 revision = '0012'
 down_revision = '0011'
@@ -78,7 +79,7 @@ def _keys_of_bookings(condition: str) -> str:
 def _triggers(dialect: str) -> list[tuple[str, str, str, str, list[str]]]:
     """(name, timing and event, table, condition, statements) of every trigger."""
     clock = _clock(dialect)
-    distinct = "IS DISTINCT FROM" if dialect == "postgresql" else "IS NOT"
+    distinct = is_distinct(dialect)
 
     def changed(*columns: str) -> str:
         return " OR ".join(f"OLD.{c} {distinct} NEW.{c}" for c in columns)
@@ -134,25 +135,11 @@ def upgrade():
         " SELECT b.expert_id, r.case_table_id, r.municipality_id, COUNT(*), MAX(b.updated_at)"
         " FROM booking AS b JOIN referral AS r ON r.id = b.referral_id"
         " GROUP BY b.expert_id, r.case_table_id, r.municipality_id")
-    for name, event, table, condition, statements in _triggers(dialect):
-        body = ";\n".join(statements)
-        if dialect == "postgresql":
-            op.execute(f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$\n"
-                       f"BEGIN\n{body};\nRETURN NULL;\nEND\n$$")
-            op.execute(f"CREATE TRIGGER {name} {event} ON {table} FOR EACH ROW"
-                       f" WHEN ({condition}) EXECUTE FUNCTION {name}()")
-        else:
-            op.execute(f"CREATE TRIGGER {name} {event} ON {table} FOR EACH ROW"
-                       f" WHEN {condition}\nBEGIN\n{body};\nEND")
+    create_triggers(op, dialect, _triggers(dialect))
 
 
 def downgrade():
     dialect = op.get_bind().dialect.name
-    for name, _event, table, _condition, _statements in _triggers(dialect):
-        if dialect == "postgresql":
-            op.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
-            op.execute(f"DROP FUNCTION IF EXISTS {name}()")
-        else:
-            op.execute(f"DROP TRIGGER IF EXISTS {name}")
+    drop_triggers(op, dialect, _triggers(dialect))
     op.drop_index('ix_feed_stamp_case_table_id', table_name='feed_stamp')
     op.drop_table('feed_stamp')

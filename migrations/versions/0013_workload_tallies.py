@@ -21,6 +21,13 @@ Revises: 0012
 import sqlalchemy as sa
 from alembic import op
 
+from duidingspool.triggers import (
+    create_triggers,
+    drop_triggers,
+    is_distinct,
+    local_year_month_sql,
+)
+
 revision = '0013'
 down_revision = '0012'
 branch_labels = None
@@ -30,22 +37,9 @@ COUNTED = "('confirmed', 'completed')"
 WATCHED = ("status", "starts_at", "expert_id", "estimated_minutes", "case_table_id")
 
 
-def _local(dialect: str, column: str) -> tuple[str, str]:
-    """SQL for the Europe/Amsterdam (year, month) of a UTC datetime column (as in 0011)."""
-    if dialect == "postgresql":
-        local = f"({column} AT TIME ZONE 'Europe/Amsterdam')"
-        return (f"CAST(EXTRACT(YEAR FROM {local}) AS INTEGER)",
-                f"CAST(EXTRACT(MONTH FROM {local}) AS INTEGER)")
-    c = column
-    day = (f"date({c}, CASE WHEN {c} >= date(substr({c}, 1, 4) || '-03-25', 'weekday 0')"
-           f" || ' 01:00:00' AND {c} < date(substr({c}, 1, 4) || '-10-25', 'weekday 0')"
-           f" || ' 01:00:00' THEN '+2 hours' ELSE '+1 hours' END)")
-    return f"CAST(substr({day}, 1, 4) AS INTEGER)", f"CAST(substr({day}, 6, 2) AS INTEGER)"
-
-
 def _apply(dialect: str, row: str, sign: str) -> list[str]:
     """Add `sign` x the booking `row` (NEW or OLD) to both tallies, if it counts."""
-    year, month = _local(dialect, f"{row}.starts_at")
+    year, month = local_year_month_sql(dialect, f"{row}.starts_at")
     counts = f"WHERE {row}.status IN {COUNTED}"
     return [
         "INSERT INTO workload_tally (expert_id, year, month, minutes, bookings)"
@@ -60,17 +54,17 @@ def _apply(dialect: str, row: str, sign: str) -> list[str]:
     ]
 
 
-def _triggers(dialect: str) -> list[tuple[str, str, str, list[str]]]:
-    """(name, timing and event, condition, statements) of every trigger on booking."""
-    distinct = "IS DISTINCT FROM" if dialect == "postgresql" else "IS NOT"
+def _triggers(dialect: str) -> list[tuple[str, str, str, str, list[str]]]:
+    """(name, timing and event, table, condition, statements) of every trigger."""
+    distinct = is_distinct(dialect)
     changed = " OR ".join(f"OLD.{c} {distinct} NEW.{c}" for c in WATCHED)
     return [
-        ("workload_booking_insert", "AFTER INSERT", f"NEW.status IN {COUNTED}",
+        ("workload_booking_insert", "AFTER INSERT", "booking", f"NEW.status IN {COUNTED}",
          _apply(dialect, "NEW", "1")),
-        ("workload_booking_update", "AFTER UPDATE",
+        ("workload_booking_update", "AFTER UPDATE", "booking",
          f"(OLD.status IN {COUNTED} OR NEW.status IN {COUNTED}) AND ({changed})",
          _apply(dialect, "OLD", "-1") + _apply(dialect, "NEW", "1")),
-        ("workload_booking_delete", "AFTER DELETE", f"OLD.status IN {COUNTED}",
+        ("workload_booking_delete", "AFTER DELETE", "booking", f"OLD.status IN {COUNTED}",
          _apply(dialect, "OLD", "-1")),
     ]
 
@@ -95,7 +89,7 @@ def upgrade():
         sa.PrimaryKeyConstraint('expert_id', 'year', 'case_table_id',
                                 name=op.f('pk_case_table_tally')),
     )
-    year, month = _local(dialect, "b.starts_at")
+    year, month = local_year_month_sql(dialect, "b.starts_at")
     counted = f"FROM booking AS b WHERE b.status IN {COUNTED}"
     op.execute("INSERT INTO workload_tally (expert_id, year, month, minutes, bookings)"
                f" SELECT b.expert_id, {year}, {month}, SUM(b.estimated_minutes), COUNT(*)"
@@ -103,25 +97,11 @@ def upgrade():
     op.execute("INSERT INTO case_table_tally (expert_id, year, case_table_id, bookings)"
                f" SELECT b.expert_id, {year}, b.case_table_id, COUNT(*) {counted}"
                " GROUP BY 1, 2, 3")
-    for name, event, condition, statements in _triggers(dialect):
-        body = ";\n".join(statements)
-        if dialect == "postgresql":
-            op.execute(f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$\n"
-                       f"BEGIN\n{body};\nRETURN NULL;\nEND\n$$")
-            op.execute(f"CREATE TRIGGER {name} {event} ON booking FOR EACH ROW"
-                       f" WHEN ({condition}) EXECUTE FUNCTION {name}()")
-        else:
-            op.execute(f"CREATE TRIGGER {name} {event} ON booking FOR EACH ROW"
-                       f" WHEN {condition}\nBEGIN\n{body};\nEND")
+    create_triggers(op, dialect, _triggers(dialect))
 
 
 def downgrade():
     dialect = op.get_bind().dialect.name
-    for name, _event, _condition, _statements in _triggers(dialect):
-        if dialect == "postgresql":
-            op.execute(f"DROP TRIGGER IF EXISTS {name} ON booking")
-            op.execute(f"DROP FUNCTION IF EXISTS {name}()")
-        else:
-            op.execute(f"DROP TRIGGER IF EXISTS {name}")
+    drop_triggers(op, dialect, _triggers(dialect))
     op.drop_table('case_table_tally')
     op.drop_table('workload_tally')
