@@ -6,7 +6,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _
 
 from duidingspool.errors import ValidationFailed
 
@@ -54,22 +54,22 @@ def check(password: str, *, email: str | None = None, name: str | None = None,
     """Raise ValidationFailed (on `field`) when the password does not meet the policy."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValidationFailed(
-            str(_l("The password is too short.")),
-            fields={field: [str(_l("Use at least %(n)d characters.", n=MIN_PASSWORD_LENGTH))]},
+            _("The password is too short."),
+            fields={field: [_("Use at least %(n)d characters.", n=MIN_PASSWORD_LENGTH)]},
         )
     if len(password) > MAX_PASSWORD_LENGTH:
         raise ValidationFailed(
-            str(_l("The password is too long.")),
-            fields={field: [str(_l("Use at most %(n)d characters.", n=MAX_PASSWORD_LENGTH))]},
+            _("The password is too long."),
+            fields={field: [_("Use at most %(n)d characters.", n=MAX_PASSWORD_LENGTH)]},
         )
     if is_common(password):
         raise ValidationFailed(
-            str(_l("This password is too common.")),
-            fields={field: [str(_l("This password is on a list of commonly used passwords; "
-                                   "choose another one."))]},
+            _("This password is too common."),
+            fields={field: [_("This password is on a list of commonly used passwords; "
+                                   "choose another one.")]},
         )
     if _personal(password, email, name):
         raise ValidationFailed(
-            str(_l("The password must not be your e-mail address or name.")),
-            fields={field: [str(_l("Do not use your e-mail address or name as the password."))]},
+            _("The password must not be your e-mail address or name."),
+            fields={field: [_("Do not use your e-mail address or name as the password.")]},
         )

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from duidingspool.accounts import passwords
@@ -51,16 +51,16 @@ def create(*, actor: User | None, email: str, name: str, password: str, roles: l
     """Create a user with the given roles; a requester needs a municipality."""
     email = email.strip().lower()
     if not roles:
-        raise ValidationFailed(str(_l("Give the user at least one role.")),
-                               fields={"roles": [str(_l("Choose at least one role."))]})
+        raise ValidationFailed(_("Give the user at least one role."),
+                               fields={"roles": [_("Choose at least one role.")]})
     if Role.REQUESTER in roles and municipality_id is None:
         raise ValidationFailed(
-            str(_l("A requester belongs to a municipality.")),
-            fields={"municipality_id": [str(_l("Choose the requester's municipality."))]},
+            _("A requester belongs to a municipality."),
+            fields={"municipality_id": [_("Choose the requester's municipality.")]},
         )
     if get_by_email(email) is not None:
-        raise ValidationFailed(str(_l("This e-mail address is already in use.")),
-                               fields={"email": [str(_l("Already in use."))]})
+        raise ValidationFailed(_("This e-mail address is already in use."),
+                               fields={"email": [_("Already in use.")]})
     check_password_policy(password, email=email, name=name)
     user = User(email=email, name=name.strip(), password_hash=hash_password(password),
                 municipality_id=municipality_id,
@@ -87,13 +87,13 @@ def change_password(*, actor: User, current_password: str, new_password: str,
     """The actor changes their own password; the current one is asked for again."""
     errors: dict[str, list[str]] = {}
     if not verify_password(actor, current_password):
-        errors["current_password"] = [str(_l("This is not your current password."))]
+        errors["current_password"] = [_("This is not your current password.")]
     elif new_password != confirmation:
-        errors["new_password_confirm"] = [str(_l("The two new passwords differ."))]
+        errors["new_password_confirm"] = [_("The two new passwords differ.")]
     elif new_password == current_password:
-        errors["new_password"] = [str(_l("Choose a password that differs from the current one."))]
+        errors["new_password"] = [_("Choose a password that differs from the current one.")]
     if errors:
-        raise ValidationFailed(str(_l("The password was not changed.")), fields=errors)
+        raise ValidationFailed(_("The password was not changed."), fields=errors)
     set_password(actor=actor, user=actor, password=new_password, field="new_password")
 
 
@@ -119,14 +119,14 @@ def list_users() -> list[User]:
 def get_user(user_id: int) -> User:
     user = db.session.get(User, user_id)
     if user is None:
-        raise NotFound(str(_l("No such user.")))
+        raise NotFound(_("No such user."))
     return user
 
 
 def deactivate(*, actor: User | None, user: User) -> None:
     """Disable the account: its sessions end, its calendar feeds and API tokens are revoked."""
     if actor is not None and actor.id == user.id:
-        raise Conflict(str(_l("You cannot deactivate your own account.")))
+        raise Conflict(_("You cannot deactivate your own account."))
     if not user.is_enabled:
         return
     user.is_enabled = False
@@ -179,8 +179,8 @@ def create_token(*, actor: User | None, user: User, name: str,
     taken = db.session.scalar(select(ApiToken.id).where(ApiToken.user_id == user.id,
                                                         ApiToken.name == name))
     if taken is not None:
-        raise ValidationFailed(str(_l("This user already has a token with that name.")),
-                               fields={"name": [str(_l("Already in use."))]})
+        raise ValidationFailed(_("This user already has a token with that name."),
+                               fields={"name": [_("Already in use.")]})
     raw = secrets.token_urlsafe(32)
     token = ApiToken(user_id=user.id, name=name, token_hash=hash_token(raw), expires_at=expires_at)
     db.session.add(token)
@@ -194,7 +194,7 @@ def revoke_token(*, actor: User | None, token_id: int) -> ApiToken:
     token = db.session.get(ApiToken, token_id)
     if token is None or (actor is not None and token.user_id != actor.id
                          and not actor.has_role(Role.ADMIN)):
-        raise NotFound(str(_l("No such token.")))
+        raise NotFound(_("No such token."))
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         db.session.flush()

@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 import pyotp
 from cryptography.fernet import Fernet, InvalidToken
 from flask import current_app
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _
 from sqlalchemy import delete, func, select, update
 
 from duidingspool.accounts.access import hash_token
@@ -64,7 +64,7 @@ def pending_secret(*, user: User) -> str:
     """The secret being set up for `user` (a new one if none is pending); shown on the
     setup page only, never once two-factor login is on."""
     if user.totp_enabled:
-        raise Conflict(str(_l("Two-factor login is already on.")))
+        raise Conflict(_("Two-factor login is already on."))
     secret = _decrypt(user.totp_secret) if user.totp_secret else None
     if secret is None:
         secret = pyotp.random_base32()
@@ -113,8 +113,8 @@ def _check_password(user: User, password: str) -> None:
     from duidingspool.accounts.services import verify_password
 
     if not verify_password(user, password):
-        raise ValidationFailed(str(_l("This is not your current password.")),
-                               fields={"password": [str(_l("This is not your current password."))]})
+        raise ValidationFailed(_("This is not your current password."),
+                               fields={"password": [_("This is not your current password.")]})
 
 
 def enable(*, actor: User, password: str, code: str, now: float | None = None) -> list[str]:
@@ -122,12 +122,12 @@ def enable(*, actor: User, password: str, code: str, now: float | None = None) -
     their app; returns the recovery codes (shown once)."""
     _check_password(actor, password)
     if actor.totp_enabled:
-        raise Conflict(str(_l("Two-factor login is already on.")))
+        raise Conflict(_("Two-factor login is already on."))
     secret = _decrypt(actor.totp_secret) if actor.totp_secret else None
     if secret is None or not _accept_totp(actor, secret, code, time.time() if now is None else now):
-        raise ValidationFailed(str(_l("The code is not correct.")),
-                               fields={"code": [str(_l("Enter the current 6-digit code from "
-                                                       "your authenticator app."))]})
+        raise ValidationFailed(_("The code is not correct."),
+                               fields={"code": [_("Enter the current 6-digit code from "
+                                                       "your authenticator app.")]})
     actor.totp_enabled_at = utcnow()
     codes = _new_recovery_codes(actor)
     record(actor=actor, action="user.two_factor_enable", obj=actor)
@@ -138,7 +138,7 @@ def disable(*, actor: User, password: str) -> None:
     """Turn off two-factor login (not allowed for roles that require it)."""
     _check_password(actor, password)
     if actor.requires_two_factor:
-        raise Conflict(str(_l("Your role requires two-factor login; it cannot be turned off.")))
+        raise Conflict(_("Your role requires two-factor login; it cannot be turned off."))
     if not actor.totp_enabled:
         return
     _clear(actor)
@@ -167,7 +167,7 @@ def regenerate_recovery_codes(*, actor: User, password: str) -> list[str]:
     """New recovery codes for the actor (the old ones stop working); shown once."""
     _check_password(actor, password)
     if not actor.totp_enabled:
-        raise Conflict(str(_l("Two-factor login is off.")))
+        raise Conflict(_("Two-factor login is off."))
     codes = _new_recovery_codes(actor)
     record(actor=actor, action="user.recovery_codes_renew", obj=actor)
     return codes

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Blueprint, jsonify, request
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _
 from marshmallow import RAISE, Schema, fields
 
 from duidingspool.accounts.access import public, roles_required
@@ -84,7 +84,7 @@ def load_json(schema: Schema) -> dict:
     if not isinstance(payload, dict):
         from marshmallow import ValidationError
 
-        raise ValidationError({"_schema": [str(_l("Send a JSON object as the request body."))]})
+        raise ValidationError({"_schema": [_("Send a JSON object as the request body.")]})
     return schema.load(payload, unknown=RAISE)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from duidingspool.bookings.models import OfferStatus
@@ -26,9 +26,9 @@ class OfferCreateSchema(Schema):
     @validates_schema
     def check_times(self, data, **kwargs):
         if (data.get("starts_at") is None) != (data.get("ends_at") is None):
-            raise ValidationError(str(_l("Give both a start and an end time, or neither.")), "ends_at")
+            raise ValidationError(_("Give both a start and an end time, or neither."), "ends_at")
         if data.get("starts_at") and data["ends_at"] <= data["starts_at"]:
-            raise ValidationError(str(_l("The end must come after the start.")), "ends_at")
+            raise ValidationError(_("The end must come after the start."), "ends_at")
 
 
 class ReasonSchema(Schema):

@@ -15,6 +15,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import false, func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
@@ -93,8 +94,8 @@ def _expiry(now: datetime, referral: Referral, offer: Offer) -> datetime:
 def _check_length(when: Interval) -> None:
     """Bookings last at most MAX_BOOKING (the matcher's overlap search relies on it)."""
     if when.ends_at - when.starts_at > MAX_BOOKING:
-        raise ValidationFailed(str(_l("A booking can last at most 24 hours.")),
-                               fields={"ends_at": [str(_l("At most 24 hours after the start."))]})
+        raise ValidationFailed(_("A booking can last at most 24 hours."),
+                               fields={"ends_at": [_("At most 24 hours after the start.")]})
 
 
 def expert_of(user: User) -> Expert | None:
@@ -110,7 +111,7 @@ def get_offer_for(actor: User, offer_id: int) -> Offer:
         own = expert_of(actor)
         if own is not None and offer.expert_id == own.id and offer.status != OfferStatus.QUEUED:
             return offer
-    raise NotFound(str(_l("Offer not found.")))
+    raise NotFound(_("Offer not found."))
 
 
 def make_offers(*, actor: User, referral: Referral, expert_ids: list[int],
@@ -120,45 +121,45 @@ def make_offers(*, actor: User, referral: Referral, expert_ids: list[int],
     """Offer `referral` to the first expert and queue the others in the given order."""
     now = now or utcnow()
     if referral.status not in OPEN_STATUSES:
-        raise Conflict(str(_l("Only a submitted or offered request can be offered.")))
+        raise Conflict(_("Only a submitted or offered request can be offered."))
     if not expert_ids or len(set(expert_ids)) != len(expert_ids):
-        raise ValidationFailed(str(_l("Choose one or more different experts.")),
-                               fields={"expert_ids": [str(_l("Choose one or more different experts."))]})
+        raise ValidationFailed(_("Choose one or more different experts."),
+                               fields={"expert_ids": [_("Choose one or more different experts.")]})
     if referral.sitting is None:
         if starts_at is None or ends_at is None or ends_at <= starts_at:
             raise ValidationFailed(
-                str(_l("This request has a date window: propose a start and end time.")),
-                fields={"starts_at": [str(_l("Give a start and an end time within the window."))]})
+                _("This request has a date window: propose a start and end time."),
+                fields={"starts_at": [_("Give a start and an end time within the window.")]})
         if not (referral.window_start <= to_local(starts_at).date() <= referral.window_end):
-            raise ValidationFailed(str(_l("The proposed time lies outside the request's window.")),
-                                   fields={"starts_at": [str(_l("Outside the window."))]})
+            raise ValidationFailed(_("The proposed time lies outside the request's window."),
+                                   fields={"starts_at": [_("Outside the window.")]})
     else:
         if referral.sitting.status == SittingStatus.CANCELLED:
-            raise Conflict(str(_l("The session of this request has been cancelled.")))
+            raise Conflict(_("The session of this request has been cancelled."))
         starts_at = ends_at = None
     at = Interval(starts_at, ends_at) if starts_at else None
     _check_length(at or _time_of(referral))
     if (at or _time_of(referral)).starts_at <= now:
-        raise Conflict(str(_l("The session has already started.")))
+        raise Conflict(_("The session has already started."))
     if expires_at is not None and expires_at <= now:
-        raise ValidationFailed(str(_l("The answer deadline must lie in the future.")),
-                               fields={"expires_at": [str(_l("Must lie in the future."))]})
+        raise ValidationFailed(_("The answer deadline must lie in the future."),
+                               fields={"expires_at": [_("Must lie in the future.")]})
     if expires_at is not None and expires_at > (at or _time_of(referral)).starts_at:
-        raise ValidationFailed(str(_l("The answer deadline must lie before the session starts.")),
-                               fields={"expires_at": [str(_l("Before the start of the session."))]})
+        raise ValidationFailed(_("The answer deadline must lie before the session starts."),
+                               fields={"expires_at": [_("Before the start of the session.")]})
 
     existing = {o.expert_id: o for o in db.session.scalars(
         select(Offer).where(Offer.referral_id == referral.id))}
     problems = {}
     for expert_id in expert_ids:
         if expert_id in existing:
-            problems[str(expert_id)] = [str(_l("This expert already has an offer for this request."))]
+            problems[str(expert_id)] = [_("This expert already has an offer for this request.")]
             continue
         exclusion = exclusion_of(referral=referral, expert_id=expert_id, at=at)
         if exclusion is not None:
             problems[str(expert_id)] = [str(RULE_MESSAGES[exclusion.rule])]
     if problems:
-        raise ValidationFailed(str(_l("Not every chosen expert can take this request.")),
+        raise ValidationFailed(_("Not every chosen expert can take this request."),
                                fields=problems)
 
     # Over budget without a reason: refused (BudgetExceeded); with one, recorded per offer.
@@ -226,7 +227,7 @@ def accept(*, actor: User, offer: Offer, now: datetime | None = None) -> Booking
     now = now or utcnow()
     own = expert_of(actor)
     if own is None or offer.expert_id != own.id or offer.status == OfferStatus.QUEUED:
-        raise NotFound(str(_l("Offer not found.")))
+        raise NotFound(_("Offer not found."))
     _lock_expert(offer.expert_id)
     # Write first: on SQLite this takes the write lock, serialising the checks below.
     swapped = _cas(Offer, offer.id, expected=(OfferStatus.PENDING,),
@@ -235,20 +236,20 @@ def accept(*, actor: User, offer: Offer, now: datetime | None = None) -> Booking
     if not swapped:
         _refresh(offer)
         if offer.status == OfferStatus.PENDING:
-            raise Conflict(str(_l("This offer has expired.")))
-        raise Conflict(str(_l("This offer is no longer open: it was already answered or withdrawn.")))
+            raise Conflict(_("This offer has expired."))
+        raise Conflict(_("This offer is no longer open: it was already answered or withdrawn."))
     _refresh(offer)
     referral = offer.referral
     db.session.refresh(referral)
     if referral.status != ReferralStatus.OFFERED:
-        raise Conflict(str(_l("This request is no longer open.")))
+        raise Conflict(_("This request is no longer open."))
     when = _time_of(referral, offer)
     if referral.sitting is not None and referral.sitting.status == SittingStatus.CANCELLED:
-        raise Conflict(str(_l("The session has been cancelled.")))
+        raise Conflict(_("The session has been cancelled."))
     exclusion = exclusion_of(referral=referral, expert_id=own.id, at=when)
     if exclusion is not None:
-        raise Conflict(str(_l("You can no longer accept this offer: %(reason)s.",
-                              reason=RULE_MESSAGES[exclusion.rule])))
+        raise Conflict(_("You can no longer accept this offer: %(reason)s.",
+                              reason=RULE_MESSAGES[exclusion.rule]))
 
     booking = Booking(referral_id=referral.id, offer_id=offer.id, expert_id=own.id,
                       sitting_id=referral.sitting_id, starts_at=when.starts_at,
@@ -260,8 +261,8 @@ def accept(*, actor: User, offer: Offer, now: datetime | None = None) -> Booking
     try:
         db.session.flush()
     except IntegrityError:
-        raise Conflict(str(_l("This request or this expert was booked at the same moment by "
-                              "someone else; nothing was changed."))) from None
+        raise Conflict(_("This request or this expert was booked at the same moment by "
+                              "someone else; nothing was changed.")) from None
     db.session.execute(
         update(Offer)
         .where(Offer.referral_id == referral.id, Offer.id != offer.id,
@@ -282,11 +283,11 @@ def decline(*, actor: User, offer: Offer, reason: str | None = None,
     now = now or utcnow()
     own = expert_of(actor)
     if own is None or offer.expert_id != own.id or offer.status == OfferStatus.QUEUED:
-        raise NotFound(str(_l("Offer not found.")))
+        raise NotFound(_("Offer not found."))
     if not _cas(Offer, offer.id, expected=(OfferStatus.PENDING,),
                 values={"status": OfferStatus.DECLINED, "responded_at": now,
                         "decline_reason": (reason or "").strip()[:500] or None}):
-        raise Conflict(str(_l("This offer is no longer open: it was already answered or withdrawn.")))
+        raise Conflict(_("This offer is no longer open: it was already answered or withdrawn."))
     _refresh(offer)
     record(actor=actor, action="offer.decline", obj=offer)
     return _cascade(offer.referral, now=now)
@@ -323,7 +324,7 @@ def withdraw(*, actor: User, offer: Offer, now: datetime | None = None) -> None:
     was_pending = offer.status == OfferStatus.PENDING
     if not _cas(Offer, offer.id, expected=(OfferStatus.PENDING, OfferStatus.QUEUED),
                 values={"status": OfferStatus.WITHDRAWN, "responded_at": now}):
-        raise Conflict(str(_l("This offer is no longer open.")))
+        raise Conflict(_("This offer is no longer open."))
     _refresh(offer)
     record(actor=actor, action="offer.withdraw", obj=offer)
     if was_pending:
@@ -341,7 +342,7 @@ def get_booking_for(actor: User, booking_id: int) -> Booking:
         own = expert_of(actor) if actor.has_role(Role.EXPERT) else None
         if own is not None and booking.expert_id == own.id:
             return booking
-    raise NotFound(str(_l("Booking not found.")))
+    raise NotFound(_("Booking not found."))
 
 
 def visible_bookings(actor: User):
@@ -367,13 +368,13 @@ def cancel_booking(*, actor: User | None, booking: Booking, reason: str,
     now = now or utcnow()
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationFailed(str(_l("Give a reason for the cancellation.")),
-                               fields={"reason": [str(_l("Give a reason."))]})
+        raise ValidationFailed(_("Give a reason for the cancellation."),
+                               fields={"reason": [_("Give a reason.")]})
     if not _cas(Booking, booking.id, expected=(BookingStatus.CONFIRMED,),
                 values={"status": BookingStatus.CANCELLED, "cancelled_at": now,
                         "cancel_reason": reason[:500], "sequence": Booking.sequence + 1,
                         "updated_at": now}):
-        raise Conflict(str(_l("Only a confirmed booking can be cancelled.")))
+        raise Conflict(_("Only a confirmed booking can be cancelled."))
     _refresh(booking)
     referral = booking.referral
     if reopen and referral.status == ReferralStatus.BOOKED:
@@ -415,7 +416,7 @@ def follow_sitting(*, actor: User | None, sitting: Sitting, now: datetime | None
     """
     now = now or utcnow()
     if sitting.status == SittingStatus.CANCELLED:
-        reason = str(_l("The session was cancelled."))
+        reason = _("The session was cancelled.")
         changed = 0
         for referral in db.session.scalars(
             select(Referral).where(Referral.sitting_id == sitting.id,
@@ -447,8 +448,8 @@ def follow_sitting(*, actor: User | None, sitting: Sitting, now: datetime | None
             db.session.flush()
         except IntegrityError:
             # The new time overlaps another booking of this expert (PostgreSQL constraint).
-            raise Conflict(str(_l("The expert booked on this session has another booking at "
-                                  "the new time; resolve that booking first."))) from None
+            raise Conflict(_("The expert booked on this session has another booking at "
+                                  "the new time; resolve that booking first.")) from None
         exclusion = exclusion_of(referral=booking.referral, expert_id=booking.expert_id,
                                  ignore_own_booking=True)
         booking.conflict = exclusion.rule if exclusion is not None else None
@@ -502,7 +503,7 @@ def close_past(*, now: datetime | None = None, commit_each=None) -> int:
             referral = db.session.get(Referral, referral_id)
             _refresh(referral)
             release_referral(actor=None, referral=referral,
-                             reason=str(_l("No expert accepted before the session.")), now=now)
+                             reason=_("No expert accepted before the session."), now=now)
             record(actor=None, action="referral.unfilled", obj=referral)
             closed += 1
         if commit_each is not None:

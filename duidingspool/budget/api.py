@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _
 
 from duidingspool.accounts.models import Role
 from duidingspool.api.core import dump, route
@@ -19,5 +19,5 @@ TAG = "budget and reports"
        response=YearFiguresSchema())
 def budget_year(year: int):
     if not 2000 <= year <= 2100:
-        raise NotFound(str(_l("No such year.")))
+        raise NotFound(_("No such year."))
     return dump(YearFiguresSchema(), year_figures(year=year))

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _
 from sqlalchemy import exists, func, select, type_coerce
 
 from duidingspool.audit.services import record
@@ -260,14 +260,14 @@ def check_offer(*, actor, referral: Referral, expert_id: int,
         return None
     reason = (override_reason or "").strip()
     if not reason:
-        message = str(_l("The estimated cost of %(cost)s would take spent plus committed over "
+        message = _("The estimated cost of %(cost)s would take spent plus committed over "
                          "the %(year)s budget; give a reason to offer anyway.",
-                         cost=f"EUR {cost}", year=year))
+                         cost=f"EUR {cost}", year=year)
         raise BudgetExceeded(message, fields={"budget_override_reason": [
-            str(_l("Give a reason for exceeding the budget."))]})
+            _("Give a reason for exceeding the budget.")]})
     if len(reason) > 500:
-        raise ValidationFailed(str(_l("The reason can be at most 500 characters.")),
-                               fields={"budget_override_reason": [str(_l("At most 500 characters."))]})
+        raise ValidationFailed(_("The reason can be at most 500 characters."),
+                               fields={"budget_override_reason": [_("At most 500 characters.")]})
     record(actor=actor, action="budget.override", obj=referral,
            details={"expert_id": expert_id, "estimated_cost": str(cost), "year": year,
                     "over": [f.key for f in over]})
@@ -278,8 +278,8 @@ def set_budget(*, actor, year: int, amount: Decimal, km_rate: Decimal, threshold
                allocations: dict[int, Decimal]) -> Budget:
     """Create or change the year's budget and its allocations per safety region."""
     if sum(allocations.values(), ZERO) > amount:
-        raise ValidationFailed(str(_l("The allocations add up to more than the budget.")),
-                               fields={"allocations": [str(_l("More than the budget."))]})
+        raise ValidationFailed(_("The allocations add up to more than the budget."),
+                               fields={"allocations": [_("More than the budget.")]})
     budget = db.session.scalar(select(Budget).where(Budget.year == year))
     if budget is None:
         budget = Budget(year=year)

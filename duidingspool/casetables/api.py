@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import request
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import RAISE, ValidationError
 
@@ -58,7 +58,7 @@ def import_sessions(case_table_id: int):
     if request.mimetype in CALENDAR_TYPES:
         data = request.get_data(cache=False)
         if not data:
-            raise ValidationError({"file": [str(_l("Send the calendar as the request body."))]})
+            raise ValidationError({"file": [_("Send the calendar as the request body.")]})
         result = services.import_ics(actor=current_user, case_table=table, data=data)
     else:
         payload = load_json(IcsUrlSchema())

@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta, timezone
 import icalendar
 import recurring_ical_events
 from dateutil.rrule import DAILY, MONTHLY, WEEKLY, YEARLY, rrule, rrulestr
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from duidingspool.errors import ValidationFailed
@@ -27,7 +28,7 @@ _ICS_FORBIDDEN_FREQUENCIES = ("SECONDLY", "MINUTELY")
 
 
 def _rule_error(message) -> ValidationFailed:
-    return ValidationFailed(str(_l("The recurrence rule is not valid.")),
+    return ValidationFailed(_("The recurrence rule is not valid."),
                             fields={"rrule": [str(message)]})
 
 
@@ -115,7 +116,7 @@ class IcsOccurrence:
 
 
 def _ics_error(message) -> ValidationFailed:
-    text = str(_l("The calendar file is not valid: %(reason)s", reason=str(message)))
+    text = _("The calendar file is not valid: %(reason)s", reason=str(message))
     return ValidationFailed(text, fields={"file": [str(message)]})
 
 

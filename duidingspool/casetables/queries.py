@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _
 from sqlalchemy import Select, false, func, or_, select
 from sqlalchemy.orm import selectinload
 
@@ -51,7 +51,7 @@ def get_case_table_for(actor: User, case_table_id: int) -> CaseTable:
     """The case table if `actor` may see it; NotFound otherwise (never reveal it exists)."""
     table = db.session.scalar(visible_case_tables(actor).where(CaseTable.id == case_table_id))
     if table is None:
-        raise NotFound(str(_l("Case table not found.")))
+        raise NotFound(_("Case table not found."))
     return table
 
 
@@ -71,7 +71,7 @@ def get_municipality(municipality_id: int) -> Municipality:
     """A municipality by id, or NotFound."""
     municipality = db.session.get(Municipality, municipality_id)
     if municipality is None:
-        raise NotFound(str(_l("Municipality not found.")))
+        raise NotFound(_("Municipality not found."))
     return municipality
 
 
@@ -96,5 +96,5 @@ def get_sitting(case_table: CaseTable, sitting_id: int) -> Sitting:
     """A session of this case table, or NotFound."""
     sitting = db.session.get(Sitting, sitting_id)
     if sitting is None or sitting.case_table_id != case_table.id:
-        raise NotFound(str(_l("Session not found.")))
+        raise NotFound(_("Session not found."))
     return sitting

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
@@ -70,7 +71,7 @@ class CaseTableFormSchema(Schema):
         has_time = data.get("first_session_time") is not None
         if has_date != has_time:
             name = "first_session_time" if has_date else "first_session_date"
-            raise ValidationError(str(_l("Give both the date and the start time.")), name)
+            raise ValidationError(_("Give both the date and the start time."), name)
 
     @post_load
     def _to_utc(self, data, **kwargs):
@@ -119,7 +120,7 @@ class SittingQuerySchema(Schema):
     @validates_schema
     def _ordered(self, data, **kwargs):
         if data.get("from_") and data.get("to") and data["to"] < data["from_"]:
-            raise ValidationError(str(_l("Must not be before 'from'.")), "to")
+            raise ValidationError(_("Must not be before 'from'."), "to")
 
 
 class IcsUrlSchema(Schema):
@@ -148,7 +149,7 @@ class MoveSittingSchema(Schema):
     @validates_schema(skip_on_field_errors=False)
     def _end_after_start(self, data, **kwargs):
         if data.get("start_time") and data.get("end_time") and data["end_time"] <= data["start_time"]:
-            raise ValidationError(str(_l("Must be after the start time.")), "end_time")
+            raise ValidationError(_("Must be after the start time."), "end_time")
 
     @post_load
     def _to_utc(self, data, **kwargs):

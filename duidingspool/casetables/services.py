@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from flask import current_app
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, select
 
@@ -38,14 +39,14 @@ RRULE_ORIGIN = "rrule"
 # --- municipalities -------------------------------------------------------------------------
 
 def _taken(message_field: str, message) -> ValidationFailed:
-    return ValidationFailed(str(message), fields={message_field: [str(_l("Already in use."))]})
+    return ValidationFailed(str(message), fields={message_field: [_("Already in use.")]})
 
 
 def _check_municipality(*, municipality_id: int | None, name: str, cbs_code: str,
                         safety_region_id: int) -> None:
     if db.session.get(SafetyRegion, safety_region_id) is None:
-        raise ValidationFailed(str(_l("Choose a safety region.")),
-                               fields={"safety_region_id": [str(_l("Unknown safety region."))]})
+        raise ValidationFailed(_("Choose a safety region."),
+                               fields={"safety_region_id": [_("Unknown safety region.")]})
     clash = select(Municipality.id).where(Municipality.id != (municipality_id or 0))
     if db.session.scalar(clash.where(func.lower(Municipality.name) == name.lower())):
         raise _taken("name", _l("A municipality with this name exists already."))
@@ -104,8 +105,8 @@ def _load_municipalities(ids: list[int]) -> list[Municipality]:
     wanted = sorted(set(ids))
     found = list(db.session.scalars(select(Municipality).where(Municipality.id.in_(wanted))))
     if len(found) != len(wanted):
-        raise ValidationFailed(str(_l("Choose existing municipalities.")),
-                               fields={"municipality_ids": [str(_l("Unknown municipality."))]})
+        raise ValidationFailed(_("Choose existing municipalities."),
+                               fields={"municipality_ids": [_("Unknown municipality.")]})
     return found
 
 
@@ -120,26 +121,26 @@ def _case_table_values(*, case_table_id: int | None, name: str, host_organisatio
     clash = select(CaseTable.id).where(func.lower(CaseTable.name) == name.lower(),
                                        CaseTable.id != (case_table_id or 0))
     if db.session.scalar(clash):
-        errors["name"] = [str(_l("Already in use."))]
+        errors["name"] = [_("Already in use.")]
     host = db.session.get(Municipality, host_municipality_id)
     if host is None:
-        errors["host_municipality_id"] = [str(_l("Unknown municipality."))]
+        errors["host_municipality_id"] = [_("Unknown municipality.")]
     if not municipality_ids:
-        errors["municipality_ids"] = [str(_l("Choose at least one municipality."))]
+        errors["municipality_ids"] = [_("Choose at least one municipality.")]
     schedule_source = ScheduleSource(schedule_source)
     rule_text = ics.normalise_rule(rrule) if rrule else None
     if schedule_source == ScheduleSource.RECURRENCE:
         if first_session_start is None:
-            errors["first_session_date"] = [str(_l("Enter the date and time of the first session."))]
+            errors["first_session_date"] = [_("Enter the date and time of the first session.")]
         if not rule_text:
-            errors["rrule"] = [str(_l("Enter a recurrence rule, e.g. FREQ=MONTHLY;BYDAY=2TU."))]
+            errors["rrule"] = [_("Enter a recurrence rule, e.g. FREQ=MONTHLY;BYDAY=2TU.")]
         elif first_session_start is not None:
             try:
                 ics.parse_rule(rule_text, first_session_start)
             except ValidationFailed as exc:
                 errors.update(exc.fields)
     if errors:
-        raise ValidationFailed(str(_l("Some fields are not filled in correctly.")), fields=errors)
+        raise ValidationFailed(_("Some fields are not filled in correctly."), fields=errors)
     members = _load_municipalities(municipality_ids)
     if host not in members:
         members.append(host)  # the host always takes part in its own case table
@@ -402,8 +403,8 @@ def fetch_ics(url: str, *, timeout: float | None = None, max_bytes: int | None =
                                                                      2 * 1024 * 1024)
     url = (url or "").strip()
     if not url.lower().startswith(("http://", "https://")):
-        raise ValidationFailed(str(_l("Give an http or https address.")),
-                               fields={"url": [str(_l("Use an http:// or https:// address."))]})
+        raise ValidationFailed(_("Give an http or https address."),
+                               fields={"url": [_("Use an http:// or https:// address.")]})
     opener = urllib.request.build_opener(_HttpOnlyRedirects)
     request = urllib.request.Request(url, headers={"Accept": "text/calendar",
                                                    "User-Agent": "Duidingspool"})
@@ -412,16 +413,16 @@ def fetch_ics(url: str, *, timeout: float | None = None, max_bytes: int | None =
         with opener.open(request, timeout=timeout) as response:
             body = response.read(max_bytes + 1)
     except urllib.error.HTTPError as exc:
-        reason = str(_l("the server answered %(status)d", status=exc.code))
+        reason = _("the server answered %(status)d", status=exc.code)
     except (urllib.error.URLError, TimeoutError, OSError, ValueError) as exc:
-        reason = str(_l("it could not be reached (%(reason)s)",
-                        reason=str(getattr(exc, "reason", exc))[:200]))
+        reason = _("it could not be reached (%(reason)s)",
+                        reason=str(getattr(exc, "reason", exc))[:200])
     else:
         if len(body) > max_bytes:
-            reason = str(_l("the calendar is larger than %(n)d bytes", n=max_bytes))
+            reason = _("the calendar is larger than %(n)d bytes", n=max_bytes)
         else:
             return body
-    raise ValidationFailed(str(_l("The calendar could not be fetched: %(reason)s", reason=reason)),
+    raise ValidationFailed(_("The calendar could not be fetched: %(reason)s", reason=reason),
                            fields={"url": [reason]})
 
 
@@ -431,8 +432,8 @@ def import_ics_url(*, actor, case_table: CaseTable, url: str | None = None,
     """Fetch the ICS feed at `url` (default: the case table's own) and import it."""
     url = url or case_table.ics_url
     if not url:
-        raise ValidationFailed(str(_l("This case table has no calendar address.")),
-                               fields={"url": [str(_l("Enter the address of the calendar."))]})
+        raise ValidationFailed(_("This case table has no calendar address."),
+                               fields={"url": [_("Enter the address of the calendar.")]})
     data = fetch_ics(url, timeout=timeout, max_bytes=max_bytes)
     return import_ics(actor=actor, case_table=case_table, data=data, now=now,
                       horizon_days=horizon_days, source="url")
@@ -442,10 +443,10 @@ def move_sitting(*, actor, sitting: Sitting, starts_at: datetime, ends_at: datet
                  location: str | None = None, is_online: bool | None = None) -> Sitting:
     """Move a session to another time or place (status moved, sequence + 1)."""
     if sitting.status == SittingStatus.CANCELLED:
-        raise Conflict(str(_l("A cancelled session cannot be moved.")))
+        raise Conflict(_("A cancelled session cannot be moved."))
     if ends_at <= starts_at:
-        raise ValidationFailed(str(_l("The session must end after it starts.")),
-                               fields={"ends_at": [str(_l("Must be after the start."))]})
+        raise ValidationFailed(_("The session must end after it starts."),
+                               fields={"ends_at": [_("Must be after the start.")]})
     values = {"starts_at": starts_at, "ends_at": ends_at}
     if location is not None:
         values["location"] = location.strip() or None
@@ -465,11 +466,11 @@ def move_sitting(*, actor, sitting: Sitting, starts_at: datetime, ends_at: datet
 def cancel_sitting(*, actor, sitting: Sitting, reason: str) -> Sitting:
     """Cancel a session (status cancelled, sequence + 1); the reason is kept as its note."""
     if sitting.status == SittingStatus.CANCELLED:
-        raise Conflict(str(_l("This session is already cancelled.")))
+        raise Conflict(_("This session is already cancelled."))
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationFailed(str(_l("Give a reason for the cancellation.")),
-                               fields={"reason": [str(_l("Required."))]})
+        raise ValidationFailed(_("Give a reason for the cancellation."),
+                               fields={"reason": [_("Required.")]})
     sitting.status = SittingStatus.CANCELLED
     sitting.note = reason
     sitting.sequence += 1

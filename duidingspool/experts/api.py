@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import ValidationError as SchemaError
 
@@ -72,11 +72,11 @@ def expert_availability(expert_id: int):
 def expert_availability_put(expert_id: int):
     expert = services.own_expert(current_user)
     if expert.id != expert_id:
-        raise NotFound(str(_l("Expert not found.")))
+        raise NotFound(_("Expert not found."))
     try:
         data = load_json(AvailabilityPutSchema())
     except SchemaError as exc:
-        raise ValidationFailed(str(_l("Some fields are not filled in correctly.")),
+        raise ValidationFailed(_("Some fields are not filled in correctly."),
                                fields=_dotted(exc.messages)) from exc
     services.replace_availability(actor=current_user, expert=expert, **data)
     db.session.commit()

@@ -6,6 +6,7 @@ import re
 from datetime import datetime
 
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
@@ -42,9 +43,9 @@ class AreaLevel(fields.Field):
             else:
                 area_id, level = (int(part) for part in str(value).split(":", 1))
         except (KeyError, TypeError, ValueError) as exc:
-            raise ValidationError(str(_l("Choose an area and a level 1-3."))) from exc
+            raise ValidationError(_("Choose an area and a level 1-3.")) from exc
         if level not in (1, 2, 3):
-            raise ValidationError(str(_l("A level is 1, 2 or 3.")))
+            raise ValidationError(_("A level is 1, 2 or 3."))
         return area_id, level
 
 
@@ -55,12 +56,12 @@ class LanguageCodes(fields.Field):
         if isinstance(value, str):
             value = re.split(r"[\s,;]+", value)
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise ValidationError(str(_l("Give language codes such as nl, en, ar.")))
+            raise ValidationError(_("Give language codes such as nl, en, ar."))
         codes = sorted({v.strip().lower() for v in value if v.strip()})
         unknown = [c for c in codes if c not in LANGUAGE_CODES]
         if unknown:
-            raise ValidationError(str(_l("Unknown language code: %(codes)s. Use ISO 639-1 codes "
-                                         "such as nl, en, ar, tr.", codes=", ".join(unknown))))
+            raise ValidationError(_("Unknown language code: %(codes)s. Use ISO 639-1 codes "
+                                         "such as nl, en, ar, tr.", codes=", ".join(unknown)))
         return codes
 
 
@@ -99,7 +100,7 @@ class ExpertCreateSchema(ExpertProfileSchema):
 
 def _rate_in_range(value) -> None:
     if not 0 <= value <= 10000:
-        raise ValidationError(str(_l("Enter an amount between 0 and 10000.")))
+        raise ValidationError(_("Enter an amount between 0 and 10000."))
 
 
 class RateSchema(Schema):
@@ -164,10 +165,10 @@ class ClockTime(fields.Field):
     def _deserialize(self, value, attr, data, **kwargs):
         match = re.fullmatch(r"(\d{1,2}):(\d{2})", str(value).strip())
         if not match:
-            raise ValidationError(str(_l("Use HH:MM, e.g. 09:30.")))
+            raise ValidationError(_("Use HH:MM, e.g. 09:30."))
         hours, minutes = int(match.group(1)), int(match.group(2))
         if minutes > 59 or hours > 24 or (hours == 24 and minutes):
-            raise ValidationError(str(_l("Use a time between 00:00 and 24:00.")))
+            raise ValidationError(_("Use a time between 00:00 and 24:00."))
         return hours * 60 + minutes
 
 
@@ -184,7 +185,7 @@ class LocalDateTime(fields.Field):
         try:
             parsed = datetime.fromisoformat(str(value).strip())
         except ValueError as exc:
-            raise ValidationError(str(_l("Give a date and time, e.g. 2027-03-01 09:00."))) from exc
+            raise ValidationError(_("Give a date and time, e.g. 2027-03-01 09:00.")) from exc
         return local_to_utc(parsed)
 
 
@@ -201,7 +202,7 @@ class WindowSchema(Schema):
     @validates_schema
     def check_order(self, data, **kwargs):
         if data["start_minute"] >= data["end_minute"]:
-            raise ValidationError(str(_l("The end time must come after the start time.")), "end")
+            raise ValidationError(_("The end time must come after the start time."), "end")
 
 
 class AbsenceSchema(Schema):
@@ -215,7 +216,7 @@ class AbsenceSchema(Schema):
     @validates_schema
     def check_order(self, data, **kwargs):
         if data["ends_at"] <= data["starts_at"]:
-            raise ValidationError(str(_l("The end must come after the start.")), "ends_at")
+            raise ValidationError(_("The end must come after the start."), "ends_at")
 
 
 class BusyIntervalSchema(Schema):

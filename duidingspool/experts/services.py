@@ -9,6 +9,7 @@ from decimal import Decimal
 import icalendar
 import recurring_ical_events
 from flask import current_app
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import selectinload
@@ -47,7 +48,7 @@ def get_area(area_id: int) -> ExpertiseArea:
     """An expertise area by id, or NotFound."""
     area = db.session.get(ExpertiseArea, area_id)
     if area is None:
-        raise NotFound(str(_l("Expertise area not found.")))
+        raise NotFound(_("Expertise area not found."))
     return area
 
 
@@ -55,13 +56,13 @@ def _check_unique(*, area_id: int | None, code: str, name_nl: str, name_en: str)
     errors: dict[str, list[str]] = {}
     others = select(ExpertiseArea.id).where(ExpertiseArea.id != (area_id or 0))
     if db.session.scalar(others.where(ExpertiseArea.code == code)):
-        errors["code"] = [str(_l("Already in use."))]
+        errors["code"] = [_("Already in use.")]
     if db.session.scalar(others.where(func.lower(ExpertiseArea.name_nl) == name_nl.lower())):
-        errors["name_nl"] = [str(_l("Already in use."))]
+        errors["name_nl"] = [_("Already in use.")]
     if db.session.scalar(others.where(func.lower(ExpertiseArea.name_en) == name_en.lower())):
-        errors["name_en"] = [str(_l("Already in use."))]
+        errors["name_en"] = [_("Already in use.")]
     if errors:
-        raise ValidationFailed(str(_l("Some fields are not filled in correctly.")), fields=errors)
+        raise ValidationFailed(_("Some fields are not filled in correctly."), fields=errors)
 
 
 def create_area(*, actor, code: str, name_nl: str, name_en: str,
@@ -158,7 +159,7 @@ def get_expert(expert_id: int) -> Expert:
     """An expert by id (for the coordinator), or NotFound."""
     expert = db.session.get(Expert, expert_id)
     if expert is None:
-        raise NotFound(str(_l("Expert not found.")))
+        raise NotFound(_("Expert not found."))
     attach_conflicts([expert])
     return expert
 
@@ -167,7 +168,7 @@ def own_expert(actor: User) -> Expert:
     """The actor's own expert profile, or NotFound."""
     expert = db.session.scalar(select(Expert).where(Expert.user_id == actor.id))
     if expert is None:
-        raise NotFound(str(_l("You have no expert profile.")))
+        raise NotFound(_("You have no expert profile."))
     attach_conflicts([expert])
     return expert
 
@@ -178,7 +179,7 @@ def get_expert_for(actor: User, expert_id: int) -> Expert:
         return get_expert(expert_id)
     expert = db.session.scalar(select(Expert).where(Expert.user_id == actor.id))
     if expert is None or expert.id != expert_id:
-        raise NotFound(str(_l("Expert not found.")))
+        raise NotFound(_("Expert not found."))
     attach_conflicts([expert])
     return expert
 
@@ -202,34 +203,34 @@ def _check_profile(*, home_municipality_id: int, languages: list[str],
                    current_area_ids: set[int] = frozenset()) -> None:
     errors: dict[str, list[str]] = {}
     if db.session.get(Municipality, home_municipality_id) is None:
-        errors["home_municipality_id"] = [str(_l("Choose a municipality from the list."))]
+        errors["home_municipality_id"] = [_("Choose a municipality from the list.")]
     unknown = sorted(code for code in languages if code not in LANGUAGE_CODES)
     if unknown:
-        errors["languages"] = [str(_l("Unknown language code: %(codes)s. Use ISO 639-1 codes "
-                                      "such as nl, en, ar, tr.", codes=", ".join(unknown)))]
+        errors["languages"] = [_("Unknown language code: %(codes)s. Use ISO 639-1 codes "
+                                      "such as nl, en, ar, tr.", codes=", ".join(unknown))]
     if areas:
         found = {a.id: a for a in db.session.scalars(
             select(ExpertiseArea).where(ExpertiseArea.id.in_(list(areas))))}
         bad = [i for i in areas if i not in found
                or (not found[i].is_active and i not in current_area_ids)]
         if bad:
-            errors["areas"] = [str(_l("Choose active expertise areas from the list."))]
+            errors["areas"] = [_("Choose active expertise areas from the list.")]
         if any(level not in (1, 2, 3) for level in areas.values()):
-            errors.setdefault("areas", []).append(str(_l("A level is 1, 2 or 3.")))
+            errors.setdefault("areas", []).append(_("A level is 1, 2 or 3."))
     if conflict_municipality_ids:
         count = db.session.scalar(select(func.count()).select_from(Municipality)
                                   .where(Municipality.id.in_(conflict_municipality_ids)))
         if count != len(set(conflict_municipality_ids)):
             errors["conflict_municipality_ids"] = [
-                str(_l("Choose municipalities from the list."))]
+                _("Choose municipalities from the list.")]
     if vog_issued_on and vog_expires_on and vog_expires_on < vog_issued_on:
-        errors["vog_expires_on"] = [str(_l("The expiry date comes after the issue date."))]
+        errors["vog_expires_on"] = [_("The expiry date comes after the issue date.")]
     if (confidentiality_signed_on and confidentiality_expires_on
             and confidentiality_expires_on < confidentiality_signed_on):
         errors["confidentiality_expires_on"] = [
-            str(_l("The expiry date comes after the date of signing."))]
+            _("The expiry date comes after the date of signing.")]
     if errors:
-        raise ValidationFailed(str(_l("Some fields are not filled in correctly.")), fields=errors)
+        raise ValidationFailed(_("Some fields are not filled in correctly."), fields=errors)
 
 
 _PROFILE_COLUMNS = ("home_municipality_id", "max_travel_km", "max_hours_per_month", "is_active",
@@ -380,14 +381,14 @@ def get_rate(expert: Expert, rate_id: int) -> ExpertRate:
     """One of the expert's rates, or NotFound."""
     rate = db.session.get(ExpertRate, rate_id)
     if rate is None or rate.expert_id != expert.id:
-        raise NotFound(str(_l("Rate not found.")))
+        raise NotFound(_("Rate not found."))
     return rate
 
 
 def _refuse_past_rate(rate: ExpertRate, today: date) -> None:
     if rate.valid_from < today:
-        raise Conflict(str(_l("A rate that has already applied cannot be changed or removed; "
-                              "add a new rate from a future date instead.")))
+        raise Conflict(_("A rate that has already applied cannot be changed or removed; "
+                              "add a new rate from a future date instead."))
 
 
 def update_rate(*, actor, rate: ExpertRate, hourly_rate: Decimal,
@@ -521,7 +522,7 @@ def remove_window(*, actor, expert: Expert, window_id: int) -> None:
     """Remove one of the expert's own windows (NotFound for anyone else's)."""
     window = db.session.get(AvailabilityWindow, window_id)
     if window is None or window.expert_id != expert.id:
-        raise NotFound(str(_l("Availability window not found.")))
+        raise NotFound(_("Availability window not found."))
     details = {"weekday": window.weekday, "start": clock(window.start_minute),
                "end": clock(window.end_minute)}
     db.session.delete(window)
@@ -552,7 +553,7 @@ def remove_absence(*, actor, expert: Expert, absence_id: int) -> None:
     """Remove one of the expert's own absences (NotFound for anyone else's)."""
     absence = db.session.get(Absence, absence_id)
     if absence is None or absence.expert_id != expert.id:
-        raise NotFound(str(_l("Absence not found.")))
+        raise NotFound(_("Absence not found."))
     db.session.delete(absence)
     db.session.flush()
     record(actor=actor, action="expert.absence_remove", obj=expert,
@@ -593,8 +594,8 @@ MAX_BUSY_INTERVALS = 5000
 
 
 def _feed_error(reason) -> ValidationFailed:
-    return ValidationFailed(str(_l("The calendar could not be read: %(reason)s",
-                                   reason=str(reason))),
+    return ValidationFailed(_("The calendar could not be read: %(reason)s",
+                                   reason=str(reason)),
                             fields={"busy_ics_url": [str(reason)]})
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, post_load, validate
 
 from duidingspool.hours.models import HourCategory, HourStatus
@@ -23,15 +23,15 @@ def parse_hours(value) -> int:
         try:
             hours = Decimal(text.replace(",", "."))
         except InvalidOperation:
-            raise ValidationError(str(_l("Give hours as 1.5 or 1:30."))) from None
+            raise ValidationError(_("Give hours as 1.5 or 1:30.")) from None
         if not hours.is_finite():
-            raise ValidationError(str(_l("Give hours as 1.5 or 1:30.")))
+            raise ValidationError(_("Give hours as 1.5 or 1:30."))
         minutes_exact = hours * 60
         if minutes_exact != minutes_exact.to_integral_value():
-            raise ValidationError(str(_l("Give hours in whole minutes.")))
+            raise ValidationError(_("Give hours in whole minutes."))
         minutes = int(minutes_exact)
     if not 0 < minutes <= 1440:
-        raise ValidationError(str(_l("Give more than 0 and at most 24 hours.")))
+        raise ValidationError(_("Give more than 0 and at most 24 hours."))
     return minutes
 
 
@@ -40,7 +40,7 @@ class Hours(fields.Field):
 
     def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, bool):
-            raise ValidationError(str(_l("Give hours as 1.5 or 1:30.")))
+            raise ValidationError(_("Give hours as 1.5 or 1:30."))
         return parse_hours(value)
 
 

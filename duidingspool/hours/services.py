@@ -19,7 +19,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _
 from sqlalchemy import delete, select, update
 
 from duidingspool.accounts.models import Role, User
@@ -43,14 +43,14 @@ def line_cost(*, booking: Booking, minutes: int, kilometres: Decimal | None) -> 
     day = to_local(booking.starts_at).date()
     rate = rate_valid_on(booking.expert_id, day)
     if rate is None:
-        raise Conflict(str(_l("The expert has no hourly rate valid on %(date)s; the "
-                              "coordinator must add one first.", date=day.isoformat())))
+        raise Conflict(_("The expert has no hourly rate valid on %(date)s; the "
+                              "coordinator must add one first.", date=day.isoformat()))
     cost = Decimal(minutes) * rate / 60
     if kilometres:
         km_rate = db.session.scalar(select(Budget.km_rate).where(Budget.year == day.year))
         if km_rate is None:
-            raise Conflict(str(_l("No kilometre rate is set for %(year)s; the coordinator "
-                                  "must set up that year's budget first.", year=day.year)))
+            raise Conflict(_("No kilometre rate is set for %(year)s; the coordinator "
+                                  "must set up that year's budget first.", year=day.year))
         cost += Decimal(kilometres) * km_rate
     return to_money(cost)
 
@@ -58,7 +58,7 @@ def line_cost(*, booking: Booking, minutes: int, kilometres: Decimal | None) -> 
 def _own_booking(actor: User, booking: Booking) -> None:
     own = expert_of(actor) if actor.has_role(Role.EXPERT) else None
     if own is None or booking.expert_id != own.id:
-        raise NotFound(str(_l("Booking not found.")))
+        raise NotFound(_("Booking not found."))
 
 
 def get_booking_for_hours(actor: User, booking_id: int) -> Booking:
@@ -70,7 +70,7 @@ def get_booking_for_hours(actor: User, booking_id: int) -> Booking:
         own = expert_of(actor) if actor.has_role(Role.EXPERT) else None
         if own is not None and booking.expert_id == own.id:
             return booking
-    raise NotFound(str(_l("Booking not found.")))
+    raise NotFound(_("Booking not found."))
 
 
 def get_line_for(actor: User, line_id: int) -> HourLine:
@@ -82,7 +82,7 @@ def get_line_for(actor: User, line_id: int) -> HourLine:
         own = expert_of(actor) if actor.has_role(Role.EXPERT) else None
         if own is not None and line.booking.expert_id == own.id:
             return line
-    raise NotFound(str(_l("Hour line not found.")))
+    raise NotFound(_("Hour line not found."))
 
 
 def lines_of(booking: Booking) -> list[HourLine]:
@@ -93,11 +93,11 @@ def lines_of(booking: Booking) -> list[HourLine]:
 
 def _check_category(booking: Booking, category: str) -> None:
     if category not in {c.value for c in HourCategory}:
-        raise ValidationFailed(str(_l("Choose a category.")),
-                               fields={"category": [str(_l("Choose a category."))]})
+        raise ValidationFailed(_("Choose a category."),
+                               fields={"category": [_("Choose a category.")]})
     if booking.status == BookingStatus.CANCELLED and category not in ON_CANCELLED:
-        message = str(_l("This booking was cancelled: only preparation and travel can be "
-                         "recorded on it."))
+        message = _("This booking was cancelled: only preparation and travel can be "
+                         "recorded on it.")
         raise ValidationFailed(message, fields={"category": [message]})
 
 
@@ -132,7 +132,7 @@ def update_line(*, actor: User, line: HourLine, category: str, minutes: int,
         .execution_options(synchronize_session=False)).rowcount == 1
     db.session.refresh(line)
     if not swapped:
-        raise Conflict(str(_l("Only a draft or rejected line can be changed.")))
+        raise Conflict(_("Only a draft or rejected line can be changed."))
     record(actor=actor, action="hours.update", obj=line,
            details={"category": category, "minutes": minutes})
     return line
@@ -147,7 +147,7 @@ def delete_line(*, actor: User, line: HourLine) -> None:
         .execution_options(synchronize_session=False)).rowcount == 1
     if not deleted:
         db.session.refresh(line)
-        raise Conflict(str(_l("Only a draft or rejected line can be deleted.")))
+        raise Conflict(_("Only a draft or rejected line can be deleted."))
     db.session.expunge(line)
     record(actor=actor, action="hours.delete", object_type="hour_line", object_id=line_id)
 
@@ -168,7 +168,7 @@ def submit_line(*, actor: User, line: HourLine, now: datetime | None = None) -> 
         .execution_options(synchronize_session=False)).rowcount == 1
     db.session.refresh(line)
     if not swapped:
-        raise Conflict(str(_l("This line has already been submitted or changed.")))
+        raise Conflict(_("This line has already been submitted or changed."))
     record(actor=actor, action="hours.submit", obj=line, details={"amount": str(amount)})
     return line
 
@@ -178,7 +178,7 @@ def submit_booking(*, actor: User, booking: Booking, now: datetime | None = None
     _own_booking(actor, booking)
     lines = [line for line in lines_of(booking) if line.status in EDITABLE]
     if not lines:
-        raise Conflict(str(_l("There are no draft lines to submit.")))
+        raise Conflict(_("There are no draft lines to submit."))
     for line in lines:
         submit_line(actor=actor, line=line, now=now)
     return len(lines)
@@ -186,7 +186,7 @@ def submit_booking(*, actor: User, booking: Booking, now: datetime | None = None
 
 def _coordinator(actor: User) -> None:
     if not actor.has_role(Role.COORDINATOR):
-        raise NotFound(str(_l("Hour line not found.")))
+        raise NotFound(_("Hour line not found."))
 
 
 def approve(*, actor: User, line: HourLine, now: datetime | None = None) -> HourLine:
@@ -202,7 +202,7 @@ def approve(*, actor: User, line: HourLine, now: datetime | None = None) -> Hour
         .execution_options(synchronize_session=False)).rowcount == 1
     db.session.refresh(line)
     if not swapped:
-        raise Conflict(str(_l("Only a submitted line can be approved or rejected.")))
+        raise Conflict(_("Only a submitted line can be approved or rejected."))
     record(actor=actor, action="hours.approve", obj=line, details={"amount": str(amount)})
     return line
 
@@ -214,8 +214,8 @@ def reject(*, actor: User, line: HourLine, reason: str,
     _coordinator(actor)
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationFailed(str(_l("Give a reason for rejecting.")),
-                               fields={"reason": [str(_l("Give a reason."))]})
+        raise ValidationFailed(_("Give a reason for rejecting."),
+                               fields={"reason": [_("Give a reason.")]})
     swapped = db.session.execute(
         update(HourLine)
         .where(HourLine.id == line.id, HourLine.status == HourStatus.SUBMITTED)
@@ -224,7 +224,7 @@ def reject(*, actor: User, line: HourLine, reason: str,
         .execution_options(synchronize_session=False)).rowcount == 1
     db.session.refresh(line)
     if not swapped:
-        raise Conflict(str(_l("Only a submitted line can be approved or rejected.")))
+        raise Conflict(_("Only a submitted line can be approved or rejected."))
     record(actor=actor, action="hours.reject", obj=line)
     return line
 
@@ -234,14 +234,14 @@ def decide_many(*, actor: User, line_ids: list[int], approve_them: bool,
     """Approve or reject several submitted lines at once: all of them, or none."""
     _coordinator(actor)
     if not line_ids:
-        raise ValidationFailed(str(_l("Choose one or more lines.")),
-                               fields={"line_ids": [str(_l("Choose one or more lines."))]})
+        raise ValidationFailed(_("Choose one or more lines."),
+                               fields={"line_ids": [_("Choose one or more lines.")]})
     lines = list(db.session.scalars(select(HourLine).where(HourLine.id.in_(line_ids))))
     if len(lines) != len(set(line_ids)):
-        raise NotFound(str(_l("Hour line not found.")))
+        raise NotFound(_("Hour line not found."))
     if not approve_them and not (reason or "").strip():
-        raise ValidationFailed(str(_l("Give a reason for rejecting.")),
-                               fields={"reason": [str(_l("Give a reason."))]})
+        raise ValidationFailed(_("Give a reason for rejecting."),
+                               fields={"reason": [_("Give a reason.")]})
     for line in sorted(lines, key=lambda x: x.id):
         if approve_them:
             approve(actor=actor, line=line, now=now)

@@ -21,7 +21,7 @@ from functools import lru_cache
 
 from flask import current_app
 from flask_babel import force_locale, gettext
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _
 from sqlalchemy import (
     Integer,
     String,
@@ -116,7 +116,7 @@ def feed_slots(actor: User) -> list[FeedSlot]:
 
 
 def _refuse() -> ValidationFailed:
-    message = str(_l("This calendar is not available to you."))
+    message = _("This calendar is not available to you.")
     return ValidationFailed(message, fields={"scope": [message]})
 
 
@@ -162,13 +162,13 @@ def revoke_feed(*, actor: User, feed_id: int, now: datetime | None = None) -> Ca
     now = now or utcnow()
     feed = db.session.get(CalendarFeed, feed_id)
     if feed is None or feed.user_id != actor.id or feed.revoked_at is not None:
-        raise NotFound(str(_l("Calendar feed not found.")))
+        raise NotFound(_("Calendar feed not found."))
     done = db.session.execute(
         update(CalendarFeed).where(CalendarFeed.id == feed.id, CalendarFeed.revoked_at.is_(None))
         .values(revoked_at=now).execution_options(synchronize_session=False)).rowcount
     db.session.refresh(feed)
     if done != 1:
-        raise NotFound(str(_l("Calendar feed not found.")))
+        raise NotFound(_("Calendar feed not found."))
     record(actor=actor, action="calendar_feed.revoke", obj=feed)
     return feed
 
@@ -424,7 +424,7 @@ def state(access: FeedAccess, *, now: datetime | None = None) -> FeedState:
     now = now or utcnow()
     row = _by_feed.first(db.session.connection(), {"feed_id": access.feed_id})
     if row is None or _access(row) is None:
-        raise NotFound(str(_l("Calendar feed not found.")))
+        raise NotFound(_("Calendar feed not found."))
     return _state(access, row, now)
 
 

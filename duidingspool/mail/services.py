@@ -18,7 +18,7 @@ from email.utils import formataddr, format_datetime, make_msgid
 
 from flask import current_app
 from flask_babel import force_locale, gettext
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
 from duidingspool.bookings.models import Booking, BookingStatus
@@ -254,5 +254,5 @@ def get_message(message_id: int) -> OutboxMessage:
     """One message, or NotFound."""
     message = db.session.get(OutboxMessage, message_id)
     if message is None:
-        raise NotFound(str(_l("Message not found.")))
+        raise NotFound(_("Message not found."))
     return message

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import get_locale
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _
 
 from duidingspool.accounts.models import Role
 from duidingspool.api.core import dump, route
@@ -21,5 +21,5 @@ TAG = "budget and reports"
        response=YearReportSchema())
 def report_year(year: int):
     if not 2000 <= year <= 2100:
-        raise NotFound(str(_l("No such year.")))
+        raise NotFound(_("No such year."))
     return dump(YearReportSchema(), year_report(year=year, locale=str(get_locale())))
