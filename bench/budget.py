@@ -27,7 +27,7 @@ from sqlalchemy import event, insert, text  # noqa: E402
 from duidingspool import create_app  # noqa: E402
 from duidingspool.accounts.models import User  # noqa: E402
 from duidingspool.bookings.models import Booking, Offer  # noqa: E402
-from duidingspool.budget.models import Budget, BudgetAllocation  # noqa: E402
+from duidingspool.budget.models import Budget, BudgetAllocation, BudgetThreshold  # noqa: E402
 from duidingspool.casetables.models import CaseTable, Municipality, SafetyRegion, Sitting  # noqa: E402
 from duidingspool.db import utcnow  # noqa: E402
 from duidingspool.experts.models import Expert, ExpertiseArea, ExpertRate  # noqa: E402
@@ -80,7 +80,9 @@ def build(n_bookings: int, lines_per_booking: int, rng: random.Random) -> None:
         for t in range(1, CASE_TABLES + 1)])
     budget_id = db.session.execute(insert(Budget).returning(Budget.id), [
         {"year": YEAR, "amount": Decimal("12500000.00"), "km_rate": Decimal("0.23"),
-         "thresholds": "75,90,100", "created_at": now}]).scalar_one()
+         "created_at": now}]).scalar_one()
+    db.session.execute(insert(BudgetThreshold), [
+        {"budget_id": budget_id, "percent": percent} for percent in (75, 90, 100)])
     db.session.execute(insert(BudgetAllocation), [
         {"budget_id": budget_id, "safety_region_id": r, "amount": Decimal("2000000.00")}
         for r in range(1, 6)])

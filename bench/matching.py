@@ -38,7 +38,7 @@ from duidingspool.experts.models import (  # noqa: E402
     ExpertRate,
 )
 from duidingspool.extensions import db  # noqa: E402
-from duidingspool.matching.services import rank_request  # noqa: E402
+from duidingspool.bookings.candidates import rank_request  # noqa: E402
 from duidingspool.referrals.models import Referral, ReferralExpertise  # noqa: E402
 
 UTC = timezone.utc

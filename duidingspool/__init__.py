@@ -20,9 +20,24 @@ ENV_SETTINGS = ("DATABASE_URL", "SECRET_KEY", "SMTP_HOST", "SMTP_PORT", "SMTP_US
                 "SMTP_PASSWORD", "SMTP_STARTTLS", "MAIL_FROM", "PUBLIC_BASE_URL")
 
 
+class DuidingspoolApp(Flask):
+    """Flask with one unit of work per request, as Indico's request handler has.
+
+    A view or API handler that returns normally is committed; one that raises is rolled
+    back (a `DomainError` or validation error then answers 4xx through the error handlers
+    in `web`, anything else 500). Views, API handlers and services never commit.
+    """
+
+    def dispatch_request(self):
+        from duidingspool.extensions import unit_of_work
+
+        with unit_of_work():
+            return super().dispatch_request()
+
+
 def create_app(config_name: str | None = None, **overrides) -> Flask:
     """Build the app: config from config/ and the environment, extensions, blueprints."""
-    app = Flask(
+    app = DuidingspoolApp(
         __name__,
         template_folder=str(ROOT / "templates"),
         instance_path=os.environ.get("DUIDINGSPOOL_INSTANCE_PATH") or str(ROOT / "instance"),

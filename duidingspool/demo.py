@@ -19,7 +19,7 @@ from duidingspool import demo_data as data
 from duidingspool.accounts import services as accounts
 from duidingspool.accounts.models import Role, User
 from duidingspool.audit.services import record
-from duidingspool.budget.models import Budget
+from duidingspool.budget.models import DEFAULT_THRESHOLDS, Budget
 from duidingspool.casetables.models import (
     CaseTable,
     Municipality,
@@ -38,7 +38,7 @@ from duidingspool.experts.models import (
     ExpertLanguage,
     ExpertRate,
 )
-from duidingspool.extensions import db
+from duidingspool.extensions import db, unit_of_work
 from duidingspool.timeutil import local_day_bounds, local_to_utc, to_local
 
 VOG_VALID_YEARS = 3
@@ -246,8 +246,11 @@ def _load_expert(spec: data.DemoExpert, user: User, municipalities: dict[str, Mu
 
 
 def _load_budget(year: int) -> Budget:
-    return _upsert(Budget, {"year": year}, {"amount": Decimal(data.BUDGET_AMOUNT),
-                                            "km_rate": Decimal(data.BUDGET_KM_RATE)})
+    budget = _upsert(Budget, {"year": year}, {"amount": Decimal(data.BUDGET_AMOUNT),
+                                              "km_rate": Decimal(data.BUDGET_KM_RATE)})
+    if not budget.thresholds:
+        budget.thresholds.extend(DEFAULT_THRESHOLDS)
+    return budget
 
 
 def format_summary(summary: DemoSummary) -> str:
@@ -285,9 +288,8 @@ def format_summary(summary: DemoSummary) -> str:
 def demo_command():
     """Load the demo data (idempotent)."""
     try:
-        summary = load_demo()
+        with unit_of_work():
+            summary = load_demo()
     except DomainError as exc:
-        db.session.rollback()
         raise click.ClickException(exc.message) from exc
-    db.session.commit()
     click.echo(format_summary(summary))

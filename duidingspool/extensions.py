@@ -1,4 +1,7 @@
-"""Flask extensions, created unbound and initialised in create_app."""
+"""Flask extensions, created unbound and initialised in create_app; the unit of work."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from flask_babel import Babel
 from flask_login import LoginManager
@@ -13,3 +16,18 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
+
+
+@contextmanager
+def unit_of_work() -> Iterator[None]:
+    """One unit of work outside a request (a job's item, a CLI command): commit it when the
+    block ends normally, roll it back when it raises.
+
+    Inside a request the app's `dispatch_request` is the unit of work; services only flush.
+    """
+    try:
+        yield
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise

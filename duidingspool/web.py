@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from urllib.parse import urlsplit
 
-from flask import Flask, current_app, jsonify, render_template, request, session
+from flask import Flask, current_app, flash, jsonify, render_template, request, session
 from flask_babel import format_currency, format_date, format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -17,7 +18,7 @@ from werkzeug.routing import IntegerConverter
 
 from duidingspool.accounts.access import authenticated_by_bearer, is_api_request
 from duidingspool.audit.services import remote_addr_var
-from duidingspool.errors import DomainError
+from duidingspool.errors import Conflict, DomainError, ValidationFailed
 from duidingspool.extensions import csrf, db
 from duidingspool.schema_defaults import DB_INT_MAX
 from duidingspool.timeutil import to_local
@@ -79,6 +80,40 @@ def field_errors(exc: SchemaError | DomainError) -> dict[str, list[str]]:
         else:
             flat[str(key)] = [str(value)]
     return flat
+
+
+# What a view shows on its own page: a business rule refused the input or clashes with the
+# state of things; the form is shown again with what the user typed and the messages
+# (`rejected`), or a button's page says why (`refused`). Other domain errors (NotFound,
+# Forbidden) answer with their status through the error handlers, revealing nothing.
+REFUSALS = (ValidationFailed, Conflict)
+INPUT_ERRORS = (SchemaError, *REFUSALS)
+
+
+def rejected(exc: SchemaError | DomainError, *, field: str = "_schema") -> dict:
+    """Undo the refused attempt and say what the form shows again: `errors` per field (the
+    message of a domain error without fields at `field`) and the HTTP `status`."""
+    db.session.rollback()
+    errors = field_errors(exc)
+    if isinstance(exc, DomainError) and not errors:
+        errors = {field: [exc.message]}
+    return {"errors": errors, "status": exc.status if isinstance(exc, DomainError) else 422}
+
+
+def public_url(endpoint: str, **values) -> str:
+    """The absolute URL of `endpoint` under PUBLIC_BASE_URL, also outside a request (jobs,
+    e-mails, calendar feeds): the app's URL map bound to that address."""
+    base = urlsplit(current_app.config["PUBLIC_BASE_URL"])
+    adapter = current_app.url_map.bind(base.netloc, script_name=base.path.rstrip("/") or "/",
+                                       url_scheme=base.scheme or "https")
+    return adapter.build(endpoint, values, force_external=True)
+
+
+def refused(exc: DomainError) -> None:
+    """Undo the refused action of a button (no form to show again) and say why on the page
+    the user is sent back to."""
+    db.session.rollback()
+    flash(exc.message, "error")
 
 
 def _localtime(value: datetime | None, fmt: str = "EEEE d MMMM y HH:mm") -> str:
@@ -182,7 +217,6 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def handle_domain_error(exc: DomainError):
-        db.session.rollback()
         if is_api_request():
             return json_error(exc.status, exc.code, exc.message, field_errors(exc))
         return render_template("error.html", status=exc.status, message=exc.message), exc.status
@@ -198,7 +232,6 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(SchemaError)
     def handle_schema_error(exc: SchemaError):
-        db.session.rollback()
         message = _l("Some fields are not filled in correctly.")
         if is_api_request():
             return json_error(422, "validation_error", message, field_errors(exc))
@@ -206,7 +239,6 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def handle_http_error(exc: HTTPException):
-        db.session.rollback()
         if exc.code == 405 and not _route_exists(exc):
             exc = NotFound()
         messages = {
@@ -225,7 +257,6 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def handle_unexpected(exc: Exception):
-        db.session.rollback()
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
         message = _l("Something went wrong on our side; nothing was saved.")
         if is_api_request():

@@ -82,8 +82,7 @@ def load_user_from_bearer(req) -> User | None:
     if not token.user.is_enabled:
         return None
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
-        token.last_used_at = now
-        db.session.commit()
+        token.last_used_at = now  # committed with the request's unit of work
     req.environ["duidingspool.bearer"] = True
     return token.user
 

@@ -52,6 +52,8 @@ class User(UserMixin, db.Model):
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
     )
     municipality: Mapped["Municipality | None"] = relationship()  # noqa: F821
+    # The user's expert profile, if they have one (experts.models.Expert; one per user).
+    expert: Mapped["Expert | None"] = relationship(back_populates="user")  # noqa: F821
 
     __table_args__ = (
         CheckConstraint("email = lower(email)", name="email_lowercase"),

@@ -16,6 +16,7 @@ from duidingspool.accounts.models import ApiToken, Role, User, UserRole
 from duidingspool.audit.services import record
 from duidingspool.db import utcnow
 from duidingspool.errors import Conflict, NotFound, ValidationFailed
+from duidingspool import signals
 from duidingspool.extensions import db
 
 MIN_PASSWORD_LENGTH = passwords.MIN_PASSWORD_LENGTH
@@ -79,7 +80,7 @@ def set_password(*, actor: User | None, user: User, password: str, field: str = 
     db.session.flush()
     record(actor=actor, action="user.password", obj=user)
     end_sessions(actor=actor, user=user, reason="password")
-    revoke_feeds(actor=actor, user=user)
+    signals.user_access_revoked.send(user, actor=actor, reason="password")
 
 
 def change_password(*, actor: User, current_password: str, new_password: str,
@@ -104,13 +105,6 @@ def end_sessions(*, actor: User | None, user: User, reason: str) -> None:
     record(actor=actor, action="user.sessions_end", obj=user, details={"reason": reason})
 
 
-def revoke_feeds(*, actor: User | None, user: User) -> int:
-    """Revoke every live calendar feed of `user`; returns how many."""
-    from duidingspool.ical.services import revoke_feeds_of
-
-    return revoke_feeds_of(actor=actor, user=user)
-
-
 def list_users() -> list[User]:
     """Every user account, by name (the admin's user list)."""
     return list(db.session.scalars(select(User).order_by(User.name, User.id)))
@@ -133,7 +127,7 @@ def deactivate(*, actor: User | None, user: User) -> None:
     db.session.flush()
     record(actor=actor, action="user.deactivate", obj=user)
     end_sessions(actor=actor, user=user, reason="deactivate")
-    revoke_feeds(actor=actor, user=user)
+    signals.user_access_revoked.send(user, actor=actor, reason="deactivate")
     now = utcnow()
     for token in db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id,
                                                            ApiToken.revoked_at.is_(None))):

@@ -15,9 +15,7 @@ from duidingspool.accounts import services, sessions, throttle, twofactor
 from duidingspool.accounts.access import (login_required_any, owes_second_factor, public,
                                           roles_required)
 from duidingspool.accounts.models import Role
-from duidingspool.errors import DomainError
-from duidingspool.extensions import db
-from duidingspool.web import field_errors
+from duidingspool.web import INPUT_ERRORS, rejected
 
 bp = Blueprint("accounts", __name__)
 
@@ -63,7 +61,6 @@ def login():
         if wait is not None:
             return _too_many("accounts/login.html", wait, email=email)
         user = services.authenticate(email=email, password=request.form.get("password", ""))
-        db.session.commit()  # the attempt is audited either way
         if user is not None:
             session.clear()
             login_user(user)
@@ -95,7 +92,6 @@ def two_factor_verify():
         if wait is not None:
             return _too_many("accounts/two_factor_verify.html", wait)
         ok = twofactor.verify(user=current_user, code=request.form.get("code", "")[:64])
-        db.session.commit()
         if ok:
             sessions.mark_second_factor_done()
             return _after_second_factor()
@@ -112,7 +108,6 @@ def _qr_data_uri(uri: str) -> str:
 
 def _setup_context(errors=None) -> dict:
     secret = twofactor.pending_secret(user=current_user)
-    db.session.commit()  # the pending secret survives until it is confirmed
     uri = twofactor.provisioning_uri(user=current_user, secret=secret)
     return {"secret": secret, "uri": uri, "qr": _qr_data_uri(uri), "errors": errors or {},
             "required": current_user.requires_two_factor}
@@ -138,11 +133,9 @@ def two_factor_setup():
             codes = twofactor.enable(actor=current_user,
                                      password=request.form.get("password", ""),
                                      code=request.form.get("code", "")[:64])
-        except DomainError as exc:
-            db.session.rollback()
+        except INPUT_ERRORS as exc:
             throttle.two_factor_failed(user_id=current_user.id)
-            return _render_setup(errors=field_errors(exc), status=422)
-        db.session.commit()
+            return _render_setup(**rejected(exc))
         sessions.mark_second_factor_done()
         next_url = session.pop(sessions.NEXT_KEY, None) or url_for("accounts.home")
         return render_template("accounts/recovery_codes.html", codes=codes, next_url=next_url,
@@ -173,10 +166,8 @@ def change_password():
                                  current_password=request.form.get("current_password", ""),
                                  new_password=request.form.get("new_password", ""),
                                  confirmation=request.form.get("new_password_confirm", ""))
-    except DomainError as exc:
-        db.session.rollback()
-        return _render_security(errors=field_errors(exc), status=422)
-    db.session.commit()
+    except INPUT_ERRORS as exc:
+        return _render_security(**rejected(exc))
     sessions.follow_version(current_user)
     flash(_("Your password has been changed. You have been logged out everywhere else and "
             "your calendar links no longer work; make new ones on your profile page."), "info")
@@ -189,11 +180,8 @@ def two_factor_disable():
     """Turn two-factor login off (asks for the password; not for roles that require it)."""
     try:
         twofactor.disable(actor=current_user, password=request.form.get("password", ""))
-    except DomainError as exc:
-        db.session.rollback()
-        return _render_security(errors=field_errors(exc) or {"password": [exc.message]},
-                                status=exc.status)
-    db.session.commit()
+    except INPUT_ERRORS as exc:
+        return _render_security(**rejected(exc, field="password"))
     flash(_("Two-factor login is off."), "info")
     return redirect(url_for("accounts.security"))
 
@@ -205,11 +193,8 @@ def recovery_codes():
     try:
         codes = twofactor.regenerate_recovery_codes(actor=current_user,
                                                     password=request.form.get("password", ""))
-    except DomainError as exc:
-        db.session.rollback()
-        return _render_security(errors=field_errors(exc) or {"password": [exc.message]},
-                                status=exc.status)
-    db.session.commit()
+    except INPUT_ERRORS as exc:
+        return _render_security(**rejected(exc, field="password"))
     return render_template("accounts/recovery_codes.html", codes=codes,
                            next_url=url_for("accounts.security"), first=False)
 
@@ -219,7 +204,6 @@ def recovery_codes():
 def logout():
     """End the session, and every other session of the user."""
     services.end_sessions(actor=current_user, user=current_user, reason="logout")
-    db.session.commit()
     logout_user()
     session.clear()
     flash(_("You have been logged out."), "info")
@@ -244,7 +228,6 @@ def deactivate_user(user_id: int):
     """Deactivate a user: their sessions end, their feeds and API tokens are revoked."""
     user = services.get_user(user_id)
     services.deactivate(actor=current_user, user=user)
-    db.session.commit()
     flash(_("%(name)s has been deactivated and logged out everywhere.", name=user.name), "info")
     return redirect(url_for("accounts.users"))
 
@@ -255,7 +238,6 @@ def reactivate_user(user_id: int):
     """Allow a deactivated user to log in again."""
     user = services.get_user(user_id)
     services.reactivate(actor=current_user, user=user)
-    db.session.commit()
     flash(_("%(name)s can log in again.", name=user.name), "info")
     return redirect(url_for("accounts.users"))
 
@@ -269,7 +251,6 @@ def set_language():
         session["locale"] = locale
         if current_user.is_authenticated:
             services.set_locale(actor=current_user, user=current_user, locale=locale)
-            db.session.commit()
     return redirect(_safe_next(request.form.get("next")) or url_for("accounts.home"))
 
 

@@ -16,7 +16,6 @@ from duidingspool.accounts.models import Role
 from duidingspool.audit import queries
 from duidingspool.audit.schemas import AuditFilterSchema
 from duidingspool.audit.services import filter_details, record_export
-from duidingspool.extensions import db
 from duidingspool.timeutil import to_local
 from duidingspool.web import field_errors
 
@@ -64,7 +63,6 @@ def export():
     count = queries.count_events(filters)
     record_export(actor=current_user, what="audit_trail",
                   details={"filters": filter_details(filters), "rows": count})
-    db.session.commit()
     header = [_("Time"), _("User ID"), _("User"), _("Action"), _("Object type"),
               _("Object ID"), _("Address"), _("Details")]
 

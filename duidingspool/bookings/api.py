@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from flask import request
 from flask_login import current_user
-from sqlalchemy import select
 
 from duidingspool.accounts.models import Role
 from duidingspool.api.core import dump, load_json, route
-from duidingspool.bookings import services
+from duidingspool.bookings import queries, services
 from duidingspool.bookings.models import Offer
 from duidingspool.bookings.schemas import (
     BookingSchema,
@@ -20,7 +19,7 @@ from duidingspool.bookings.schemas import (
     RequiredReasonSchema,
 )
 from duidingspool.extensions import db
-from duidingspool.matching.services import rank_request
+from duidingspool.bookings.candidates import rank_request
 from duidingspool.referrals.queries import get_for as get_referral_for
 
 TAG = "offers and bookings"
@@ -39,9 +38,7 @@ def request_candidates(request_id: int):
        summary="The request's offers, in queue order", response=OfferSchema(many=True))
 def request_offers(request_id: int):
     referral = get_referral_for(current_user, request_id)
-    offers = db.session.scalars(select(Offer).where(Offer.referral_id == referral.id)
-                                .order_by(Offer.queue_position, Offer.id)).all()
-    return dump(OfferSchema(many=True), offers)
+    return dump(OfferSchema(many=True), queries.offers_of(referral))
 
 
 @route("/requests/<int:request_id>/offers", method="POST", roles=[Role.COORDINATOR], tag=TAG,
@@ -51,7 +48,6 @@ def request_offers_create(request_id: int):
     referral = get_referral_for(current_user, request_id)
     data = load_json(OfferCreateSchema())
     offers = services.make_offers(actor=current_user, referral=referral, **data)
-    db.session.commit()
     return dump(OfferSchema(many=True), offers, 201)
 
 
@@ -60,11 +56,7 @@ def request_offers_create(request_id: int):
        query=OfferListQuerySchema(), response=OfferSchema(many=True))
 def offers_list():
     filters = OfferListQuerySchema().load(request.args)
-    query = select(Offer).order_by(Offer.offered_at.desc(), Offer.id.desc())
-    if not current_user.has_role(Role.COORDINATOR):
-        own = services.expert_of(current_user)
-        query = query.where(Offer.expert_id == (own.id if own else -1),
-                            Offer.status != "queued")
+    query = services.visible_offers(current_user)
     if filters.get("status"):
         query = query.where(Offer.status == filters["status"])
     return dump(OfferSchema(many=True), db.session.scalars(query).all())
@@ -82,7 +74,6 @@ def offer_detail(offer_id: int):
 def offer_accept(offer_id: int):
     offer = services.get_offer_for(current_user, offer_id)
     booking = services.accept(actor=current_user, offer=offer)
-    db.session.commit()
     return dump(BookingSchema(), booking, 201)
 
 
@@ -93,7 +84,6 @@ def offer_decline(offer_id: int):
     offer = services.get_offer_for(current_user, offer_id)
     data = load_json(ReasonSchema()) if request.content_length else {}
     services.decline(actor=current_user, offer=offer, reason=data.get("reason"))
-    db.session.commit()
     return dump(OfferSchema(), offer)
 
 
@@ -118,5 +108,4 @@ def booking_cancel(booking_id: int):
     booking = services.get_booking_for(current_user, booking_id)
     data = load_json(RequiredReasonSchema())
     services.cancel_booking(actor=current_user, booking=booking, reason=data["reason"])
-    db.session.commit()
     return dump(BookingSchema(), booking)

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import false, func, or_, select, text, update
+from sqlalchemy import and_, false, func, or_, select, text, true, update
 from sqlalchemy.exc import IntegrityError
 
 from duidingspool.accounts.models import Role, User
@@ -26,13 +26,13 @@ from duidingspool.bookings.models import Booking, BookingStatus, Offer, OfferSta
 from duidingspool.casetables.models import Sitting, SittingStatus
 from duidingspool.db import utcnow
 from duidingspool.errors import Conflict, NotFound, ValidationFailed
-from duidingspool.experts.models import Expert
+from duidingspool import signals
 from duidingspool.extensions import db
-from duidingspool.mail.services import queue_invitations
 from duidingspool.matching.engine import Interval
-from duidingspool.matching.queries import MAX_BOOKING
-from duidingspool.matching.services import exclusion_of
+from duidingspool.bookings.facts import MAX_BOOKING
+from duidingspool.bookings.candidates import exclusion_of
 from duidingspool.referrals.models import OPEN_STATUSES, Referral, ReferralStatus
+from duidingspool.referrals.services import acts_for
 from duidingspool.timeutil import to_local
 
 # Advisory-lock namespace for "booking an expert" (PostgreSQL only).
@@ -83,7 +83,10 @@ def _time_of(referral: Referral, offer: Offer | None = None) -> Interval | None:
     return None
 
 
-def _expiry(now: datetime, referral: Referral, offer: Offer) -> datetime:
+def default_expiry(referral: Referral, offer: Offer | None = None, *,
+                   now: datetime) -> datetime:
+    """An offer's answer deadline when the coordinator sets none: OFFER_EXPIRY_HOURS from
+    now, but never after the session starts."""
     expires = now + timedelta(hours=int(current_app.config["OFFER_EXPIRY_HOURS"]))
     when = _time_of(referral, offer)
     if when is not None and when.starts_at > now:
@@ -98,20 +101,30 @@ def _check_length(when: Interval) -> None:
                                fields={"ends_at": [_("At most 24 hours after the start.")]})
 
 
-def expert_of(user: User) -> Expert | None:
-    return db.session.scalar(select(Expert).where(Expert.user_id == user.id))
+def _offer_visible_to(actor: User):
+    """The condition on Offer for what `actor` may see: the coordinator every offer, an
+    expert only their own that were sent (a queued offer is the coordinator's business)."""
+    if actor.has_role(Role.COORDINATOR):
+        return true()
+    own = actor.expert if actor.has_role(Role.EXPERT) else None
+    if own is None:
+        return false()
+    return and_(Offer.expert_id == own.id, Offer.status != OfferStatus.QUEUED)
+
+
+def visible_offers(actor: User):
+    """A select of the offers the actor may see, newest first."""
+    return (select(Offer).where(_offer_visible_to(actor))
+            .order_by(Offer.offered_at.desc(), Offer.id.desc()))
 
 
 def get_offer_for(actor: User, offer_id: int) -> Offer:
-    """An offer the actor may see: the coordinator all, an expert only their own sent ones."""
-    offer = db.session.get(Offer, offer_id)
-    if offer is not None:
-        if actor.has_role(Role.COORDINATOR):
-            return offer
-        own = expert_of(actor)
-        if own is not None and offer.expert_id == own.id and offer.status != OfferStatus.QUEUED:
-            return offer
-    raise NotFound(_("Offer not found."))
+    """An offer the actor may see (`visible_offers`), or NotFound."""
+    offer = db.session.scalar(select(Offer).where(Offer.id == offer_id,
+                                                  _offer_visible_to(actor)))
+    if offer is None:
+        raise NotFound(_("Offer not found."))
+    return offer
 
 
 def make_offers(*, actor: User, referral: Referral, expert_ids: list[int],
@@ -163,12 +176,9 @@ def make_offers(*, actor: User, referral: Referral, expert_ids: list[int],
                                fields=problems)
 
     # Over budget without a reason: refused (BudgetExceeded); with one, recorded per offer.
-    from duidingspool.budget.services import check_offer
-
-    overrides = {expert_id: check_offer(actor=actor, referral=referral, expert_id=expert_id,
-                                        override_reason=budget_override_reason,
-                                        starts_at=starts_at, now=now)
-                 for expert_id in expert_ids}
+    overrides = signals.ask(signals.offers_proposed, referral, actor=actor,
+                            expert_ids=expert_ids, starts_at=starts_at,
+                            override_reason=budget_override_reason, now=now)
     has_pending = any(o.status == OfferStatus.PENDING for o in existing.values())
     position = max((o.queue_position for o in existing.values()), default=0)
     offers = []
@@ -192,7 +202,7 @@ def make_offers(*, actor: User, referral: Referral, expert_ids: list[int],
 def _send(offer: Offer, *, now: datetime, expires_at: datetime | None = None) -> None:
     offer.status = OfferStatus.PENDING
     offer.offered_at = now
-    offer.expires_at = expires_at or _expiry(now, offer.referral, offer)
+    offer.expires_at = expires_at or default_expiry(offer.referral, offer, now=now)
     db.session.flush()
 
 
@@ -225,7 +235,7 @@ def _cascade(referral: Referral, *, now: datetime) -> Offer | None:
 def accept(*, actor: User, offer: Offer, now: datetime | None = None) -> Booking:
     """The expert accepts: book them, withdraw the request's other offers."""
     now = now or utcnow()
-    own = expert_of(actor)
+    own = actor.expert
     if own is None or offer.expert_id != own.id or offer.status == OfferStatus.QUEUED:
         raise NotFound(_("Offer not found."))
     _lock_expert(offer.expert_id)
@@ -273,7 +283,7 @@ def accept(*, actor: User, offer: Offer, now: datetime | None = None) -> Booking
     referral.status = ReferralStatus.BOOKED
     db.session.flush()
     record(actor=actor, action="offer.accept", obj=offer, details={"booking_id": booking.id})
-    queue_invitations(booking=booking, now=now)
+    signals.booking_changed.send(booking, now=now)
     return booking
 
 
@@ -281,7 +291,7 @@ def decline(*, actor: User, offer: Offer, reason: str | None = None,
             now: datetime | None = None) -> Offer | None:
     """The expert declines; the next queued expert gets the offer at once (returned)."""
     now = now or utcnow()
-    own = expert_of(actor)
+    own = actor.expert
     if own is None or offer.expert_id != own.id or offer.status == OfferStatus.QUEUED:
         raise NotFound(_("Offer not found."))
     if not _cas(Offer, offer.id, expected=(OfferStatus.PENDING,),
@@ -293,29 +303,31 @@ def decline(*, actor: User, offer: Offer, reason: str | None = None,
     return _cascade(offer.referral, now=now)
 
 
-def expire_due_offers(*, now: datetime | None = None, commit_each=None) -> int:
-    """Expire pending offers past their deadline and cascade; returns how many expired.
-
-    `commit_each` (the scheduler's) is called after each offer so a crash loses nothing.
-    """
-    now = now or utcnow()
-    due = db.session.scalars(
+def due_offer_ids(*, now: datetime) -> list[int]:
+    """Pending offers past their answer deadline, soonest deadline first."""
+    return list(db.session.scalars(
         select(Offer.id).where(Offer.status == OfferStatus.PENDING, Offer.expires_at <= now)
-        .order_by(Offer.expires_at, Offer.id)
-    ).all()
-    expired = 0
-    for offer_id in due:
-        if _cas(Offer, offer_id, expected=(OfferStatus.PENDING,),
+        .order_by(Offer.expires_at, Offer.id)))
+
+
+def expire_offer(*, offer_id: int, now: datetime) -> bool:
+    """Expire one pending offer past its deadline and cascade; False if it was answered."""
+    if not _cas(Offer, offer_id, expected=(OfferStatus.PENDING,),
                 values={"status": OfferStatus.EXPIRED, "responded_at": now},
                 extra=(Offer.expires_at <= now,)):
-            offer = db.session.get(Offer, offer_id)
-            _refresh(offer)
-            record(actor=None, action="offer.expire", obj=offer)
-            _cascade(offer.referral, now=now)
-            expired += 1
-        if commit_each is not None:
-            commit_each()
-    return expired
+        return False
+    offer = db.session.get(Offer, offer_id)
+    _refresh(offer)
+    record(actor=None, action="offer.expire", obj=offer)
+    _cascade(offer.referral, now=now)
+    return True
+
+
+def expire_due_offers(*, now: datetime | None = None) -> int:
+    """Expire every pending offer past its deadline (one unit of work); how many expired.
+    The scheduler's job expires them one unit of work each (`expire_offer`)."""
+    now = now or utcnow()
+    return sum(expire_offer(offer_id=offer_id, now=now) for offer_id in due_offer_ids(now=now))
 
 
 def withdraw(*, actor: User, offer: Offer, now: datetime | None = None) -> None:
@@ -339,7 +351,7 @@ def get_booking_for(actor: User, booking_id: int) -> Booking:
             return booking
         if actor.has_role(Role.REQUESTER) and booking.referral.municipality_id == actor.municipality_id:
             return booking
-        own = expert_of(actor) if actor.has_role(Role.EXPERT) else None
+        own = actor.expert if actor.has_role(Role.EXPERT) else None
         if own is not None and booking.expert_id == own.id:
             return booking
     raise NotFound(_("Booking not found."))
@@ -354,12 +366,19 @@ def visible_bookings(actor: User):
     if actor.has_role(Role.REQUESTER) and actor.municipality_id is not None:
         conditions.append(Booking.referral_id.in_(
             select(Referral.id).where(Referral.municipality_id == actor.municipality_id)))
-    own = expert_of(actor) if actor.has_role(Role.EXPERT) else None
+    own = actor.expert if actor.has_role(Role.EXPERT) else None
     if own is not None:
         conditions.append(Booking.expert_id == own.id)
     if not conditions:
         return query.where(false())
     return query.where(or_(*conditions))
+
+
+def may_cancel_booking(actor: User, booking: Booking | None) -> bool:
+    """Whether `actor` may cancel `booking` now: it is confirmed, and they act for its
+    request (a coordinator, or a requester of its municipality)."""
+    return (booking is not None and booking.status == BookingStatus.CONFIRMED
+            and acts_for(actor, booking.referral))
 
 
 def cancel_booking(*, actor: User | None, booking: Booking, reason: str,
@@ -381,7 +400,7 @@ def cancel_booking(*, actor: User | None, booking: Booking, reason: str,
         referral.status = ReferralStatus.SUBMITTED
     db.session.flush()
     record(actor=actor, action="booking.cancel", obj=booking)
-    queue_invitations(booking=booking, now=now)
+    signals.booking_changed.send(booking, now=now)
     return booking
 
 
@@ -456,56 +475,80 @@ def follow_sitting(*, actor: User | None, sitting: Sitting, now: datetime | None
         db.session.flush()
         record(actor=actor, action="booking.follow_session", obj=booking,
                details={"conflict": booking.conflict})
-        queue_invitations(booking=booking, now=now)
+        signals.booking_changed.send(booking, now=now)
         changed += 1
     return changed
 
 
-def close_past(*, now: datetime | None = None, commit_each=None) -> int:
-    """Requests whose time has passed leave the open lists; returns how many were closed.
-
-    A confirmed booking whose session has ended becomes completed, and so does its
-    request (`completed_at`, which starts the retention period). A request still submitted
-    or offered when its session starts (or after its window's last day) becomes unfilled,
-    and its open offers are withdrawn. Each request is one unit of work (`commit_each`).
-    """
-    now = now or utcnow()
-    closed = 0
-    for booking_id in db.session.scalars(
+def ended_booking_ids(*, now: datetime) -> list[int]:
+    """Confirmed bookings whose session has ended."""
+    return list(db.session.scalars(
         select(Booking.id).where(Booking.status == BookingStatus.CONFIRMED,
-                                 Booking.ends_at <= now).order_by(Booking.id)
-    ).all():
-        if _cas(Booking, booking_id, expected=(BookingStatus.CONFIRMED,),
+                                 Booking.ends_at <= now).order_by(Booking.id)))
+
+
+def complete_booking(*, booking_id: int, now: datetime) -> bool:
+    """A confirmed booking whose session has ended becomes completed, and so does its
+    request (`completed_at`, which starts the retention period); False if it changed."""
+    if not _cas(Booking, booking_id, expected=(BookingStatus.CONFIRMED,),
                 values={"status": BookingStatus.COMPLETED, "updated_at": now},
                 extra=(Booking.ends_at <= now,)):
-            booking = db.session.get(Booking, booking_id)
-            _refresh(booking)
-            _cas(Referral, booking.referral_id, expected=(ReferralStatus.BOOKED,),
-                 values={"status": ReferralStatus.COMPLETED, "completed_at": now,
-                         "updated_at": now})
-            _refresh(booking.referral)
-            record(actor=None, action="booking.complete", obj=booking)
-            closed += 1
-        if commit_each is not None:
-            commit_each()
+        return False
+    booking = db.session.get(Booking, booking_id)
+    _refresh(booking)
+    _cas(Referral, booking.referral_id, expected=(ReferralStatus.BOOKED,),
+         values={"status": ReferralStatus.COMPLETED, "completed_at": now, "updated_at": now})
+    _refresh(booking.referral)
+    record(actor=None, action="booking.complete", obj=booking)
+    return True
+
+
+def overdue_referral_ids(*, now: datetime) -> list[int]:
+    """Requests still submitted or offered when their session starts, or after the last
+    day of their window."""
     today = to_local(now).date()
-    overdue = db.session.scalars(
+    return list(db.session.scalars(
         select(Referral.id)
         .outerjoin(Sitting, Sitting.id == Referral.sitting_id)
         .where(Referral.status.in_(OPEN_STATUSES),
                or_(Sitting.starts_at <= now,
                    (Referral.sitting_id.is_(None)) & (Referral.window_end < today)))
-        .order_by(Referral.id)
-    ).all()
-    for referral_id in overdue:
-        if _cas(Referral, referral_id, expected=OPEN_STATUSES,
+        .order_by(Referral.id)))
+
+
+def mark_unfilled(*, referral_id: int, now: datetime) -> bool:
+    """An overdue request becomes unfilled and its open offers are withdrawn; False if it
+    was taken or cancelled meanwhile."""
+    if not _cas(Referral, referral_id, expected=OPEN_STATUSES,
                 values={"status": ReferralStatus.UNFILLED, "updated_at": now}):
-            referral = db.session.get(Referral, referral_id)
-            _refresh(referral)
-            release_referral(actor=None, referral=referral,
-                             reason=_("No expert accepted before the session."), now=now)
-            record(actor=None, action="referral.unfilled", obj=referral)
-            closed += 1
-        if commit_each is not None:
-            commit_each()
-    return closed
+        return False
+    referral = db.session.get(Referral, referral_id)
+    _refresh(referral)
+    release_referral(actor=None, referral=referral,
+                     reason=_("No expert accepted before the session."), now=now)
+    record(actor=None, action="referral.unfilled", obj=referral)
+    return True
+
+
+def close_past(*, now: datetime | None = None) -> int:
+    """Requests whose time has passed leave the open lists (one unit of work); returns how
+    many were closed. The scheduler's job closes them one unit of work each."""
+    now = now or utcnow()
+    completed = sum(complete_booking(booking_id=booking_id, now=now)
+                    for booking_id in ended_booking_ids(now=now))
+    return completed + sum(mark_unfilled(referral_id=referral_id, now=now)
+                           for referral_id in overdue_referral_ids(now=now))
+
+
+# --- reactions to lower packages (duidingspool.signals) -------------------------------------
+
+@signals.referral_cancelled.connect
+def _release_cancelled_referral(referral: Referral, *, actor: User | None, reason: str,
+                                now: datetime | None = None, **_kwargs) -> None:
+    release_referral(actor=actor, referral=referral, reason=reason, now=now)
+
+
+@signals.sitting_changed.connect
+def _follow_changed_sitting(sitting: Sitting, *, actor: User | None,
+                            now: datetime | None = None, **_kwargs) -> None:
+    follow_sitting(actor=actor, sitting=sitting, now=now)

@@ -3,28 +3,28 @@ the expert's offers and bookings, cancelling a booking, and the coordinator's co
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import ValidationError as SchemaError
 from werkzeug.datastructures import MultiDict
 
+from duidingspool import signals
 from duidingspool.accounts.access import roles_required
 from duidingspool.accounts.models import Role, User
 from duidingspool.bookings import queries, services
+from duidingspool.bookings.candidates import rank_request
 from duidingspool.bookings.schemas import OfferCreateSchema, ReasonSchema, RequiredReasonSchema
 from duidingspool.db import utcnow
-from duidingspool.errors import BudgetExceeded, Conflict, DomainError, ValidationFailed
-from duidingspool.extensions import db
-from duidingspool.matching.services import rank_request
+from duidingspool.errors import BudgetExceeded, DomainError
 from duidingspool.referrals import services as referral_services
 from duidingspool.referrals.models import Referral
 from duidingspool.referrals.queries import get_for as get_referral_for
 from duidingspool.timeutil import local_to_utc, to_local
-from duidingspool.web import field_errors, load_form
+from duidingspool.web import INPUT_ERRORS, REFUSALS, field_errors, load_form, refused, rejected
 
 bp = Blueprint("bookings", __name__)
 
@@ -40,9 +40,7 @@ def _local_input(value: datetime | None) -> str:
 
 def _default_offer_values(referral: Referral, *, now: datetime) -> MultiDict:
     """The offer form's defaults: the answer deadline as the service would set it."""
-    expires = now + timedelta(hours=int(current_app.config["OFFER_EXPIRY_HOURS"]))
-    if referral.sitting is not None and referral.sitting.starts_at > now:
-        expires = min(expires, referral.sitting.starts_at)
+    expires = services.default_expiry(referral, now=now)
     return MultiDict({"expires_at": _local_input(expires.replace(second=0, microsecond=0))})
 
 
@@ -51,8 +49,9 @@ def request_panel(actor: User, referral: Referral, *, values=None,
                   now: datetime | None = None, budget_refused: bool = False) -> dict:
     """What templates/bookings/_request_panel.html shows on the request page for `actor`."""
     now = now or utcnow()
+    booking = queries.confirmed_booking_of(referral)
     panel = {
-        "booking": queries.confirmed_booking_of(referral),
+        "booking": booking,
         "offers": [],
         "ranking": None,
         "offer_values": values,
@@ -61,8 +60,7 @@ def request_panel(actor: User, referral: Referral, *, values=None,
         "expert_names": {},
         "offered_status": {},
         "rule_messages": services.RULE_MESSAGES,
-        "may_cancel_booking": actor.has_role(Role.COORDINATOR) or (
-            actor.has_role(Role.REQUESTER) and actor.municipality_id == referral.municipality_id),
+        "may_cancel_booking": services.may_cancel_booking(actor, booking),
         "now": now,
         # The budget check refused the offer: show the override reason field.
         "budget_refused": budget_refused or bool(values and values.get("budget_override_reason")),
@@ -83,10 +81,14 @@ def request_panel(actor: User, referral: Referral, *, values=None,
     return panel
 
 
+@signals.request_page_shown.connect
+def _request_page_panel(referral: Referral, *, actor: User, **_kwargs) -> dict:
+    return request_panel(actor, referral)
+
+
 def _render_request(referral: Referral, *, status: int, **panel):
     """The request page again (as referrals.detail renders it), with the offer form's errors."""
     question = referral_services.read_question(actor=current_user, referral=referral)
-    db.session.commit()
     return render_template(
         "referrals/detail.html", referral=referral, question=question,
         may_cancel=referral_services.may_cancel(current_user, referral),
@@ -139,30 +141,23 @@ def offer_payload(form) -> tuple[dict, dict[str, list[str]]]:
 def offer(referral_id: int):
     """Offer the request to the chosen candidates: the first is asked, the others queued."""
     referral = get_referral_for(current_user, referral_id)
-    payload, errors = offer_payload(request.form)
-    message, status, budget_refused = None, 422, False
+    payload, form_errors = offer_payload(request.form)
     try:
         data = OfferCreateSchema().load(payload)
-    except SchemaError as exc:
-        errors = {**field_errors(exc), **errors}
-    if not errors:
-        try:
-            offers = services.make_offers(actor=current_user, referral=referral, **data)
-        except (ValidationFailed, Conflict) as exc:
-            message, status = exc.message, exc.status
-            errors = field_errors(exc)
-            budget_refused = isinstance(exc, BudgetExceeded)
-        else:
-            db.session.commit()
-            flash(_("The request has been offered to %(name)s.",
-                    name=offers[0].expert.user.name) if len(offers) == 1 else
-                  _("The request has been offered to %(count)s experts in queue order.",
-                    count=len(offers)), "info")
-            return redirect(url_for("referrals.detail", referral_id=referral.id,
-                                    _anchor="offers"))
-    db.session.rollback()
-    return _render_request(referral, status=status, values=request.form, errors=errors,
-                           message=message, budget_refused=budget_refused)
+        if form_errors:
+            raise SchemaError(form_errors)
+        offers = services.make_offers(actor=current_user, referral=referral, **data)
+    except INPUT_ERRORS as exc:
+        status = rejected(exc)["status"]
+        return _render_request(referral, status=status, values=request.form,
+                               errors={**field_errors(exc), **form_errors},
+                               message=getattr(exc, "message", None),
+                               budget_refused=isinstance(exc, BudgetExceeded))
+    flash(_("The request has been offered to %(name)s.", name=offers[0].expert.user.name)
+          if len(offers) == 1 else
+          _("The request has been offered to %(count)s experts in queue order.",
+            count=len(offers)), "info")
+    return redirect(url_for("referrals.detail", referral_id=referral.id, _anchor="offers"))
 
 
 @bp.post("/aanbiedingen/<int:offer_id>/intrekken")
@@ -173,11 +168,9 @@ def withdraw(offer_id: int):
     referral_id = found.referral_id
     try:
         services.withdraw(actor=current_user, offer=found)
-    except Conflict as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
+    except REFUSALS as exc:
+        refused(exc)
     else:
-        db.session.commit()
         flash(_("The offer has been withdrawn."), "info")
     return redirect(url_for("referrals.detail", referral_id=referral_id, _anchor="offers"))
 
@@ -186,7 +179,7 @@ def withdraw(offer_id: int):
 
 def _render_my_offers(*, status: int = 200, offer_errors: dict | None = None,
                       values: dict | None = None):
-    open_offers, past_offers = queries.expert_offers(services.expert_of(current_user))
+    open_offers, past_offers = queries.expert_offers(current_user.expert)
     return render_template("bookings/my_offers.html", open_offers=open_offers,
                            past_offers=past_offers, offer_errors=offer_errors or {},
                            values=values or {}, locale=str(get_locale())), status
@@ -206,10 +199,9 @@ def accept(offer_id: int):
     found = services.get_offer_for(current_user, offer_id)
     try:
         services.accept(actor=current_user, offer=found)
-    except (Conflict, ValidationFailed) as exc:
-        db.session.rollback()
-        return _render_my_offers(status=exc.status, offer_errors={offer_id: [exc.message]})
-    db.session.commit()
+    except REFUSALS as exc:
+        return _render_my_offers(status=rejected(exc)["status"],
+                                 offer_errors={offer_id: [exc.message]})
     flash(_("You have accepted the offer and are booked."), "info")
     return redirect(url_for("bookings.my_bookings"))
 
@@ -222,15 +214,14 @@ def decline(offer_id: int):
     try:
         data = load_form(ReasonSchema())
         services.decline(actor=current_user, offer=found, reason=data.get("reason"))
-    except (SchemaError, Conflict, ValidationFailed) as exc:
-        db.session.rollback()
+    except INPUT_ERRORS as exc:
+        failed = rejected(exc)
         messages = [m for ms in field_errors(exc).values() for m in ms]
         if isinstance(exc, DomainError):
             messages = [exc.message, *messages]
-        return _render_my_offers(status=getattr(exc, "status", 422),
+        return _render_my_offers(status=failed["status"],
                                  offer_errors={offer_id: messages},
                                  values={offer_id: request.form.get("reason", "")})
-    db.session.commit()
     flash(_("You have declined the offer."), "info")
     return redirect(url_for("bookings.my_offers"))
 
@@ -239,7 +230,7 @@ def decline(offer_id: int):
 @roles_required(Role.EXPERT)
 def my_bookings():
     """The expert's upcoming bookings, and past or cancelled ones."""
-    upcoming, past = queries.expert_bookings(services.expert_of(current_user))
+    upcoming, past = queries.expert_bookings(current_user.expert)
     return render_template("bookings/my_bookings.html", upcoming=upcoming, past=past)
 
 
@@ -266,14 +257,12 @@ def cancel(booking_id: int):
         try:
             data = load_form(RequiredReasonSchema())
             services.cancel_booking(actor=current_user, booking=booking, reason=data["reason"])
-        except (SchemaError, ValidationFailed, Conflict) as exc:
-            db.session.rollback()
-            errors = field_errors(exc) or {"_form": [exc.message]}
+        except INPUT_ERRORS as exc:
+            failed = rejected(exc, field="_form")
+            errors, status = failed["errors"], failed["status"]
             if isinstance(exc, SchemaError) and "reason" in errors:
                 errors["reason"] = [_("Give a reason.")]
-            status = getattr(exc, "status", 422)
         else:
-            db.session.commit()
             flash(_("The booking has been cancelled."), "info")
             return redirect(url_for("referrals.detail", referral_id=booking.referral_id,
                                     _anchor="offer" if reoffer else "booking"))

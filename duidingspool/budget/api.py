@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
 
 from duidingspool.accounts.models import Role
 from duidingspool.api.core import dump, route
 from duidingspool.budget.schemas import YearFiguresSchema
-from duidingspool.budget.services import year_figures
-from duidingspool.errors import NotFound
+from duidingspool.budget.services import check_year, year_figures
 
 TAG = "budget and reports"
 
@@ -18,6 +16,5 @@ TAG = "budget and reports"
                "forecast, for the year and each allocation (amounts as strings)",
        response=YearFiguresSchema())
 def budget_year(year: int):
-    if not 2000 <= year <= 2100:
-        raise NotFound(_("No such year."))
+    check_year(year)
     return dump(YearFiguresSchema(), year_figures(year=year))

@@ -134,14 +134,6 @@ def rate_on(expert_id_column, day_expression):
     )
 
 
-def rate_valid_on(expert_id: int, day: date) -> Decimal | None:
-    """The hourly rate of the expert valid on `day`, or None without one."""
-    return db.session.scalar(
-        select(ExpertRate.hourly_rate)
-        .where(ExpertRate.expert_id == expert_id, ExpertRate.valid_from <= day)
-        .order_by(ExpertRate.valid_from.desc()).limit(1))
-
-
 def money_factor() -> Decimal:
     """What a raw SQL sum of Money columns must be divided by to give euros.
 

@@ -22,26 +22,38 @@ session's local date, and to the safety region of its request's municipality):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import gettext as _
 from sqlalchemy import exists, func, select, type_coerce
+from sqlalchemy.orm import selectinload
 
+from duidingspool import signals
+from duidingspool.accounts.models import User
 from duidingspool.audit.services import record
-from duidingspool.bookings.models import Booking, BookingStatus
+from duidingspool.bookings.models import Booking, BookingStatus, Offer, OfferStatus
 from duidingspool.budget import queries as q
-from duidingspool.budget.models import Budget, BudgetAllocation, BudgetWarning
-from duidingspool.casetables.models import Municipality, SafetyRegion
+from duidingspool.budget.models import (
+    DEFAULT_THRESHOLDS,
+    FIRST_YEAR,
+    LAST_YEAR,
+    THRESHOLD_RANGE,
+    Budget,
+    BudgetAllocation,
+    BudgetWarning,
+)
+from duidingspool.casetables.models import Municipality, SafetyRegion, Sitting, SittingStatus
 from duidingspool.db import insert_once, utcnow
-from duidingspool.errors import BudgetExceeded, ValidationFailed
+from duidingspool.errors import BudgetExceeded, NotFound, ValidationFailed
+from duidingspool.experts.models import Expert
+from duidingspool.experts.services import hourly_rate_on
 from duidingspool.extensions import db
 from duidingspool.hours.models import HourLine, HourStatus, MoneyTally
-from duidingspool.referrals.models import Referral
-from duidingspool.timeutil import to_local
+from duidingspool.referrals.models import OPEN_STATUSES, Referral
+from duidingspool.timeutil import local_day_bounds, to_local
 
 ZERO = Decimal("0.00")
-DEFAULT_THRESHOLDS = (75, 90, 100)
 
 
 @dataclass
@@ -80,10 +92,16 @@ class YearFigures:
 
 
 def thresholds_of(budget: Budget | None) -> list[int]:
-    """The budget's warning thresholds in percent, ascending (defaults 75, 90, 100)."""
-    if budget is None or not (budget.thresholds or "").strip():
+    """The budget's warning thresholds in percent, ascending (DEFAULT_THRESHOLDS without)."""
+    if budget is None or not budget.thresholds:
         return list(DEFAULT_THRESHOLDS)
-    return sorted({int(part) for part in budget.thresholds.split(",") if part.strip()})
+    return list(budget.thresholds)
+
+
+def check_year(year: int) -> None:
+    """NotFound for a year no budget can be set for."""
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise NotFound(_("No such year."))
 
 
 def elapsed_fraction(year: int, now: datetime) -> Decimal:
@@ -226,7 +244,7 @@ def estimated_cost(*, referral: Referral, expert_id: int,
     when = referral.sitting.starts_at if referral.sitting is not None else starts_at
     if when is None:
         return None
-    rate = q.rate_valid_on(expert_id, to_local(when).date())
+    rate = hourly_rate_on(expert_id, to_local(when).date())
     if rate is None:
         return None
     return q.cents(Decimal(referral.estimated_minutes) * rate / 60)
@@ -276,7 +294,21 @@ def check_offer(*, actor, referral: Referral, expert_id: int,
 
 def set_budget(*, actor, year: int, amount: Decimal, km_rate: Decimal, thresholds: list[int],
                allocations: dict[int, Decimal]) -> Budget:
-    """Create or change the year's budget and its allocations per safety region."""
+    """Create or change the year's budget, its warning thresholds and its allocations per
+    safety region."""
+    check_year(year)
+    low, high = THRESHOLD_RANGE
+    if not thresholds or any(not low <= t <= high for t in thresholds):
+        raise ValidationFailed(_("Give percentages between %(low)d and %(high)d.",
+                                 low=low, high=high),
+                               fields={"thresholds": [_("Give percentages between %(low)d and "
+                                                        "%(high)d.", low=low, high=high)]})
+    regions = set(db.session.scalars(select(SafetyRegion.id)))
+    unknown = sorted(set(allocations) - regions)
+    if unknown:
+        raise ValidationFailed(_("There is no such safety region."),
+                               fields={f"allocation_{r}": [_("There is no such safety region.")]
+                                       for r in unknown})
     if sum(allocations.values(), ZERO) > amount:
         raise ValidationFailed(_("The allocations add up to more than the budget."),
                                fields={"allocations": [_("More than the budget.")]})
@@ -285,7 +317,10 @@ def set_budget(*, actor, year: int, amount: Decimal, km_rate: Decimal, threshold
         budget = Budget(year=year)
         db.session.add(budget)
     budget.amount, budget.km_rate = amount, km_rate
-    budget.thresholds = ",".join(str(t) for t in sorted(set(thresholds)))
+    wanted = set(thresholds)
+    for row in [r for r in budget.threshold_rows if r.percent not in wanted]:
+        budget.threshold_rows.remove(row)
+    budget.thresholds.extend(sorted(wanted - set(budget.thresholds)))
     current = {a.safety_region_id: a for a in budget.allocations}
     for region_id, value in allocations.items():
         if region_id in current:
@@ -298,6 +333,7 @@ def set_budget(*, actor, year: int, amount: Decimal, km_rate: Decimal, threshold
     db.session.flush()
     record(actor=actor, action="budget.set", obj=budget,
            details={"year": year, "amount": str(amount), "km_rate": str(km_rate),
+                    "thresholds": sorted(wanted),
                     "allocations": {str(k): str(v) for k, v in allocations.items()}})
     return budget
 
@@ -315,16 +351,6 @@ class Dashboard:
 
 def dashboard(*, now: datetime | None = None, limit: int = 10) -> Dashboard:
     """What the coordinator's start page shows: open work, this week, and the budget."""
-    from datetime import timedelta
-
-    from sqlalchemy.orm import selectinload
-
-    from duidingspool.bookings.models import Offer, OfferStatus
-    from duidingspool.casetables.models import Sitting, SittingStatus
-    from duidingspool.experts.models import Expert
-    from duidingspool.referrals.models import OPEN_STATUSES
-    from duidingspool.timeutil import local_day_bounds
-
     now = now or utcnow()
     today = to_local(now).date()
     monday = today - timedelta(days=today.weekday())
@@ -356,3 +382,25 @@ def dashboard(*, now: datetime | None = None, limit: int = 10) -> Dashboard:
                      waiting_offers=waiting, week_bookings=bookings, week_sessions=sessions,
                      figures=year_figures(year=today.year, now=now),
                      warnings=warnings_of(year=today.year))
+
+
+# --- reactions to lower packages (duidingspool.signals) -------------------------------------
+
+@signals.offers_proposed.connect
+def _check_proposed_offers(referral: Referral, *, actor: User, expert_ids: list[int],
+                           starts_at: datetime | None, override_reason: str | None,
+                           now: datetime | None = None, **_kwargs) -> dict[int, str | None]:
+    return {expert_id: check_offer(actor=actor, referral=referral, expert_id=expert_id,
+                                   override_reason=override_reason, starts_at=starts_at,
+                                   now=now)
+            for expert_id in expert_ids}
+
+
+@signals.hour_lines_approved.connect
+def _warn_on_approval(year: int, *, now: datetime | None = None, **_kwargs) -> None:
+    raise_threshold_warnings(year=year, now=now)
+
+
+@signals.km_rate_wanted.connect
+def _km_rate_of(year: int, **_kwargs) -> Decimal | None:
+    return db.session.scalar(select(Budget.km_rate).where(Budget.year == year))

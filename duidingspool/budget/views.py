@@ -8,19 +8,19 @@ from decimal import Decimal
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from marshmallow import ValidationError as SchemaError
+from marshmallow import EXCLUDE
 from sqlalchemy import select
 
 from duidingspool.accounts.access import roles_required
 from duidingspool.accounts.models import Role
 from duidingspool.budget import services
+from duidingspool.budget.models import DEFAULT_KM_RATE
 from duidingspool.budget.schemas import BudgetFormSchema
 from duidingspool.casetables.models import SafetyRegion
 from duidingspool.db import utcnow
-from duidingspool.errors import NotFound, ValidationFailed
 from duidingspool.extensions import db
 from duidingspool.timeutil import to_local
-from duidingspool.web import field_errors, load_form
+from duidingspool.web import INPUT_ERRORS, rejected
 
 bp = Blueprint("budget", __name__)
 
@@ -101,19 +101,14 @@ def dashboard():
                            gauge=gauge_of(data.figures.total))
 
 
-def _check_year(year: int) -> None:
-    if not 2000 <= year <= 2100:
-        raise NotFound(_("No such year."))
-
-
 def _render_year(year: int, *, values=None, errors=None, status: int = 200):
     figures = services.year_figures(year=year)
     regions = db.session.scalars(select(SafetyRegion).order_by(SafetyRegion.name)).all()
     if values is None:
         budget = figures.budget
         values = {"amount": budget.amount if budget else "",
-                  "km_rate": budget.km_rate if budget else "0.23",
-                  "thresholds": budget.thresholds if budget else "75,90,100"}
+                  "km_rate": budget.km_rate if budget else DEFAULT_KM_RATE,
+                  "thresholds": ", ".join(str(t) for t in services.thresholds_of(budget))}
         for a in (budget.allocations if budget else []):
             values[f"allocation_{a.safety_region_id}"] = a.amount
     return render_template(
@@ -134,7 +129,7 @@ def current():
 @roles_required(Role.COORDINATOR)
 def year(year: int):
     """A year's budget figures, per allocation, with the settings form."""
-    _check_year(year)
+    services.check_year(year)
     return _render_year(year)
 
 
@@ -142,40 +137,13 @@ def year(year: int):
 @roles_required(Role.COORDINATOR)
 def year_save(year: int):
     """Set the year's budget, km rate, thresholds and allocations per safety region."""
-    _check_year(year)
-    errors: dict[str, list[str]] = {}
-    allocations: dict[int, Decimal] = {}
-    for region in db.session.scalars(select(SafetyRegion)):
-        raw = request.form.get(f"allocation_{region.id}", "").strip().replace(",", ".")
-        if not raw:
-            continue
-        try:
-            value = Decimal(raw)
-            if not value.is_finite() or value < 0:
-                raise ValueError
-            allocations[region.id] = value
-        except (ArithmeticError, ValueError):
-            errors[f"allocation_{region.id}"] = [_("Give an amount in euros.")]
+    services.check_year(year)
     try:
-        data = load_form(BudgetFormSchema())
-    except SchemaError as exc:
-        errors.update(field_errors(exc))
-        data = None
-    if data is not None and not errors:
-        thresholds = [int(t) for t in data["thresholds"].split(",") if t.strip()]
-        if any(not 1 <= t <= 1000 for t in thresholds):
-            errors["thresholds"] = [_("Give percentages between 1 and 1000.")]
-        else:
-            try:
-                services.set_budget(actor=current_user, year=year, amount=data["amount"],
-                                    km_rate=data["km_rate"] if data["km_rate"] is not None
-                                    else Decimal("0.23"),
-                                    thresholds=thresholds, allocations=allocations)
-            except ValidationFailed as exc:
-                errors = field_errors(exc) or {"_form": [exc.message]}
-            else:
-                db.session.commit()
-                flash(_("The budget for %(year)s has been saved.", year=year), "info")
-                return redirect(url_for("budget.year", year=year))
-    db.session.rollback()
-    return _render_year(year, values=request.form, errors=errors, status=422)
+        data = BudgetFormSchema().load(
+            {key: value for key, value in request.form.items() if value.strip()},
+            unknown=EXCLUDE)
+        services.set_budget(actor=current_user, year=year, **data)
+    except INPUT_ERRORS as exc:
+        return _render_year(year, values=request.form, **rejected(exc, field="_form"))
+    flash(_("The budget for %(year)s has been saved.", year=year), "info")
+    return redirect(url_for("budget.year", year=year))

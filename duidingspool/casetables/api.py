@@ -18,7 +18,6 @@ from duidingspool.casetables.schemas import (
     SittingSchema,
 )
 from duidingspool.db import utcnow
-from duidingspool.extensions import db
 from duidingspool.timeutil import local_day_bounds
 
 CALENDAR_TYPES = ("text/calendar", "application/ics", "text/x-vcalendar")
@@ -64,5 +63,4 @@ def import_sessions(case_table_id: int):
         payload = load_json(IcsUrlSchema())
         result = services.import_ics_url(actor=current_user, case_table=table,
                                          url=payload["url"])
-    db.session.commit()
     return dump(ImportResultSchema(), result)

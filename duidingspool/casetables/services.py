@@ -14,11 +14,9 @@ from decimal import Decimal
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, func, or_, select
 
 from duidingspool.audit.services import record
-from duidingspool.bookings.models import Booking
-from duidingspool.bookings.services import follow_sitting
 from duidingspool.casetables import ics
 from duidingspool.casetables.models import (
     CaseTable,
@@ -30,8 +28,8 @@ from duidingspool.casetables.models import (
 )
 from duidingspool.db import utcnow
 from duidingspool.errors import Conflict, ValidationFailed
+from duidingspool import signals
 from duidingspool.extensions import db
-from duidingspool.referrals.models import Referral
 
 RRULE_ORIGIN = "rrule"
 
@@ -225,11 +223,13 @@ def _horizon(now: datetime | None, horizon_days: int | None) -> tuple[datetime, 
 
 
 def _is_referenced(sitting: Sitting) -> bool:
-    """Whether a request or booking points at this session (then it is never deleted)."""
-    return bool(db.session.scalar(select(
-        exists().where(Referral.sitting_id == sitting.id)
-        | exists().where(Booking.sitting_id == sitting.id)
-    )))
+    """Whether any row points at this session, such as a request or a booking (then it is
+    never deleted). Read from the schema's foreign keys: this package knows no such tables."""
+    sitting_id = Sitting.__table__.c.id
+    references = [exists().where(fk.parent == sitting.id)
+                  for table in db.metadata.tables.values()
+                  for fk in table.foreign_keys if fk.column is sitting_id]
+    return bool(references) and bool(db.session.scalar(select(or_(*references))))
 
 
 def generate_sessions(*, actor, case_table: CaseTable, now: datetime | None = None,
@@ -276,7 +276,7 @@ def generate_sessions(*, actor, case_table: CaseTable, now: datetime | None = No
             sitting.location = case_table.address
             sitting.sequence += 1
             updated += 1
-            follow_sitting(actor=actor, sitting=sitting)
+            signals.sitting_changed.send(sitting, actor=actor)
     for start, sitting in existing.items():
         if start in wanted or sitting.status != SittingStatus.SCHEDULED:
             continue
@@ -284,7 +284,7 @@ def generate_sessions(*, actor, case_table: CaseTable, now: datetime | None = No
             sitting.status = SittingStatus.CANCELLED
             sitting.sequence += 1
             cancelled += 1
-            follow_sitting(actor=actor, sitting=sitting)
+            signals.sitting_changed.send(sitting, actor=actor)
         else:
             db.session.delete(sitting)
             deleted += 1
@@ -335,7 +335,7 @@ def import_ics(*, actor, case_table: CaseTable, data: bytes, now: datetime | Non
             sitting.status = SittingStatus.CANCELLED
             sitting.sequence += 1
             cancelled += 1
-            follow_sitting(actor=actor, sitting=sitting)
+            signals.sitting_changed.send(sitting, actor=actor)
             continue
         time_changed = (sitting.starts_at, sitting.ends_at) != (occ.starts_at, occ.ends_at)
         if time_changed or sitting.location != occ.location:
@@ -345,7 +345,7 @@ def import_ics(*, actor, case_table: CaseTable, data: bytes, now: datetime | Non
                 sitting.status = SittingStatus.MOVED
             sitting.sequence += 1
             updated += 1
-            follow_sitting(actor=actor, sitting=sitting)
+            signals.sitting_changed.send(sitting, actor=actor)
         else:
             unchanged += 1
     for key, sitting in existing.items():
@@ -355,7 +355,7 @@ def import_ics(*, actor, case_table: CaseTable, data: bytes, now: datetime | Non
         sitting.status = SittingStatus.CANCELLED
         sitting.sequence += 1
         cancelled += 1
-        follow_sitting(actor=actor, sitting=sitting)
+        signals.sitting_changed.send(sitting, actor=actor)
     case_table.ics_imported_at = utcnow()
     db.session.flush()
     result = ImportResult(created=created, updated=updated, cancelled=cancelled,
@@ -459,7 +459,7 @@ def move_sitting(*, actor, sitting: Sitting, starts_at: datetime, ends_at: datet
     sitting.sequence += 1
     db.session.flush()
     record(actor=actor, action="sitting.move", obj=sitting, details={"fields": changed})
-    follow_sitting(actor=actor, sitting=sitting)
+    signals.sitting_changed.send(sitting, actor=actor)
     return sitting
 
 
@@ -476,6 +476,6 @@ def cancel_sitting(*, actor, sitting: Sitting, reason: str) -> Sitting:
     sitting.sequence += 1
     db.session.flush()
     record(actor=actor, action="sitting.cancel", obj=sitting)
-    follow_sitting(actor=actor, sitting=sitting)
+    signals.sitting_changed.send(sitting, actor=actor)
     return sitting
 

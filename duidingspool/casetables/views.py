@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import click
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask.cli import with_appcontext
 from flask_login import current_user
-from marshmallow import ValidationError as SchemaError
-from sqlalchemy import select
 
 from duidingspool.accounts.access import roles_required
 from duidingspool.accounts.models import Role
 from duidingspool.casetables import queries, services
-from duidingspool.casetables.models import CaseTable, ScheduleSource, SittingStatus
+from duidingspool.casetables.models import ScheduleSource, SittingStatus
 from duidingspool.casetables.schemas import (
     CancelSittingSchema,
     CaseTableFormSchema,
@@ -21,10 +17,9 @@ from duidingspool.casetables.schemas import (
     MunicipalitySchema,
 )
 from duidingspool.db import utcnow
-from duidingspool.errors import DomainError, ValidationFailed
-from duidingspool.extensions import db
+from duidingspool.errors import ValidationFailed
 from duidingspool.timeutil import to_local
-from duidingspool.web import field_errors, load_form
+from duidingspool.web import INPUT_ERRORS, REFUSALS, load_form, rejected
 
 bp = Blueprint("casetables", __name__, url_prefix="/beheer")
 
@@ -76,11 +71,9 @@ def create_municipality():
     try:
         data = load_form(MunicipalitySchema())
         municipality = services.create_municipality(actor=current_user, **data)
-    except (SchemaError, ValidationFailed) as exc:
-        db.session.rollback()
+    except INPUT_ERRORS as exc:
         return _render_municipality_form(values=_form_values(request.form),
-                                          errors=field_errors(exc), status=422)
-    db.session.commit()
+                                          **rejected(exc))
     flash(_("Municipality %(name)s added.", name=municipality.name), "info")
     return redirect(url_for("casetables.municipalities"))
 
@@ -96,12 +89,10 @@ def edit_municipality(municipality_id: int):
     try:
         data = load_form(MunicipalitySchema())
         services.update_municipality(actor=current_user, municipality=municipality, **data)
-    except (SchemaError, ValidationFailed) as exc:
-        db.session.rollback()
+    except INPUT_ERRORS as exc:
         return _render_municipality_form(municipality=municipality,
                                          values=_form_values(request.form),
-                                         errors=field_errors(exc), status=422)
-    db.session.commit()
+                                         **rejected(exc))
     flash(_("Municipality %(name)s saved.", name=municipality.name), "info")
     return redirect(url_for("casetables.municipalities"))
 
@@ -148,11 +139,9 @@ def create_case_table():
     try:
         data = load_form(CaseTableFormSchema())
         table = services.create_case_table(actor=current_user, **data)
-    except (SchemaError, ValidationFailed) as exc:
-        db.session.rollback()
+    except INPUT_ERRORS as exc:
         return _render_case_table_form(values=_form_values(request.form),
-                                       errors=field_errors(exc), status=422)
-    db.session.commit()
+                                       **rejected(exc))
     flash(_("Case table %(name)s added.", name=table.name), "info")
     return redirect(url_for("casetables.case_table", case_table_id=table.id))
 
@@ -167,11 +156,9 @@ def edit_case_table(case_table_id: int):
     try:
         data = load_form(CaseTableFormSchema())
         services.update_case_table(actor=current_user, case_table=table, **data)
-    except (SchemaError, ValidationFailed) as exc:
-        db.session.rollback()
+    except INPUT_ERRORS as exc:
         return _render_case_table_form(table=table, values=_form_values(request.form),
-                                       errors=field_errors(exc), status=422)
-    db.session.commit()
+                                       **rejected(exc))
     flash(_("Case table %(name)s saved.", name=table.name), "info")
     return redirect(url_for("casetables.case_table", case_table_id=table.id))
 
@@ -196,13 +183,11 @@ def generate_sessions(case_table_id: int):
     """Generate the sessions of the recurrence rule up to the horizon."""
     table = queries.get_case_table_for(current_user, case_table_id)
     created = services.generate_sessions(actor=current_user, case_table=table)
-    db.session.commit()
     flash(_("%(n)d sessions added.", n=created), "info")
     return redirect(url_for("casetables.case_table", case_table_id=table.id))
 
 
 def _import_done(table, result):
-    db.session.commit()
     flash(_("Calendar imported: %(created)d new, %(updated)d changed, %(cancelled)d cancelled.",
             created=result.created, updated=result.updated, cancelled=result.cancelled), "info")
     return redirect(url_for("casetables.case_table", case_table_id=table.id))
@@ -219,9 +204,9 @@ def upload_ics(case_table_id: int):
             raise ValidationFailed(_("Choose a calendar file (.ics)."),
                                    fields={"file": [_("Choose a calendar file (.ics).")]})
         result = services.import_ics(actor=current_user, case_table=table, data=upload.read())
-    except ValidationFailed as exc:
-        db.session.rollback()
-        return _render_case_table(table, errors={"file": [exc.message]}, status=422)
+    except REFUSALS as exc:  # the calendar's one message, at its field
+        status = rejected(exc)["status"]
+        return _render_case_table(table, errors={"file": [exc.message]}, status=status)
     return _import_done(table, result)
 
 
@@ -232,9 +217,9 @@ def fetch_ics(case_table_id: int):
     table = queries.get_case_table_for(current_user, case_table_id)
     try:
         result = services.import_ics_url(actor=current_user, case_table=table)
-    except ValidationFailed as exc:
-        db.session.rollback()
-        return _render_case_table(table, errors={"url": [exc.message]}, status=422)
+    except REFUSALS as exc:  # the calendar's one message, at its field
+        status = rejected(exc)["status"]
+        return _render_case_table(table, errors={"url": [exc.message]}, status=status)
     return _import_done(table, result)
 
 
@@ -270,11 +255,9 @@ def move_sitting(case_table_id: int, sitting_id: int):
     try:
         data = load_form(MoveSittingSchema())
         services.move_sitting(actor=current_user, sitting=found, **data)
-    except (SchemaError, ValidationFailed) as exc:
-        db.session.rollback()
+    except INPUT_ERRORS as exc:
         return _render_sitting(table, found, values=_form_values(request.form),
-                               errors=field_errors(exc), status=422)
-    db.session.commit()
+                               **rejected(exc))
     flash(_("The session has been moved."), "info")
     return redirect(url_for("casetables.case_table", case_table_id=table.id))
 
@@ -288,38 +271,9 @@ def cancel_sitting(case_table_id: int, sitting_id: int):
     try:
         data = load_form(CancelSittingSchema())
         services.cancel_sitting(actor=current_user, sitting=found, **data)
-    except (SchemaError, ValidationFailed) as exc:
-        db.session.rollback()
+    except INPUT_ERRORS as exc:
         return _render_sitting(table, found, values={**_sitting_values(found),
                                                      "reason": request.form.get("reason", "")},
-                               errors=field_errors(exc), status=422)
-    db.session.commit()
+                               **rejected(exc))
     flash(_("The session has been cancelled."), "info")
     return redirect(url_for("casetables.case_table", case_table_id=table.id))
-
-
-# --- command line ---------------------------------------------------------------------------
-
-sessions_command = click.Group("sessions", help="Case table sessions.")
-
-
-@sessions_command.command("generate")
-@click.option("--case-table", "case_table_id", type=int, help="Only this case table (id).")
-@with_appcontext
-def generate_sessions_command(case_table_id):
-    """Generate sessions from the recurrence rules of active case tables, up to the horizon."""
-    query = select(CaseTable).where(CaseTable.schedule_source == ScheduleSource.RECURRENCE,
-                                    CaseTable.is_active.is_(True)).order_by(CaseTable.id)
-    if case_table_id is not None:
-        query = select(CaseTable).where(CaseTable.id == case_table_id)
-    tables = list(db.session.scalars(query))
-    if case_table_id is not None and not tables:
-        raise click.ClickException(f"no case table with id {case_table_id}")
-    for table in tables:
-        try:
-            created = services.generate_sessions(actor=None, case_table=table)
-        except DomainError as exc:
-            db.session.rollback()
-            raise click.ClickException(f"case table {table.id}: {exc.message}") from exc
-        db.session.commit()
-        click.echo(f"case table {table.id}: {created} sessions created")

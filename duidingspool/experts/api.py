@@ -12,7 +12,6 @@ from duidingspool.db import utcnow
 from duidingspool.errors import NotFound, ValidationFailed
 from duidingspool.experts import services
 from duidingspool.experts.schemas import AvailabilityPutSchema, AvailabilitySchema, ExpertSchema
-from duidingspool.extensions import db
 from duidingspool.timeutil import local_day_bounds, to_local
 
 TAG = "experts"
@@ -79,5 +78,4 @@ def expert_availability_put(expert_id: int):
         raise ValidationFailed(_("Some fields are not filled in correctly."),
                                fields=_dotted(exc.messages)) from exc
     services.replace_availability(actor=current_user, expert=expert, **data)
-    db.session.commit()
     return dump(AvailabilitySchema(), availability_of(expert, with_reasons=True))

@@ -63,7 +63,7 @@ class Expert(db.Model):
     busy_refreshed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    user: Mapped["User"] = relationship()  # noqa: F821
+    user: Mapped["User"] = relationship(back_populates="expert")  # noqa: F821
     home_municipality: Mapped["Municipality"] = relationship()  # noqa: F821
     expertise: Mapped[list[ExpertExpertise]] = relationship(
         back_populates="expert", cascade="all, delete-orphan"

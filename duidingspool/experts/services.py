@@ -166,7 +166,7 @@ def get_expert(expert_id: int) -> Expert:
 
 def own_expert(actor: User) -> Expert:
     """The actor's own expert profile, or NotFound."""
-    expert = db.session.scalar(select(Expert).where(Expert.user_id == actor.id))
+    expert = actor.expert
     if expert is None:
         raise NotFound(_("You have no expert profile."))
     attach_conflicts([expert])
@@ -177,7 +177,7 @@ def get_expert_for(actor: User, expert_id: int) -> Expert:
     """An expert the actor may see: the coordinator any, an expert only themself."""
     if actor.has_role(Role.COORDINATOR):
         return get_expert(expert_id)
-    expert = db.session.scalar(select(Expert).where(Expert.user_id == actor.id))
+    expert = actor.expert
     if expert is None or expert.id != expert_id:
         raise NotFound(_("Expert not found."))
     attach_conflicts([expert])
@@ -188,7 +188,7 @@ def visible_experts(actor: User) -> list[Expert]:
     """All experts for the coordinator; only their own profile for an expert."""
     if actor.has_role(Role.COORDINATOR):
         return list_experts()
-    own = db.session.scalar(select(Expert).where(Expert.user_id == actor.id))
+    own = actor.expert
     if own is None:
         return []
     attach_conflicts([own])
@@ -297,7 +297,7 @@ def create_expert(*, actor, account: str = "new", email: str, name: str | None =
         if user is None:
             raise _invalid(_l("There is no user with this e-mail address."),
                            email=_l("No user with this e-mail address."))
-        if db.session.scalar(select(Expert.id).where(Expert.user_id == user.id)):
+        if user.expert is not None:
             raise _invalid(_l("This user already has an expert profile."),
                            email=_l("Already an expert."))
         if not user.has_role(Role.EXPERT):
@@ -353,6 +353,14 @@ def rate_on(expert: Expert, day: date) -> ExpertRate | None:
     """The rate valid on `day`: the latest one from that day or before."""
     valid = [r for r in expert.rates if r.valid_from <= day]
     return max(valid, key=lambda r: r.valid_from) if valid else None
+
+
+def hourly_rate_on(expert_id: int, day: date) -> Decimal | None:
+    """The hourly rate of the expert valid on `day`, or None without one (one query)."""
+    return db.session.scalar(
+        select(ExpertRate.hourly_rate)
+        .where(ExpertRate.expert_id == expert_id, ExpertRate.valid_from <= day)
+        .order_by(ExpertRate.valid_from.desc()).limit(1))
 
 
 def add_rate(*, actor, expert: Expert, valid_from: date, hourly_rate: Decimal,

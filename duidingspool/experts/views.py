@@ -5,14 +5,12 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from marshmallow import ValidationError as SchemaError
 from werkzeug.datastructures import MultiDict
 
 from duidingspool.accounts.access import roles_required
 from duidingspool.accounts.models import Role
 from duidingspool.casetables.queries import list_municipalities
 from duidingspool.db import utcnow
-from duidingspool.errors import Conflict, ValidationFailed
 from duidingspool.experts import services
 from duidingspool.experts.schemas import (
     AbsenceSchema,
@@ -23,9 +21,8 @@ from duidingspool.experts.schemas import (
     RateSchema,
     WindowSchema,
 )
-from duidingspool.extensions import db
 from duidingspool.timeutil import local_day_bounds, to_local
-from duidingspool.web import field_errors, load_form
+from duidingspool.web import INPUT_ERRORS, REFUSALS, load_form, rejected
 
 bp = Blueprint("experts", __name__)
 
@@ -50,10 +47,8 @@ def create_area():
         return _render_form()
     try:
         area = services.create_area(actor=current_user, **load_form(ExpertiseAreaSchema()))
-    except (SchemaError, ValidationFailed) as exc:
-        db.session.rollback()
-        return _render_form(values=request.form, errors=field_errors(exc), status=422)
-    db.session.commit()
+    except INPUT_ERRORS as exc:
+        return _render_form(values=request.form, **rejected(exc))
     flash(_("Expertise area %(name)s added.", name=area.name_en), "info")
     return redirect(url_for("experts.areas"))
 
@@ -69,10 +64,8 @@ def edit_area(area_id: int):
         return _render_form(area=area, values=values)
     try:
         services.update_area(actor=current_user, area=area, **load_form(ExpertiseAreaSchema()))
-    except (SchemaError, ValidationFailed) as exc:
-        db.session.rollback()
-        return _render_form(area=area, values=request.form, errors=field_errors(exc), status=422)
-    db.session.commit()
+    except INPUT_ERRORS as exc:
+        return _render_form(area=area, values=request.form, **rejected(exc))
     flash(_("Expertise area %(name)s saved.", name=area.name_en), "info")
     return redirect(url_for("experts.areas"))
 
@@ -84,7 +77,6 @@ def set_area_active(area_id: int):
     area = services.get_area(area_id)
     active = request.form.get("active") == "1"
     services.set_area_active(actor=current_user, area=area, active=active)
-    db.session.commit()
     flash(_("Expertise area %(name)s activated.", name=area.name_en) if active
           else _("Expertise area %(name)s deactivated.", name=area.name_en), "info")
     return redirect(url_for("experts.areas"))
@@ -143,12 +135,10 @@ def create_expert():
                                                      "languages": "nl"}))
     try:
         expert = services.create_expert(actor=current_user, **load_form(ExpertCreateSchema()))
-    except (SchemaError, ValidationFailed) as exc:
-        db.session.rollback()
+    except INPUT_ERRORS as exc:
         values = request.form.copy()
         values.pop("password", None)  # never echo a password
-        return _render_expert_form(values=values, errors=field_errors(exc), status=422)
-    db.session.commit()
+        return _render_expert_form(values=values, **rejected(exc))
     flash(_("Expert %(name)s added.", name=expert.user.name), "info")
     return redirect(url_for("experts.expert", expert_id=expert.id))
 
@@ -183,12 +173,10 @@ def edit_expert(expert_id: int):
     try:
         services.update_expert(actor=current_user, expert=expert,
                                **load_form(ExpertProfileSchema()))
-    except (SchemaError, ValidationFailed) as exc:
-        db.session.rollback()
+    except INPUT_ERRORS as exc:
+        failed = rejected(exc)
         expert = services.get_expert(expert_id)
-        return _render_expert_form(expert=expert, values=request.form, errors=field_errors(exc),
-                                   status=422)
-    db.session.commit()
+        return _render_expert_form(expert=expert, values=request.form, **failed)
     flash(_("Expert %(name)s saved.", name=expert.user.name), "info")
     return redirect(url_for("experts.expert", expert_id=expert.id))
 
@@ -200,11 +188,10 @@ def add_rate(expert_id: int):
     expert = services.get_expert(expert_id)
     try:
         services.add_rate(actor=current_user, expert=expert, **load_form(RateSchema()))
-    except (SchemaError, ValidationFailed) as exc:
-        db.session.rollback()
+    except INPUT_ERRORS as exc:
+        failed = rejected(exc)
         return _render_expert(services.get_expert(expert_id), rate_values=request.form,
-                              rate_errors=field_errors(exc), status=422)
-    db.session.commit()
+                              rate_errors=failed["errors"], status=failed["status"])
     flash(_("Rate added."), "info")
     return redirect(url_for("experts.expert", expert_id=expert.id))
 
@@ -217,10 +204,9 @@ def delete_rate(expert_id: int, rate_id: int):
     rate = services.get_rate(expert, rate_id)
     try:
         services.delete_rate(actor=current_user, expert=expert, rate=rate)
-    except Conflict as exc:
-        db.session.rollback()
-        return _render_expert(services.get_expert(expert_id), message=exc.message, status=409)
-    db.session.commit()
+    except REFUSALS as exc:
+        status = rejected(exc)["status"]
+        return _render_expert(services.get_expert(expert_id), message=exc.message, status=status)
     flash(_("Rate removed."), "info")
     return redirect(url_for("experts.expert", expert_id=expert.id))
 
@@ -248,11 +234,10 @@ def _availability_action(form: str, action):
     expert = services.own_expert(current_user)
     try:
         action(expert)
-    except (SchemaError, ValidationFailed) as exc:
-        db.session.rollback()
+    except INPUT_ERRORS as exc:
+        failed = rejected(exc)
         return _render_availability(services.own_expert(current_user), form=form,
-                                    values=request.form, errors=field_errors(exc), status=422)
-    db.session.commit()
+                                    values=request.form, **failed)
     return None
 
 
@@ -274,7 +259,6 @@ def remove_window(window_id: int):
     """Remove one of the expert's own windows."""
     expert = services.own_expert(current_user)
     services.remove_window(actor=current_user, expert=expert, window_id=window_id)
-    db.session.commit()
     flash(_("Availability window removed."), "info")
     return redirect(url_for("experts.availability"))
 
@@ -297,7 +281,6 @@ def remove_absence(absence_id: int):
     """Remove one of the expert's own absences."""
     expert = services.own_expert(current_user)
     services.remove_absence(actor=current_user, expert=expert, absence_id=absence_id)
-    db.session.commit()
     flash(_("Absence removed."), "info")
     return redirect(url_for("experts.availability"))
 

@@ -6,11 +6,8 @@ from flask_login import current_user
 
 from duidingspool.accounts.models import Role
 from duidingspool.api.core import dump, load_json, route
-from duidingspool.budget.services import raise_threshold_warnings
-from duidingspool.extensions import db
 from duidingspool.hours import services
 from duidingspool.hours.schemas import HourLineInSchema, HourLineSchema, RejectSchema
-from duidingspool.timeutil import to_local
 
 TAG = "hours"
 
@@ -30,7 +27,6 @@ def booking_hours_create(booking_id: int):
     booking = services.get_booking_for_hours(current_user, booking_id)
     data = load_json(HourLineInSchema())
     line = services.add_line(actor=current_user, booking=booking, **data)
-    db.session.commit()
     return dump(HourLineSchema(), line, 201)
 
 
@@ -50,7 +46,6 @@ def hour_line_update(line_id: int):
     services.update_line(actor=current_user, line=line, **data)
     if submit:
         services.submit_line(actor=current_user, line=line)
-    db.session.commit()
     return dump(HourLineSchema(), line)
 
 
@@ -60,7 +55,6 @@ def hour_line_update(line_id: int):
 def hour_line_submit(line_id: int):
     line = services.get_line_for(current_user, line_id)
     services.submit_line(actor=current_user, line=line)
-    db.session.commit()
     return dump(HourLineSchema(), line)
 
 
@@ -69,8 +63,6 @@ def hour_line_submit(line_id: int):
 def hour_line_approve(line_id: int):
     line = services.get_line_for(current_user, line_id)
     services.approve(actor=current_user, line=line)
-    raise_threshold_warnings(year=to_local(line.booking.starts_at).year)
-    db.session.commit()
     return dump(HourLineSchema(), line)
 
 
@@ -81,5 +73,4 @@ def hour_line_reject(line_id: int):
     line = services.get_line_for(current_user, line_id)
     data = load_json(RejectSchema())
     services.reject(actor=current_user, line=line, reason=data["reason"])
-    db.session.commit()
     return dump(HourLineSchema(), line)

@@ -25,11 +25,10 @@ from sqlalchemy import delete, select, update
 from duidingspool.accounts.models import Role, User
 from duidingspool.audit.services import record
 from duidingspool.bookings.models import Booking, BookingStatus
-from duidingspool.bookings.services import expert_of
-from duidingspool.budget.models import Budget
-from duidingspool.budget.queries import rate_valid_on
+from duidingspool.experts.services import hourly_rate_on
 from duidingspool.db import to_money, utcnow
 from duidingspool.errors import Conflict, NotFound, ValidationFailed
+from duidingspool import signals
 from duidingspool.extensions import db
 from duidingspool.hours.models import HourCategory, HourLine, HourStatus
 from duidingspool.timeutil import to_local
@@ -41,13 +40,13 @@ ON_CANCELLED = (HourCategory.PREPARATION, HourCategory.TRAVEL)
 def line_cost(*, booking: Booking, minutes: int, kilometres: Decimal | None) -> Decimal:
     """The cost of `minutes` and `kilometres` on `booking`, rounded to the cent once."""
     day = to_local(booking.starts_at).date()
-    rate = rate_valid_on(booking.expert_id, day)
+    rate = hourly_rate_on(booking.expert_id, day)
     if rate is None:
         raise Conflict(_("The expert has no hourly rate valid on %(date)s; the "
                               "coordinator must add one first.", date=day.isoformat()))
     cost = Decimal(minutes) * rate / 60
     if kilometres:
-        km_rate = db.session.scalar(select(Budget.km_rate).where(Budget.year == day.year))
+        km_rate = signals.ask(signals.km_rate_wanted, day.year)
         if km_rate is None:
             raise Conflict(_("No kilometre rate is set for %(year)s; the coordinator "
                                   "must set up that year's budget first.", year=day.year))
@@ -56,7 +55,7 @@ def line_cost(*, booking: Booking, minutes: int, kilometres: Decimal | None) -> 
 
 
 def _own_booking(actor: User, booking: Booking) -> None:
-    own = expert_of(actor) if actor.has_role(Role.EXPERT) else None
+    own = actor.expert if actor.has_role(Role.EXPERT) else None
     if own is None or booking.expert_id != own.id:
         raise NotFound(_("Booking not found."))
 
@@ -67,7 +66,7 @@ def get_booking_for_hours(actor: User, booking_id: int) -> Booking:
     if booking is not None:
         if actor.has_role(Role.COORDINATOR):
             return booking
-        own = expert_of(actor) if actor.has_role(Role.EXPERT) else None
+        own = actor.expert if actor.has_role(Role.EXPERT) else None
         if own is not None and booking.expert_id == own.id:
             return booking
     raise NotFound(_("Booking not found."))
@@ -79,7 +78,7 @@ def get_line_for(actor: User, line_id: int) -> HourLine:
     if line is not None:
         if actor.has_role(Role.COORDINATOR):
             return line
-        own = expert_of(actor) if actor.has_role(Role.EXPERT) else None
+        own = actor.expert if actor.has_role(Role.EXPERT) else None
         if own is not None and line.booking.expert_id == own.id:
             return line
     raise NotFound(_("Hour line not found."))
@@ -189,9 +188,21 @@ def _coordinator(actor: User) -> None:
         raise NotFound(_("Hour line not found."))
 
 
+def _approved_in(lines: list[HourLine], *, now: datetime) -> None:
+    """Tell the budget which session years have newly approved spending."""
+    for year in sorted({to_local(line.booking.starts_at).year for line in lines}):
+        signals.hour_lines_approved.send(year, now=now)
+
+
 def approve(*, actor: User, line: HourLine, now: datetime | None = None) -> HourLine:
     """Approve a submitted line: its cost is computed again and locked."""
     now = now or utcnow()
+    _approve(actor=actor, line=line, now=now)
+    _approved_in([line], now=now)
+    return line
+
+
+def _approve(*, actor: User, line: HourLine, now: datetime) -> None:
     _coordinator(actor)
     amount = line_cost(booking=line.booking, minutes=line.minutes, kilometres=line.kilometres)
     swapped = db.session.execute(
@@ -204,7 +215,6 @@ def approve(*, actor: User, line: HourLine, now: datetime | None = None) -> Hour
     if not swapped:
         raise Conflict(_("Only a submitted line can be approved or rejected."))
     record(actor=actor, action="hours.approve", obj=line, details={"amount": str(amount)})
-    return line
 
 
 def reject(*, actor: User, line: HourLine, reason: str,
@@ -232,6 +242,7 @@ def reject(*, actor: User, line: HourLine, reason: str,
 def decide_many(*, actor: User, line_ids: list[int], approve_them: bool,
                 reason: str | None = None, now: datetime | None = None) -> list[HourLine]:
     """Approve or reject several submitted lines at once: all of them, or none."""
+    now = now or utcnow()
     _coordinator(actor)
     if not line_ids:
         raise ValidationFailed(_("Choose one or more lines."),
@@ -244,9 +255,11 @@ def decide_many(*, actor: User, line_ids: list[int], approve_them: bool,
                                fields={"reason": [_("Give a reason.")]})
     for line in sorted(lines, key=lambda x: x.id):
         if approve_them:
-            approve(actor=actor, line=line, now=now)
+            _approve(actor=actor, line=line, now=now)
         else:
             reject(actor=actor, line=line, reason=reason, now=now)
+    if approve_them:
+        _approved_in(lines, now=now)
     return lines
 
 

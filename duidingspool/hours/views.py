@@ -10,26 +10,21 @@ from marshmallow import ValidationError as SchemaError
 from duidingspool.accounts.access import roles_required
 from duidingspool.accounts.models import Role
 from duidingspool.bookings import queries as booking_queries
-from duidingspool.bookings.services import expert_of
-from duidingspool.budget.services import raise_threshold_warnings
-from duidingspool.errors import Conflict, DomainError, ValidationFailed
-from duidingspool.extensions import db
+from duidingspool.errors import DomainError
 from duidingspool.hours import services
-from duidingspool.hours.models import HourCategory, HourStatus
+from duidingspool.hours.models import HourCategory
 from duidingspool.hours.schemas import BulkDecisionSchema, HourLineInSchema, RejectSchema
-from duidingspool.timeutil import to_local
-from duidingspool.web import field_errors, load_form
+from duidingspool.web import INPUT_ERRORS, REFUSALS, load_form, refused, rejected
 
 bp = Blueprint("hours", __name__)
 
 
-def _errors(exc) -> dict:
-    errors = field_errors(exc)
-    if isinstance(exc, DomainError) and not errors:
-        errors = {"_form": [exc.message]}
-    elif isinstance(exc, DomainError):
-        errors.setdefault("_form", [exc.message])
-    return errors
+def _rejected(exc) -> dict:
+    """`rejected`, with a domain error's message at `_form` also when it names fields."""
+    failed = rejected(exc, field="_form")
+    if isinstance(exc, DomainError):
+        failed["errors"].setdefault("_form", [exc.message])
+    return failed
 
 
 def _render_booking(booking, *, status: int = 200, values=None, errors=None, edit=None):
@@ -38,7 +33,7 @@ def _render_booking(booking, *, status: int = 200, values=None, errors=None, edi
         "hours/booking.html", booking=booking, lines=lines, values=values or {},
         errors=errors or {}, edit=edit, categories=[c.value for c in HourCategory],
         is_owner=current_user.has_role(Role.EXPERT) and booking.expert_id == getattr(
-            expert_of(current_user), "id", None),
+            current_user.expert, "id", None),
         total_minutes=sum(line.minutes for line in lines),
         total_amount=sum((line.amount for line in lines if line.amount is not None), 0),
     ), status
@@ -48,7 +43,7 @@ def _render_booking(booking, *, status: int = 200, values=None, errors=None, edi
 @roles_required(Role.EXPERT)
 def my_hours():
     """The expert's bookings, each linking to its hours."""
-    upcoming, past = booking_queries.expert_bookings(expert_of(current_user))
+    upcoming, past = booking_queries.expert_bookings(current_user.expert)
     return render_template("hours/my_hours.html", bookings=past + upcoming)
 
 
@@ -79,11 +74,8 @@ def add(booking_id: int):
         data = load_form(HourLineInSchema())
         data["submit"] = request.form.get("action") == "submit"
         services.add_line(actor=current_user, booking=booking, **data)
-    except (SchemaError, ValidationFailed, Conflict) as exc:
-        db.session.rollback()
-        return _render_booking(booking, status=getattr(exc, "status", 422),
-                               values=request.form, errors=_errors(exc))
-    db.session.commit()
+    except INPUT_ERRORS as exc:
+        return _render_booking(booking, values=request.form, **_rejected(exc))
     flash(_("The hours have been saved."), "info")
     return redirect(url_for("hours.booking_hours", booking_id=booking.id))
 
@@ -98,11 +90,8 @@ def update(line_id: int):
         data = load_form(HourLineInSchema())
         data.pop("submit", None)
         services.update_line(actor=current_user, line=line, **data)
-    except (SchemaError, ValidationFailed, Conflict) as exc:
-        db.session.rollback()
-        return _render_booking(booking, status=getattr(exc, "status", 422),
-                               values=request.form, errors=_errors(exc), edit=line_id)
-    db.session.commit()
+    except INPUT_ERRORS as exc:
+        return _render_booking(booking, values=request.form, **_rejected(exc), edit=line_id)
     flash(_("The line has been changed."), "info")
     return redirect(url_for("hours.booking_hours", booking_id=booking.id))
 
@@ -115,11 +104,9 @@ def remove(line_id: int):
     booking_id = line.booking_id
     try:
         services.delete_line(actor=current_user, line=line)
-    except Conflict as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
+    except REFUSALS as exc:
+        refused(exc)
     else:
-        db.session.commit()
         flash(_("The line has been deleted."), "info")
     return redirect(url_for("hours.booking_hours", booking_id=booking_id))
 
@@ -131,10 +118,8 @@ def submit(booking_id: int):
     booking = services.get_booking_for_hours(current_user, booking_id)
     try:
         count = services.submit_booking(actor=current_user, booking=booking)
-    except (Conflict, ValidationFailed) as exc:
-        db.session.rollback()
-        return _render_booking(booking, status=exc.status, errors=_errors(exc))
-    db.session.commit()
+    except INPUT_ERRORS as exc:
+        return _render_booking(booking, **_rejected(exc))
     flash(_("%(count)s lines have been submitted for approval.", count=count), "info")
     return redirect(url_for("hours.booking_hours", booking_id=booking.id))
 
@@ -161,16 +146,11 @@ def decide():
         lines = services.decide_many(actor=current_user, line_ids=data["line_ids"],
                                      approve_them=data["decision"] == "approve",
                                      reason=data.get("reason"))
-    except (SchemaError, ValidationFailed, Conflict) as exc:
-        db.session.rollback()
-        errors = _errors(exc)
-        if isinstance(exc, SchemaError) and "line_ids" in errors:
-            errors["line_ids"] = [_("Choose one or more lines.")]
-        return _render_approvals(status=getattr(exc, "status", 422), errors=errors,
-                                 values=request.form)
-    for year in {to_local(line.booking.starts_at).year for line in lines}:
-        raise_threshold_warnings(year=year)
-    db.session.commit()
+    except INPUT_ERRORS as exc:
+        failed = _rejected(exc)
+        if isinstance(exc, SchemaError) and "line_ids" in failed["errors"]:
+            failed["errors"]["line_ids"] = [_("Choose one or more lines.")]
+        return _render_approvals(values=request.form, **failed)
     if data["decision"] == "approve":
         flash(_("%(count)s lines approved.", count=len(lines)), "info")
     else:
@@ -188,11 +168,9 @@ def reject_one(line_id: int):
     try:
         data = load_form(RejectSchema())
         services.reject(actor=current_user, line=line, reason=data["reason"])
-    except (SchemaError, ValidationFailed, Conflict) as exc:
-        db.session.rollback()
+    except INPUT_ERRORS as exc:
         return _render_booking(line.booking, status=getattr(exc, "status", 422),
-                               errors=_errors(exc))
-    db.session.commit()
+                               **_rejected(exc))
     flash(_("The line has been rejected."), "info")
     return redirect(url_for("hours.booking_hours", booking_id=line.booking_id))
 

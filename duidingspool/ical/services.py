@@ -44,6 +44,7 @@ from duidingspool.casetables.models import CaseTable, Sitting, case_table_munici
 from duidingspool.db import UTCDateTime, utcnow
 from duidingspool.errors import NotFound, ValidationFailed
 from duidingspool.experts.models import Expert
+from duidingspool import signals
 from duidingspool.extensions import db
 from duidingspool.ical import builder
 from duidingspool.ical.models import CalendarFeed, FeedScope, FeedStamp
@@ -184,6 +185,11 @@ def revoke_feeds_of(*, actor: User | None, user: User, now: datetime | None = No
         record(actor=actor, action="calendar_feed.revoke_all", obj=user,
                details={"count": revoked})
     return revoked
+
+
+@signals.user_access_revoked.connect
+def _revoke_feeds_of_user(user: User, *, actor: User | None, **_kwargs) -> None:
+    revoke_feeds_of(actor=actor, user=user)
 
 
 # --- resolving a token on every fetch --------------------------------------------------------

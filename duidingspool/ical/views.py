@@ -9,17 +9,15 @@ from flask import (Blueprint, Response, abort, current_app, flash, redirect, ren
                    request, url_for)
 from flask_babel import gettext as _
 from flask_login import current_user
-from marshmallow import ValidationError as SchemaError
 from werkzeug.http import http_date
 
 from duidingspool.accounts.access import login_required_any, public
 from duidingspool.accounts.throttle import limiter
 from duidingspool.db import utcnow
-from duidingspool.errors import DomainError
 from duidingspool.extensions import db
 from duidingspool.ical import services
 from duidingspool.ical.schemas import FeedCreateSchema
-from duidingspool.web import field_errors, load_form
+from duidingspool.web import INPUT_ERRORS, load_form, rejected
 
 bp = Blueprint("ical", __name__)
 
@@ -149,10 +147,8 @@ def create_feed():
         data = load_form(FeedCreateSchema())
         feed, token = services.create_feed(actor=current_user, scope=data["scope"],
                                            case_table_id=data.get("case_table_id"))
-    except (SchemaError, DomainError) as exc:
-        db.session.rollback()
-        return _render_profile(errors=field_errors(exc), status=422)
-    db.session.commit()
+    except INPUT_ERRORS as exc:
+        return _render_profile(**rejected(exc))
     # Rendered, not redirected: the token must not travel through the session cookie.
     return _render_profile(new_feed=feed, new_url=feed_url(token))
 
@@ -162,6 +158,5 @@ def create_feed():
 def revoke_feed(feed_id: int):
     """Revoke a subscription: its URL stops working at once."""
     services.revoke_feed(actor=current_user, feed_id=feed_id)
-    db.session.commit()
     flash(_("The calendar link has been revoked."), "info")
     return redirect(url_for("ical.profile"))

@@ -12,7 +12,7 @@ from flask.logging import default_handler
 from duidingspool.db import utcnow
 from duidingspool.jobs import scheduler as scheduling
 from duidingspool.jobs.registry import JOBS
-from duidingspool.jobs.services import FAILED, last_runs, manual_slot, run_job
+from duidingspool.jobs.runner import FAILED, last_runs, manual_slot, run_job
 from duidingspool.timeutil import to_local
 
 jobs_command = click.Group("jobs", help="Background jobs.")

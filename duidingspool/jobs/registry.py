@@ -1,34 +1,38 @@
 """The background jobs: thin wrappers that call a service per unit of work and commit it.
 
-Every job takes `now` (the clock, so tests control it) and `commit` (called after each unit
-of work: a crash loses at most the unit in progress, and a rerun picks up the rest). Business
-rules stay in the services; the claims that make a job idempotent live there too (outbox
-dedupe keys, compare-and-swap updates, unique constraints).
+Every job takes `now` (the clock, so tests control it). A job over many items makes each
+item its own unit of work (`_each`, `_committed`): a crash loses at most the unit in
+progress, and a rerun picks up the rest; the runner commits what a job does beyond that.
+These wrappers are the jobs' edge, like a view: business rules stay in the services, and so
+do the claims that make a job idempotent (outbox dedupe keys, compare-and-swap updates,
+unique constraints).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypeVar
 
 from sqlalchemy import select
 
-from duidingspool.bookings import reminders
-from duidingspool.bookings.services import close_past, expire_due_offers
+from duidingspool.bookings import services as bookings
 from duidingspool.budget.services import raise_threshold_warnings
 from duidingspool.casetables import services as casetables
 from duidingspool.casetables.models import CaseTable, ScheduleSource
 from duidingspool.errors import DomainError
 from duidingspool.experts.models import Expert
 from duidingspool.experts.services import refresh_busy_calendar
-from duidingspool.extensions import db
-from duidingspool.mail.services import send_due
+from duidingspool.extensions import db, unit_of_work
+from duidingspool.mail import reminders
+from duidingspool.mail import services as mail
 from duidingspool.referrals.services import purge_expired
 from duidingspool.timeutil import to_local
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass
@@ -52,77 +56,99 @@ class Job:
     func: Callable[..., JobResult]
 
 
-def _each(ids, work, *, commit, label: str) -> JobResult:
-    """Run `work(id)` per id with a commit after each; a failing unit is rolled back and
-    reported while the others go on (fetching a URL someone else serves may always fail)."""
+def _each(ids, work, *, label: str) -> JobResult:
+    """Run `work(id)` per id, each its own unit of work: committed, or rolled back and
+    reported while the others go on (fetching a URL someone else serves may always fail).
+    Counts the units whose work did not answer False (nothing left to do)."""
     result = JobResult()
     for obj_id in ids:
         try:
-            work(obj_id)
+            with unit_of_work():
+                done = work(obj_id)
         except Exception as exc:  # noqa: BLE001 (reported in the run; the next unit goes on)
-            db.session.rollback()
             message = exc.message if isinstance(exc, DomainError) else type(exc).__name__
             if not isinstance(exc, DomainError):
                 log.exception("%s %s failed", label, obj_id)
             result.errors.append(f"{label} {obj_id}: {message}")
             continue
-        commit()
-        result.processed += 1
+        if done is not False:
+            result.processed += 1
     return result
 
 
-def expire_offers(*, now: datetime, commit) -> JobResult:
+def _committed(steps: Iterable[T]) -> Iterator[T]:
+    """Commit after each unit of work a service yields, so a crash loses at most the unit
+    in progress and a rerun picks up the rest."""
+    for outcome in steps:
+        db.session.commit()
+        yield outcome
+
+
+def expire_offers(*, now: datetime) -> JobResult:
     """Expire pending offers past their deadline; the next queued expert gets the offer."""
-    return JobResult(processed=expire_due_offers(now=now, commit_each=commit))
+    return _each(bookings.due_offer_ids(now=now),
+                 lambda offer_id: bookings.expire_offer(offer_id=offer_id, now=now),
+                 label="offer")
 
 
-def close_past_sessions(*, now: datetime, commit) -> JobResult:
+def close_past_sessions(*, now: datetime) -> JobResult:
     """Complete bookings of past sessions; requests nobody took in time become unfilled."""
-    return JobResult(processed=close_past(now=now, commit_each=commit))
+    completed = _each(bookings.ended_booking_ids(now=now),
+                      lambda booking_id: bookings.complete_booking(booking_id=booking_id,
+                                                                   now=now),
+                      label="booking")
+    unfilled = _each(bookings.overdue_referral_ids(now=now),
+                     lambda referral_id: bookings.mark_unfilled(referral_id=referral_id,
+                                                                now=now),
+                     label="request")
+    return JobResult(processed=completed.processed + unfilled.processed,
+                     errors=completed.errors + unfilled.errors)
 
 
-def send_mail(*, now: datetime, commit) -> JobResult:
+def send_mail(*, now: datetime) -> JobResult:
     """Deliver queued outbox messages through SMTP (nothing without SMTP_HOST)."""
-    sent, failed = send_due(now=now, commit_each=commit)
-    commit()
+    outcomes = list(_committed(mail.sending(now=now)))
+    sent, failed = outcomes.count(True), outcomes.count(False)
     return JobResult(processed=sent, note=f"{failed} attempts failed, retried later"
                      if failed else None)
 
 
-def session_reminders(*, now: datetime, commit) -> JobResult:
+def session_reminders(*, now: datetime) -> JobResult:
     """Remind experts of a booked session REMINDER_BEFORE_HOURS ahead."""
-    return JobResult(processed=reminders.queue_session_reminders(now=now, commit_each=commit))
+    return _each(reminders.session_reminder_ids(now=now),
+                 lambda booking_id: reminders.remind_session(booking_id=booking_id, now=now),
+                 label="booking")
 
 
-def hours_reminders(*, now: datetime, commit) -> JobResult:
+def hours_reminders(*, now: datetime) -> JobResult:
     """Remind experts, at most weekly, to log hours of past sessions."""
-    return JobResult(processed=reminders.queue_hours_reminders(now=now, commit_each=commit))
+    return _each(reminders.hours_reminder_ids(now=now),
+                 lambda booking_id: reminders.remind_hours(booking_id=booking_id, now=now),
+                 label="booking")
 
 
-def budget_warnings(*, now: datetime, commit) -> JobResult:
+def budget_warnings(*, now: datetime) -> JobResult:
     """Raise the year's budget threshold warnings that were reached."""
     raised = raise_threshold_warnings(year=to_local(now).year, now=now)
-    commit()
     return JobResult(processed=len(raised))
 
 
-def refresh_case_table_calendars(*, now: datetime, commit) -> JobResult:
+def refresh_case_table_calendars(*, now: datetime) -> JobResult:
     """Import the ICS URLs of case tables whose sessions come from one; a failing URL keeps
     the sessions of the last good import and is reported."""
     ids = db.session.scalars(
         select(CaseTable.id).where(CaseTable.is_active.is_(True),
                                    CaseTable.schedule_source == ScheduleSource.ICS,
-                                   CaseTable.ics_url.is_not(None))
-        .order_by(CaseTable.id)).all()
+                                   CaseTable.ics_url.is_not(None)).order_by(CaseTable.id)).all()
 
     def work(table_id):
         casetables.import_ics_url(actor=None, case_table=db.session.get(CaseTable, table_id),
                                   now=now)
 
-    return _each(ids, work, commit=commit, label="case table")
+    return _each(ids, work, label="case table")
 
 
-def refresh_busy_calendars(*, now: datetime, commit) -> JobResult:
+def refresh_busy_calendars(*, now: datetime) -> JobResult:
     """Refresh experts' busy calendars; a failing URL keeps the last good busy times."""
     ids = db.session.scalars(
         select(Expert.id).where(Expert.is_active.is_(True), Expert.busy_ics_url.is_not(None))
@@ -131,10 +157,10 @@ def refresh_busy_calendars(*, now: datetime, commit) -> JobResult:
     def work(expert_id):
         refresh_busy_calendar(actor=None, expert=db.session.get(Expert, expert_id), now=now)
 
-    return _each(ids, work, commit=commit, label="expert")
+    return _each(ids, work, label="expert")
 
 
-def generate_sessions(*, now: datetime, commit) -> JobResult:
+def generate_sessions(*, now: datetime) -> JobResult:
     """Extend the sessions of case tables with a recurrence rule up to the horizon."""
     ids = db.session.scalars(
         select(CaseTable.id).where(CaseTable.is_active.is_(True),
@@ -145,16 +171,17 @@ def generate_sessions(*, now: datetime, commit) -> JobResult:
         casetables.generate_sessions(actor=None, case_table=db.session.get(CaseTable, table_id),
                                      now=now)
 
-    return _each(ids, work, commit=commit, label="case table")
+    return _each(ids, work, label="case table")
 
 
-def retention_purge(*, now: datetime, commit) -> JobResult:
+def retention_purge(*, now: datetime) -> JobResult:
     """Erase question texts and case codes past the retention period, a batch at a time."""
-    total = 0
-    while erased := purge_expired(now=now):
-        commit()
-        total += erased
-    return JobResult(processed=total)
+
+    def batches():
+        while erased := purge_expired(now=now):
+            yield erased
+
+    return JobResult(processed=sum(_committed(batches())))
 
 
 JOBS: dict[str, Job] = {

@@ -30,7 +30,7 @@ from flask import Flask
 
 from duidingspool.db import utcnow
 from duidingspool.jobs.registry import JOBS
-from duidingspool.jobs.services import host_id, run_job
+from duidingspool.jobs.runner import host_id, run_job
 
 log = logging.getLogger(__name__)
 

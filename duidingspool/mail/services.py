@@ -1,7 +1,7 @@
 """The outbox: messages are queued in the caller's transaction and sent later.
 
 Nothing is sent inside a web request: a change and its messages are committed together
-(or not at all), and `send_due` (the background job) delivers them through SMTP when
+(or not at all), and `sending` (the background job) delivers them through SMTP when
 SMTP_HOST is set. Without SMTP_HOST messages stay queued, readable by the coordinator and
 by tests. An SMTP failure keeps the message queued with a later retry time; only after
 MAIL_MAX_ATTEMPTS failures is it marked failed.
@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import smtplib
 import ssl
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formataddr, format_datetime, make_msgid
@@ -24,6 +25,7 @@ from sqlalchemy import or_, select
 from duidingspool.bookings.models import Booking, BookingStatus
 from duidingspool.db import insert_once, utcnow
 from duidingspool.errors import NotFound
+from duidingspool import signals
 from duidingspool.extensions import db
 from duidingspool.ical import builder
 from duidingspool.ical.services import event_for_booking
@@ -179,34 +181,37 @@ def _failed(message: OutboxMessage, error: Exception, now: datetime) -> None:
         message.next_attempt_at = now + retry_delay(message.attempts)
 
 
-def send_due(*, now: datetime | None = None, smtp_factory=None,
-             commit_each=None) -> tuple[int, int]:
-    """Send queued messages whose time has come; returns (sent, failed attempts).
+def send_due(*, now: datetime | None = None, smtp_factory=None) -> tuple[int, int]:
+    """Send queued messages whose time has come, in one unit of work; returns (sent, failed
+    attempts). The scheduler's job commits after each message instead (`sending`)."""
+    outcomes = list(sending(now=now, smtp_factory=smtp_factory))
+    return outcomes.count(True), outcomes.count(False)
 
-    Without SMTP_HOST nothing is sent. `commit_each` (the scheduler's) is called after each
-    message, so a crash after a send repeats at most that one message.
+
+def sending(*, now: datetime | None = None, smtp_factory=None) -> Iterator[bool]:
+    """Send queued messages whose time has come, yielding after each message's outcome
+    (True sent, False a failed attempt, retried later): the caller may commit there, so a
+    crash after a send repeats at most that one message. Without SMTP_HOST nothing is sent.
     """
     now = now or utcnow()
     config = current_app.config
     if not config.get("SMTP_HOST"):
-        return 0, 0
+        return
     due = list(db.session.scalars(
         select(OutboxMessage)
         .where(OutboxMessage.status == MailStatus.QUEUED,
                or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now))
         .order_by(OutboxMessage.id).limit(int(config.get("MAIL_BATCH_SIZE", 100)))))
     if not due:
-        return 0, 0
-    sent = failed = 0
+        return
     try:
         smtp = _connect(smtp_factory or smtplib.SMTP)
     except (smtplib.SMTPException, OSError) as exc:
         for message in due:
             _failed(message, exc, now)
         db.session.flush()
-        if commit_each is not None:
-            commit_each()
-        return 0, len(due)
+        yield from [False] * len(due)
+        return
     try:
         for message in due:
             try:
@@ -215,31 +220,30 @@ def send_due(*, now: datetime | None = None, smtp_factory=None,
                     raise smtplib.SMTPRecipientsRefused(refused)
             except (smtplib.SMTPException, OSError) as exc:
                 _failed(message, exc, now)
-                failed += 1
+                db.session.flush()
+                yield False
                 # SMTPException is an OSError too; a plain OSError means the socket failed.
                 if (isinstance(exc, smtplib.SMTPServerDisconnected)
                         or not isinstance(exc, smtplib.SMTPException)):
-                    # The connection is gone: the rest waits for the next run.
-                    db.session.flush()
-                    if commit_each is not None:
-                        commit_each()
-                    break
+                    break  # the connection is gone: the rest waits for the next run
             else:
                 message.status = MailStatus.SENT
                 message.sent_at = now
                 message.attempts += 1
                 message.next_attempt_at = None
                 message.last_error = None
-                sent += 1
-            db.session.flush()
-            if commit_each is not None:
-                commit_each()
+                db.session.flush()
+                yield True
     finally:
         try:
             smtp.quit()
         except (smtplib.SMTPException, OSError):
             pass
-    return sent, failed
+
+
+@signals.booking_changed.connect
+def _invite_for_booking(booking: Booking, *, now: datetime | None = None, **_kwargs) -> None:
+    queue_invitations(booking=booking, now=now)
 
 
 # --- reading the outbox -----------------------------------------------------------------------

@@ -51,7 +51,6 @@ def create_request():
         raise services.input_error(fields=field_errors(exc), question=payload.get("question"),
                                    case_code=payload.get("case_code")) from exc
     referral = services.create(actor=current_user, data=data)
-    db.session.commit()
     return dump(RequestSchema(), referral, status=201)
 
 
@@ -62,7 +61,6 @@ def get_request(request_id: int):
     """Read a request in scope; 404 otherwise."""
     referral = queries.get_for(current_user, request_id)
     services.read_question(actor=current_user, referral=referral)
-    db.session.commit()
     return dump(RequestSchema(), referral)
 
 
@@ -75,6 +73,5 @@ def cancel_request(request_id: int):
     referral = queries.get_for(current_user, request_id)
     data = load_json(RequestCancelSchema())
     services.cancel(actor=current_user, referral=referral, reason=data["reason"])
-    db.session.commit()
     return dump(RequestSummarySchema(), referral)
 

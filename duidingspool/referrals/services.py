@@ -13,11 +13,11 @@ from sqlalchemy import and_, or_, select, update
 
 from duidingspool.accounts.models import Role, User
 from duidingspool.audit.services import record
-from duidingspool.bookings.services import release_referral
 from duidingspool.casetables.models import CaseTable, Sitting, SittingStatus
 from duidingspool.db import utcnow
 from duidingspool.errors import Conflict, Forbidden, NotFound, PrivacyViolation, ValidationFailed
 from duidingspool.experts.models import ExpertiseArea
+from duidingspool import signals
 from duidingspool.extensions import db
 from duidingspool.referrals import privacy
 from duidingspool.referrals.models import (
@@ -278,12 +278,16 @@ def create(*, actor: User, data: dict, now: datetime | None = None) -> Referral:
     return referral
 
 
+def acts_for(actor: User, referral: Referral) -> bool:
+    """Whether `actor` may act on `referral` (cancel it, or its booking): a coordinator, or
+    a requester of its municipality."""
+    return actor.has_role(Role.COORDINATOR) or (
+        actor.has_role(Role.REQUESTER) and actor.municipality_id == referral.municipality_id)
+
+
 def may_cancel(actor: User, referral: Referral) -> bool:
     """Whether `actor` may cancel `referral` now (for showing the button)."""
-    return referral.status in CANCELLABLE and (
-        actor.has_role(Role.COORDINATOR)
-        or (actor.has_role(Role.REQUESTER) and actor.municipality_id == referral.municipality_id)
-    )
+    return referral.status in CANCELLABLE and acts_for(actor, referral)
 
 
 def cancel(*, actor: User, referral: Referral, reason: str,
@@ -292,9 +296,7 @@ def cancel(*, actor: User, referral: Referral, reason: str,
     coordinator): its open offers are withdrawn and its booking cancelled; Conflict when
     it has already ended."""
     now = now or utcnow()
-    if not (actor.has_role(Role.COORDINATOR) or (
-            actor.has_role(Role.REQUESTER)
-            and actor.municipality_id == referral.municipality_id)):
+    if not acts_for(actor, referral):
         raise NotFound(_("Request not found."))
     reason = (reason or "").strip()
     if not reason:
@@ -315,7 +317,7 @@ def cancel(*, actor: User, referral: Referral, reason: str,
         if referral.status == ReferralStatus.CANCELLED:
             raise Conflict(_("This request has already been cancelled."))
         raise Conflict(_("A completed or unfilled request can no longer be cancelled."))
-    release_referral(actor=actor, referral=referral, reason=reason, now=now)
+    signals.referral_cancelled.send(referral, actor=actor, reason=reason, now=now)
     db.session.flush()
     record(actor=actor, action="referral.cancel", obj=referral,
            details={"reference": referral.reference, "from_status": str(previous_status)})

@@ -12,15 +12,14 @@ from marshmallow import EXCLUDE
 from marshmallow import ValidationError as SchemaError
 from werkzeug.datastructures import MultiDict
 
+from duidingspool import signals
 from duidingspool.accounts.access import roles_required
 from duidingspool.accounts.models import Role
-from duidingspool.bookings.views import request_panel
-from duidingspool.errors import ValidationFailed
 from duidingspool.extensions import db
 from duidingspool.referrals import queries, services
 from duidingspool.referrals.models import ReferralStatus
 from duidingspool.referrals.schemas import RequestCancelSchema, RequestInputSchema
-from duidingspool.web import field_errors
+from duidingspool.web import INPUT_ERRORS, rejected
 
 bp = Blueprint("referrals", __name__, url_prefix="/verzoeken")
 
@@ -91,16 +90,13 @@ def create():
         try:
             data = RequestInputSchema().load(form_payload(request.form), unknown=EXCLUDE)
             referral = services.create(actor=current_user, data=data)
-        except SchemaError as exc:
-            db.session.rollback()
-            errors = services.input_error(
-                fields=field_errors(exc), question=request.form.get("question"),
-                case_code=request.form.get("case_code")).fields
-        except ValidationFailed as exc:
-            db.session.rollback()
-            errors = field_errors(exc)
+        except INPUT_ERRORS as exc:
+            errors = rejected(exc)["errors"]
+            if isinstance(exc, SchemaError):  # the privacy check too, in the same round
+                errors = services.input_error(
+                    fields=errors, question=request.form.get("question"),
+                    case_code=request.form.get("case_code")).fields
         else:
-            db.session.commit()
             flash(_("Request %(reference)s has been submitted.", reference=referral.reference),
                   "info")
             return redirect(url_for("referrals.detail", referral_id=referral.id))
@@ -120,10 +116,11 @@ def detail(referral_id: int):
     """One request with its question text (the read is audited)."""
     referral = queries.get_for(current_user, referral_id)
     question = services.read_question(actor=current_user, referral=referral)
-    db.session.commit()
     return render_template("referrals/detail.html", referral=referral, question=question,
                            may_cancel=services.may_cancel(current_user, referral),
-                           locale=str(get_locale()), **request_panel(current_user, referral))
+                           locale=str(get_locale()),
+                           **signals.gather(signals.request_page_shown, referral,
+                                            actor=current_user))
 
 
 @bp.route("/<int:referral_id>/annuleren", methods=["GET", "POST"])
@@ -138,14 +135,9 @@ def cancel(referral_id: int):
             data = RequestCancelSchema().load({"reason": request.form.get("reason", "").strip()}
                                             if request.form.get("reason", "").strip() else {})
             services.cancel(actor=current_user, referral=referral, reason=data["reason"])
-        except SchemaError as exc:
-            db.session.rollback()
-            errors = field_errors(exc)
-        except ValidationFailed as exc:
-            db.session.rollback()
-            errors = field_errors(exc)
+        except INPUT_ERRORS as exc:
+            errors = rejected(exc)["errors"]
         else:
-            db.session.commit()
             flash(_("Request %(reference)s has been cancelled.", reference=referral.reference),
                   "info")
             return redirect(url_for("referrals.detail", referral_id=referral.id))

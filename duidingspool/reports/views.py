@@ -15,7 +15,6 @@ from duidingspool.accounts.models import Role
 from duidingspool.audit.services import record_export
 from duidingspool.db import utcnow
 from duidingspool.errors import NotFound
-from duidingspool.extensions import db
 from duidingspool.reports.queries import YearReport, year_report
 from duidingspool.timeutil import to_local
 
@@ -102,7 +101,6 @@ def year_csv(year: int, table: str):
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerows(csv_rows(report, table))
     record_export(actor=current_user, what="year_report", details={"year": year, "table": table})
-    db.session.commit()
     return Response(
         "\ufeff" + out.getvalue(), mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="jaarrapportage-{year}-{table}.csv"'})

@@ -18,7 +18,7 @@ from duidingspool.db import utcnow
 from duidingspool.experts.models import Absence
 from duidingspool.extensions import db
 from duidingspool.matching.engine import distance_km
-from duidingspool.matching.services import rank_request
+from duidingspool.bookings.candidates import rank_request
 from duidingspool.referrals.models import ReferralStatus
 from duidingspool.timeutil import to_local
 from tests import factories as f

@@ -61,7 +61,7 @@ def test_budget_form_saves_and_reports_errors(app, login_as):
     assert ok.status_code == 302
     budget = db.session.scalar(db.select(Budget).where(Budget.year == 2027))
     assert (budget.amount, budget.km_rate, budget.thresholds) == (
-        Decimal("125000.00"), Decimal("0.21"), "80,100")
+        Decimal("125000.00"), Decimal("0.21"), [80, 100])
     assert [a.amount for a in budget.allocations] == [Decimal("25000.00")]
 
 

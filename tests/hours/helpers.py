@@ -27,7 +27,7 @@ class Priced:
         self.area = f.expertise_area()
         self.expert = self.new_expert()
         self.budget = Budget(year=2026, amount=Decimal(amount), km_rate=Decimal(km_rate),
-                             thresholds="75,90,100")
+                             thresholds=[75, 90, 100])
         db.session.add(self.budget)
         db.session.flush()
 

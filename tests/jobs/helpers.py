@@ -27,14 +27,16 @@ def count(model) -> int:
 
 
 class CrashOnUnit:
-    """A commit callback that commits, except at unit `n`, where the process 'crashes'."""
+    """A job's unit of work that fails at the n-th unit, as if the process died there; the
+    other units do their `work`."""
 
-    def __init__(self, n: int):
+    def __init__(self, n: int, work):
         self.n = n
+        self.work = work
         self.calls = 0
 
-    def __call__(self):
+    def __call__(self, **kwargs):
         self.calls += 1
         if self.calls == self.n:
             raise RuntimeError("crash in the middle of the job")
-        db.session.commit()
+        return self.work(**kwargs)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-import pytest
 from sqlalchemy import select
 
 from duidingspool.audit.models import AuditEvent
@@ -17,7 +16,8 @@ from duidingspool.extensions import db
 from duidingspool.hours.models import HourLine
 from duidingspool.jobs.models import JobRun
 from duidingspool.jobs.registry import JOBS, Job, JobResult
-from duidingspool.jobs.services import claim, run_job
+from duidingspool.jobs.runner import claim, run_job
+from duidingspool.mail import reminders
 from duidingspool.referrals.models import Referral, ReferralStatus
 from tests import factories as f
 from tests.bookings.helpers import World
@@ -73,20 +73,20 @@ def test_run_job_in_next_slot_sends_nothing_twice(app):
     assert len(outbox_keys("reminder:")) == 1
 
 
-def test_crash_mid_job_is_recorded_and_rerun_completes_the_rest(app):
+def test_crash_mid_job_is_recorded_and_rerun_completes_the_rest(app, monkeypatch):
     world = Priced()
     first = world.booking("2026-03-10T09:00")
     second = world.booking("2026-03-10T13:00")
     db.session.commit()
     now = datetime(2026, 3, 9, 18, 0, tzinfo=timezone.utc)
-    crashing = Job("session_reminders", "crashes at the 2nd unit",
-                   lambda *, now, commit: JOBS["session_reminders"].func(
-                       now=now, commit=CrashOnUnit(2)))
+    monkeypatch.setattr(reminders, "remind_session", CrashOnUnit(2, reminders.remind_session))
 
-    failed = run_job(crashing, slot="first", now=now)
-    assert (failed.outcome, failed.detail) == ("failed", "RuntimeError")
+    failed = run_job(JOBS["session_reminders"], slot="first", now=now)
+    assert (failed.outcome, failed.processed, failed.detail) == (
+        "failed", 1, f"1 failed: booking {second.id}: RuntimeError")
     assert outbox_keys("reminder:") == [f"reminder:booking:{first.id}:2026-03-10T08:00:00+00:00"]
 
+    monkeypatch.undo()
     rerun = run_job(JOBS["session_reminders"], slot="second", now=now)
     assert (rerun.outcome, rerun.processed) == ("ok", 1)
     assert outbox_keys("reminder:") == [
@@ -119,7 +119,7 @@ def test_expire_offers_cascades_to_next_expert_once(app):
     assert _offer_statuses(referral) == [OfferStatus.EXPIRED, OfferStatus.PENDING]
 
 
-def test_crash_mid_expiry_keeps_first_expired_and_rerun_expires_the_rest(app):
+def test_crash_mid_expiry_keeps_first_expired_and_rerun_expires_the_rest(app, monkeypatch):
     w = World()
     one, two = w.request(), w.request()
     expert_a, expert_b = w.expert(), w.expert()
@@ -128,12 +128,13 @@ def test_crash_mid_expiry_keeps_first_expired_and_rerun_expires_the_rest(app):
     db.session.commit()
     later = max(offer_one.expires_at, offer_two.expires_at) + timedelta(seconds=1)
 
-    with pytest.raises(RuntimeError):
-        bookings.expire_due_offers(now=later, commit_each=CrashOnUnit(2))
-    db.session.rollback()
+    monkeypatch.setattr(bookings, "expire_offer", CrashOnUnit(2, bookings.expire_offer))
+    crashed = run_job(JOBS["expire_offers"], slot="crash", now=later)
+    assert (crashed.outcome, crashed.processed) == ("failed", 1)
     assert sorted([*_offer_statuses(one), *_offer_statuses(two)]) == [
         OfferStatus.EXPIRED, OfferStatus.PENDING]
 
+    monkeypatch.undo()
     run = run_job(JOBS["expire_offers"], slot="rerun", now=later)
     assert run.processed == 1
     assert [*_offer_statuses(one), *_offer_statuses(two)] == [OfferStatus.EXPIRED] * 2
@@ -297,7 +298,7 @@ def test_retention_purge_in_batches_commits_each(app):
 
 
 def test_job_run_records_host_and_times(app):
-    run = run_job(Job("noop", "does nothing", lambda *, now, commit: JobResult(processed=0)),
+    run = run_job(Job("noop", "does nothing", lambda *, now: JobResult(processed=0)),
                   slot="x", host="web-1:42")
 
     stored = db.session.scalar(select(JobRun))

@@ -7,12 +7,17 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from duidingspool.bookings.models import BookingStatus
-from duidingspool.bookings.reminders import queue_hours_reminders, queue_session_reminders
+from duidingspool.mail.reminders import (
+    queue_hours_reminders,
+    queue_session_reminders,
+    remind_session,
+    session_reminder_ids,
+)
 from duidingspool.casetables.services import move_sitting
-from duidingspool.extensions import db
+from duidingspool.extensions import db, unit_of_work
 from duidingspool.mail.models import OutboxMessage
 from tests.hours.helpers import Priced
-from tests.jobs.helpers import CrashOnUnit, outbox_keys
+from tests.jobs.helpers import outbox_keys
 
 
 @pytest.fixture
@@ -24,7 +29,7 @@ def test_session_reminder_queued_once_when_run_twice(world):
     booking = world.booking("2026-03-10T13:00")
     now = booking.starts_at - timedelta(hours=20)
 
-    assert queue_session_reminders(now=now, commit_each=db.session.commit) == 1
+    assert queue_session_reminders(now=now) == 1
     assert queue_session_reminders(now=now + timedelta(minutes=15)) == 0
 
     assert outbox_keys("reminder:") == [
@@ -82,12 +87,15 @@ def test_crash_mid_reminders_keeps_first_and_rerun_sends_the_rest(world):
     db.session.commit()
     now = datetime(2026, 3, 9, 18, 0, tzinfo=timezone.utc)
 
-    with pytest.raises(RuntimeError):
-        queue_session_reminders(now=now, commit_each=CrashOnUnit(2))
-    db.session.rollback()
+    first_id, second_id = session_reminder_ids(now=now)
+    with unit_of_work():
+        remind_session(booking_id=first_id, now=now)
+    with pytest.raises(RuntimeError), unit_of_work():
+        remind_session(booking_id=second_id, now=now)
+        raise RuntimeError("the process dies before this unit of work is committed")
     assert outbox_keys("reminder:") == [f"reminder:booking:{first.id}:2026-03-10T08:00:00+00:00"]
 
-    assert queue_session_reminders(now=now, commit_each=db.session.commit) == 1
+    assert queue_session_reminders(now=now) == 1
     assert outbox_keys("reminder:") == [
         f"reminder:booking:{first.id}:2026-03-10T08:00:00+00:00",
         f"reminder:booking:{second.id}:2026-03-10T12:00:00+00:00",

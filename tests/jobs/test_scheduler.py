@@ -11,7 +11,7 @@ from duidingspool.jobs.scheduler import (
     slot_for,
     trigger_for,
 )
-from duidingspool.jobs.services import claim
+from duidingspool.jobs.runner import claim
 from duidingspool.timeutil import to_local
 
 AMS = "Europe/Amsterdam"

@@ -6,7 +6,7 @@ from sqlalchemy import event
 
 from duidingspool.experts.models import Absence, BusyInterval, ExpertConflict
 from duidingspool.extensions import db
-from duidingspool.matching.services import rank_request
+from duidingspool.bookings.candidates import rank_request
 from tests.bookings.helpers import World, direct_booking
 
 

@@ -17,7 +17,7 @@ from duidingspool.matching.engine import (
     sort_exclusions,
     split,
 )
-from duidingspool.matching.queries import load_availability, load_facts, load_workload
+from duidingspool.bookings.facts import load_availability, load_facts, load_workload
 from duidingspool.referrals.models import Referral
 
 

@@ -7,7 +7,7 @@ two runs of one job never overlap (a slow run and the next slot's, or a manual r
 that finds the lock taken ends at once as skipped. The job's own units of work commit one by
 one; they are idempotent by their own claims (outbox keys, compare-and-swap updates).
 
-This module commits: it is the jobs' edge, like a view.
+This module is the jobs' edge, like a view: it commits, through `unit_of_work`.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 
 from duidingspool.db import utcnow
 from duidingspool.errors import DomainError
-from duidingspool.extensions import db
+from duidingspool.extensions import db, unit_of_work
 from duidingspool.jobs.models import JobRun
 from duidingspool.jobs.registry import Job, JobResult
 
@@ -50,23 +50,22 @@ def claim(*, name: str, slot: str, host: str | None = None) -> int | None:
     """Insert the run's row and commit it; its id, or None when someone else claimed the slot."""
     run = JobRun(name=name, slot=slot, host=host or host_id(), started_at=utcnow(),
                  outcome=RUNNING, processed=0)
-    db.session.add(run)
     try:
-        db.session.commit()
+        with unit_of_work():
+            db.session.add(run)
     except IntegrityError:
-        db.session.rollback()
         return None
     return run.id
 
 
 def finish(*, run_id: int, outcome: str, processed: int = 0, detail: str | None = None) -> None:
     """Record how the run ended, and commit."""
-    run = db.session.get(JobRun, run_id)
-    run.outcome = outcome
-    run.processed = processed
-    run.detail = (detail or None) and detail[:500]
-    run.finished_at = utcnow()
-    db.session.commit()
+    with unit_of_work():
+        run = db.session.get(JobRun, run_id)
+        run.outcome = outcome
+        run.processed = processed
+        run.detail = (detail or None) and detail[:500]
+        run.finished_at = utcnow()
 
 
 @contextmanager
@@ -108,10 +107,9 @@ def run_job(job: Job, *, slot: str, now: datetime | None = None,
             return db.session.get(JobRun, run_id)
         log.info("job %s slot %s: running", job.name, slot)
         try:
-            result: JobResult = job.func(now=now or utcnow(), commit=db.session.commit)
-            db.session.commit()
+            with unit_of_work():  # what the job does beyond its own units of work
+                result: JobResult = job.func(now=now or utcnow())
         except Exception as exc:  # noqa: BLE001 (recorded in the run, then the next slot)
-            db.session.rollback()
             if isinstance(exc, DomainError):
                 detail = f"{type(exc).__name__}: {exc.message}"
             else:

@@ -23,10 +23,12 @@ from duidingspool.ical.services import event_for_booking
 from duidingspool.mail.models import OutboxMessage
 from duidingspool.mail.services import queue_once
 from duidingspool.timeutil import to_local
+from duidingspool.web import public_url
 
 # Hours that count as logged: the expert has handed them in.
 _LOGGED = (HourStatus.SUBMITTED, HourStatus.APPROVED)
 _HOURS_REMINDED = (BookingStatus.CONFIRMED, BookingStatus.COMPLETED)
+_WEEK = timedelta(weeks=1)
 
 
 def session_reminder_key(booking: Booking) -> str:
@@ -64,66 +66,72 @@ def _queue_once(*, key: str, booking: Booking, template: str, subject, now: date
                       booking_id=booking.id, dedupe_key=key, now=now)
 
 
-def queue_session_reminders(*, now: datetime | None = None, commit_each=None) -> int:
-    """Queue a reminder to each expert whose confirmed session starts within
-    REMINDER_BEFORE_HOURS; returns how many were queued by this call.
-
-    `commit_each` (the scheduler's) is called after each booking, so a crash loses nothing.
-    """
-    now = now or utcnow()
+def session_reminder_ids(*, now: datetime) -> list[int]:
+    """Confirmed bookings whose session starts within REMINDER_BEFORE_HOURS."""
     ahead = timedelta(hours=float(current_app.config.get("REMINDER_BEFORE_HOURS", 24)))
-    due = db.session.scalars(
+    return list(db.session.scalars(
         select(Booking.id).where(Booking.status == BookingStatus.CONFIRMED,
                                  Booking.starts_at > now, Booking.starts_at <= now + ahead)
-        .order_by(Booking.starts_at, Booking.id)).all()
-    queued = 0
-    for booking_id in due:
-        booking = db.session.get(Booking, booking_id)
-        if booking is not None and booking.status == BookingStatus.CONFIRMED:
-            queued += _queue_once(
-                key=session_reminder_key(booking), booking=booking,
-                template="mail/session_reminder.txt",
-                subject=lambda v: gettext("Reminder: %(reference)s, %(case_table)s, %(when)s", **v),
-                now=now)
-        if commit_each is not None:
-            commit_each()
-    return queued
+        .order_by(Booking.starts_at, Booking.id)))
 
 
-def queue_hours_reminders(*, now: datetime | None = None, commit_each=None) -> int:
-    """Remind experts to log their hours for sessions that ended without submitted hours,
-    HOURS_REMINDER_DELAY_HOURS after the end and then at most once a week, for at most
-    HOURS_REMINDER_MAX_WEEKS weeks; returns how many were queued by this call.
+def remind_session(*, booking_id: int, now: datetime) -> bool:
+    """Queue the expert's reminder of a booked session once; True if this call queued it."""
+    booking = db.session.get(Booking, booking_id)
+    if booking is None or booking.status != BookingStatus.CONFIRMED:
+        return False
+    return _queue_once(
+        key=session_reminder_key(booking), booking=booking,
+        template="mail/session_reminder.txt",
+        subject=lambda v: gettext("Reminder: %(reference)s, %(case_table)s, %(when)s", **v),
+        now=now)
 
-    `commit_each` (the scheduler's) is called after each booking, so a crash loses nothing.
-    """
+
+def queue_session_reminders(*, now: datetime | None = None) -> int:
+    """Queue every due session reminder (one unit of work); how many this call queued.
+    The scheduler's job queues them one unit of work each (`remind_session`)."""
     now = now or utcnow()
-    config = current_app.config
-    delay = timedelta(hours=float(config.get("HOURS_REMINDER_DELAY_HOURS", 12)))
-    max_weeks = int(config.get("HOURS_REMINDER_MAX_WEEKS", 8))
-    week = timedelta(weeks=1)
+    return sum(remind_session(booking_id=booking_id, now=now)
+               for booking_id in session_reminder_ids(now=now))
+
+
+def _hours_delay() -> timedelta:
+    return timedelta(hours=float(current_app.config.get("HOURS_REMINDER_DELAY_HOURS", 12)))
+
+
+def hours_reminder_ids(*, now: datetime) -> list[int]:
+    """Bookings whose session ended without submitted hours, HOURS_REMINDER_DELAY_HOURS
+    ago or longer, but less than HOURS_REMINDER_MAX_WEEKS weeks after that."""
+    delay = _hours_delay()
+    max_weeks = int(current_app.config.get("HOURS_REMINDER_MAX_WEEKS", 8))
     logged = exists().where(HourLine.booking_id == Booking.id, HourLine.status.in_(_LOGGED))
-    due = db.session.scalars(
+    return list(db.session.scalars(
         select(Booking.id).where(Booking.status.in_(_HOURS_REMINDED),
                                  Booking.ends_at <= now - delay,
-                                 Booking.ends_at > now - delay - max_weeks * week,
+                                 Booking.ends_at > now - delay - max_weeks * _WEEK,
                                  ~logged)
-        .order_by(Booking.ends_at, Booking.id)).all()
-    queued = 0
-    for booking_id in due:
-        booking = db.session.get(Booking, booking_id)
-        if booking is not None:
-            # Weeks since the first reminder was due: a new key (and so a new mail) comes
-            # only every seven days, however often the job runs.
-            number = (now - booking.ends_at - delay) // week
-            queued += _queue_once(
-                key=hours_reminder_key(booking, number), booking=booking,
-                template="mail/hours_reminder.txt",
-                subject=lambda v: gettext(
-                    "Log your hours: %(reference)s, %(case_table)s, %(when)s", **v),
-                now=now,
-                hours_url=f"{config['PUBLIC_BASE_URL'].rstrip('/')}"
-                          f"/boekingen/{booking.id}/uren")
-        if commit_each is not None:
-            commit_each()
-    return queued
+        .order_by(Booking.ends_at, Booking.id)))
+
+
+def remind_hours(*, booking_id: int, now: datetime) -> bool:
+    """Queue this week's reminder to log the booking's hours once; True if this call did."""
+    booking = db.session.get(Booking, booking_id)
+    if booking is None:
+        return False
+    # Weeks since the first reminder was due: a new key (and so a new mail) comes only
+    # every seven days, however often the job runs.
+    number = (now - booking.ends_at - _hours_delay()) // _WEEK
+    return _queue_once(
+        key=hours_reminder_key(booking, number), booking=booking,
+        template="mail/hours_reminder.txt",
+        subject=lambda v: gettext("Log your hours: %(reference)s, %(case_table)s, %(when)s", **v),
+        now=now,
+        hours_url=public_url("hours.booking_hours", booking_id=booking.id))
+
+
+def queue_hours_reminders(*, now: datetime | None = None) -> int:
+    """Queue every due reminder to log hours (one unit of work); how many this call queued.
+    The scheduler's job queues them one unit of work each (`remind_hours`)."""
+    now = now or utcnow()
+    return sum(remind_hours(booking_id=booking_id, now=now)
+               for booking_id in hours_reminder_ids(now=now))

@@ -1,0 +1,80 @@
+"""Named signals: how a lower feature package lets higher ones react, without importing them.
+
+The feature packages have one order (README, Architecture) and import only downwards. When
+something in a lower package must cause something in a higher one, the lower one sends a
+signal here and the higher one connects a receiver in its services module, as Indico's
+modules do with `indico.core.signals`. Receivers run synchronously in the sender's unit of
+work: what they change is committed or rolled back with it, and a `DomainError` a receiver
+raises refuses the sender's action.
+
+Each signal's sender is the object it is about; its keyword arguments are listed below.
+`ask` reads the single answer of a signal that asks a higher package for a value, `gather`
+merges the answers of one that collects what higher packages add to a page.
+"""
+
+from __future__ import annotations
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+user_access_revoked = _signals.signal("user-access-revoked", doc="""
+A user may no longer use their calendar links (password changed, account deactivated).
+Sender: the user. Keywords: actor, reason. Receivers: ical (revokes the user's feeds).
+""")
+
+referral_cancelled = _signals.signal("referral-cancelled", doc="""
+A request was cancelled (by its requester, the coordinator, or with its session), or became
+unfilled. Sender: the request. Keywords: actor, reason, now. Receivers: bookings (withdraws
+its open offers, cancels its confirmed booking).
+""")
+
+sitting_changed = _signals.signal("sitting-changed", doc="""
+A case-table session moved, changed place or duration, or was cancelled. Sender: the
+session. Keywords: actor, now. Receivers: bookings (the session's bookings follow: new time
+and sequence, or cancelled with its requests).
+""")
+
+offers_proposed = _signals.signal("offers-proposed", doc="""
+The coordinator is about to offer a request to experts. Sender: the request. Keywords:
+actor, expert_ids, starts_at, override_reason, now. Receivers: budget (refuses an offer over
+budget without an override reason with BudgetExceeded; answers {expert_id: recorded
+override reason or None}).
+""")
+
+booking_changed = _signals.signal("booking-changed", doc="""
+A booking was confirmed, moved, or cancelled (its sequence changed). Sender: the booking.
+Keywords: now. Receivers: mail (queues the iCalendar invitation or cancellation).
+""")
+
+hour_lines_approved = _signals.signal("hour-lines-approved", doc="""
+Hour lines were approved. Sender: the year of their sessions (int). Keywords: now.
+Receivers: budget (raises the threshold warnings the year's spending has reached).
+""")
+
+km_rate_wanted = _signals.signal("km-rate-wanted", doc="""
+The hours package prices kilometres of a session year. Sender: the year (int). Receivers:
+budget (answers that year's km rate as a Decimal, or None when the year has no budget).
+""")
+
+
+request_page_shown = _signals.signal("request-page-shown", doc="""
+A request's page is being shown. Sender: the request. Keywords: actor. Receivers answer a
+dict of template context for the page: bookings (the offers, the booking, the candidates).
+""")
+
+
+def ask(signal, sender, **kwargs):
+    """The one answer to `signal`; a signal that asks for a value has exactly one receiver."""
+    answers = [value for _receiver, value in signal.send(sender, **kwargs)]
+    if len(answers) != 1:
+        raise RuntimeError(f"signal {signal.name!r} needs one receiver, has {len(answers)}")
+    return answers[0]
+
+
+def gather(signal, sender, **kwargs) -> dict:
+    """The answers of every receiver of `signal`, merged (dicts of template context)."""
+    merged: dict = {}
+    for _receiver, answer in signal.send(sender, **kwargs):
+        merged.update(answer or {})
+    return merged
