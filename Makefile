@@ -7,7 +7,7 @@ INSTALLED := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install translations extract-messages clean
+.PHONY: run test lint install translations extract-messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,12 +33,17 @@ run: install
 	$(BIN)/duidingspool run --host $(HOST) --port $(PORT)
 
 # SQLite always; PostgreSQL too when TEST_DATABASE_URL is set (the suite makes its own database there).
-test: install
+test: install lint
 	$(BIN)/pytest
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 	  echo "== PostgreSQL run against $$TEST_DATABASE_URL"; \
 	  $(BIN)/pytest --database=postgresql; \
 	fi
+
+# Style (ruff, rules in pyproject.toml) and the feature order (import-linter's contract).
+lint: $(INSTALLED)
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

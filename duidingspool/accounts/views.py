@@ -15,7 +15,7 @@ from duidingspool.accounts import services, sessions, throttle, twofactor
 from duidingspool.accounts.access import (login_required_any, owes_second_factor, public,
                                           roles_required)
 from duidingspool.accounts.models import Role
-from duidingspool.web import INPUT_ERRORS, rejected
+from duidingspool.web import INPUT_ERRORS, REFUSALS, refused, rejected
 
 bp = Blueprint("accounts", __name__)
 
@@ -227,8 +227,13 @@ def users():
 def deactivate_user(user_id: int):
     """Deactivate a user: their sessions end, their feeds and API tokens are revoked."""
     user = services.get_user(user_id)
-    services.deactivate(actor=current_user, user=user)
-    flash(_("%(name)s has been deactivated and logged out everywhere.", name=user.name), "info")
+    try:
+        services.deactivate(actor=current_user, user=user)
+    except REFUSALS as exc:
+        refused(exc)
+    else:
+        flash(_("%(name)s has been deactivated and logged out everywhere.", name=user.name),
+              "info")
     return redirect(url_for("accounts.users"))
 
 

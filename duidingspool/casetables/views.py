@@ -19,7 +19,7 @@ from duidingspool.casetables.schemas import (
 from duidingspool.db import utcnow
 from duidingspool.errors import ValidationFailed
 from duidingspool.timeutil import to_local
-from duidingspool.web import INPUT_ERRORS, REFUSALS, load_form, rejected
+from duidingspool.web import INPUT_ERRORS, REFUSALS, load_form, refused, rejected
 
 bp = Blueprint("casetables", __name__, url_prefix="/beheer")
 
@@ -182,8 +182,12 @@ def case_table(case_table_id: int):
 def generate_sessions(case_table_id: int):
     """Generate the sessions of the recurrence rule up to the horizon."""
     table = queries.get_case_table_for(current_user, case_table_id)
-    created = services.generate_sessions(actor=current_user, case_table=table)
-    flash(_("%(n)d sessions added.", n=created), "info")
+    try:
+        created = services.generate_sessions(actor=current_user, case_table=table)
+    except REFUSALS as exc:
+        refused(exc)
+    else:
+        flash(_("%(n)d sessions added.", n=created), "info")
     return redirect(url_for("casetables.case_table", case_table_id=table.id))
 
 
