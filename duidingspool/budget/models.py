@@ -35,7 +35,7 @@ class Budget(db.Model):
         back_populates="budget", cascade="all, delete-orphan"
     )
     threshold_rows: Mapped[list[BudgetThreshold]] = relationship(
-        cascade="all, delete-orphan", order_by="BudgetThreshold.percent", lazy="selectin"
+        cascade="all, delete-orphan", order_by="BudgetThreshold.percent"
     )
     # The warning thresholds in percent, ascending, e.g. [75, 90, 100].
     thresholds: AssociationProxy[list[int]] = association_proxy(

@@ -169,8 +169,7 @@ def reject_one(line_id: int):
         data = load_form(RejectSchema())
         services.reject(actor=current_user, line=line, reason=data["reason"])
     except INPUT_ERRORS as exc:
-        return _render_booking(line.booking, status=getattr(exc, "status", 422),
-                               **_rejected(exc))
+        return _render_booking(line.booking, **_rejected(exc))
     flash(_("The line has been rejected."), "info")
     return redirect(url_for("hours.booking_hours", booking_id=line.booking_id))
 

@@ -363,15 +363,22 @@ def test_cancel_sitting_without_reason_rerenders(app, as_user, admin):
     assert found.status == "scheduled"
 
 
-def test_move_cancelled_sitting_is_409(app, as_user, admin):
+def test_move_cancelled_sitting_shows_the_form_again_with_the_conflict(app, as_user, admin):
     table = f.case_table()
     found = f.sitting(table, status="cancelled")
 
     response = as_user(admin).post(
         f"/beheer/casustafels/{table.id}/zittingen/{found.id}/verplaatsen",
-        data={"date": "2027-07-06", "start_time": "10:00", "end_time": "12:00"})
+        data={"date": "2027-07-06", "start_time": "10:00", "end_time": "12:00",
+              "location": "Zaal 7"})
 
+    page = response.get_data(as_text=True)
     assert response.status_code == 409
+    assert "A cancelled session cannot be moved." in page
+    assert "Back to the case table" in page  # the session's page, not the error page
+    location = found.location
+    db.session.refresh(found)
+    assert (found.status, found.location) == ("cancelled", location)
 
 
 def test_sitting_of_another_case_table_is_404(app, as_user, admin):
