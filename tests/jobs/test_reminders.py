@@ -11,13 +11,7 @@ from duidingspool.bookings.reminders import queue_hours_reminders, queue_session
 from duidingspool.casetables.services import move_sitting
 from duidingspool.extensions import db
 from duidingspool.mail.models import OutboxMessage
-from tests.hours.helpers import Priced
 from tests.jobs.helpers import CrashOnUnit, outbox_keys
-
-
-@pytest.fixture
-def world(app):
-    return Priced()
 
 
 def test_session_reminder_queued_once_when_run_twice(world):
