@@ -12,11 +12,15 @@ import uuid
 
 import pytest
 from flask import g
+from flask_babel import force_locale
 from flask_migrate import upgrade
 from sqlalchemy import make_url
 
 from duidingspool import create_app
+from duidingspool.accounts.models import Role
 from duidingspool.extensions import db
+from tests import factories as f
+from tests.hours.helpers import Priced
 
 
 def pytest_addoption(parser):
@@ -143,3 +147,41 @@ def login_as(client):
     return login
 
 
+@pytest.fixture
+def as_user(login_as):
+    """Commit what the test built so the request sees it, and log `user` in."""
+
+    def login(user):
+        db.session.commit()
+        return login_as(user)
+
+    return login
+
+
+@pytest.fixture
+def admin(app):
+    return f.user(Role.ADMIN, locale="en")
+
+
+@pytest.fixture
+def coordinator(app):
+    return f.user(Role.COORDINATOR, locale="en")
+
+
+@pytest.fixture
+def english(app):
+    """Messages in English, so assertions on texts survive the Dutch catalogue.
+
+    A test package turns it on for all its tests by overriding it in its conftest.py as
+    `@pytest.fixture(autouse=True) def english(english)`; a single module with
+    `pytestmark = pytest.mark.usefixtures("english")`.
+    """
+    with force_locale("en"):
+        yield
+
+
+@pytest.fixture
+def world(app):
+    """The priced world of tests/hours/helpers.py: an expert with a rate change on 1 July
+    2026 and a 2026 budget. Modules that need another world define their own `world`."""
+    return Priced()

@@ -1,7 +1,8 @@
 """Factories: small functions that add valid objects with sensible defaults and flush.
 
 They build rows directly (not through services) so that a test of one service does not
-depend on another. Names and places are invented or public (municipalities).
+depend on another. Names and places are invented or public (municipalities). At the end, the
+few helpers that tests in several packages share to read back what happened.
 """
 
 from __future__ import annotations
@@ -10,8 +11,11 @@ import itertools
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
+from sqlalchemy import func, select
+
 from duidingspool.accounts.models import Role, User, UserRole
 from duidingspool.accounts.services import hash_password
+from duidingspool.audit.models import AuditEvent
 from duidingspool.casetables.models import CaseTable, Municipality, SafetyRegion, Sitting
 from duidingspool.experts.models import Expert, ExpertiseArea
 from duidingspool.extensions import db
@@ -118,3 +122,18 @@ def referral(*, requester: User, table: CaseTable | None = None,
         "question": "Duiding gevraagd van online uitingen.",
         "expertise": [ReferralExpertise(area=a, min_level=1) for a in areas], **kw,
     }))
+
+
+def utc(*args) -> datetime:
+    """datetime(*args) in UTC."""
+    return datetime(*args, tzinfo=timezone.utc)
+
+
+def count(model) -> int:
+    """The number of rows of `model`, flushed ones included."""
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def audit_actions() -> list[str]:
+    """The actions in the audit trail, oldest first."""
+    return list(db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)))

@@ -22,10 +22,7 @@ from tests.accounts.helpers import (code, enable_two_factor, password_login,
 NEW_PASSWORD = "paars-kanaal-fietsbel-7"
 
 
-@pytest.fixture(autouse=True)
-def english(app):
-    with force_locale("en"):
-        yield
+pytestmark = pytest.mark.usefixtures("english")
 
 
 def _text(response) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from flask_babel import force_locale
 from sqlalchemy import select
 
 from duidingspool.accounts import passwords, services, twofactor
@@ -15,10 +14,7 @@ from tests import factories as f
 from tests.accounts.helpers import code, enable_two_factor, requester_with_feed
 
 
-@pytest.fixture(autouse=True)
-def english(app):
-    with force_locale("en"):
-        yield
+pytestmark = pytest.mark.usefixtures("english")
 
 
 @pytest.mark.parametrize("password", [

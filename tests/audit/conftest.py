@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from flask_babel import force_locale
 
 
 @pytest.fixture(autouse=True)
-def english(app):
-    with force_locale("en"):
-        yield
+def english(english):
+    """Every test of this package reads the messages in English (tests/conftest.py)."""

@@ -20,12 +20,9 @@ from duidingspool.extensions import db
 from duidingspool.ical import services as ical
 from tests import factories as f
 from tests.bookings.helpers import World
+from tests.factories import audit_actions
 
 PACKAGE = Path(__file__).resolve().parents[2] / "duidingspool"
-
-
-def actions() -> list[str]:
-    return list(db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)))
 
 
 def test_no_code_path_updates_or_deletes_audit_events():
@@ -64,7 +61,7 @@ def test_declined_offer_records_the_next_offer_sent(app):
     bookings.decline(actor=first.user, offer=offers[0])
 
     assert offers[1].status == OfferStatus.PENDING
-    assert actions()[-2:] == ["offer.send", "offer.decline"] or actions()[-2:] == [
+    assert audit_actions()[-2:] == ["offer.send", "offer.decline"] or audit_actions()[-2:] == [
         "offer.decline", "offer.send"]
     sent = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "offer.send")).one()
     assert (sent.object_type, sent.object_id) == ("offer", offers[1].id)
@@ -91,7 +88,7 @@ def test_revoking_every_feed_of_a_user_is_recorded(app):
     revoked = ical.revoke_feeds_of(actor=admin, user=coordinator)
 
     assert revoked == 1
-    assert actions() == ["calendar_feed.create", "calendar_feed.revoke_all"]
+    assert audit_actions() == ["calendar_feed.create", "calendar_feed.revoke_all"]
     event = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
     assert (event.actor_id, event.object_type, event.object_id, event.details) == (
         admin.id, "user_account", coordinator.id, {"count": 1})

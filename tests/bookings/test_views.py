@@ -6,8 +6,6 @@ import re
 from datetime import date, timedelta
 from decimal import Decimal
 
-import pytest
-from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from duidingspool.accounts.models import Role
@@ -23,23 +21,6 @@ from duidingspool.referrals.models import ReferralStatus
 from duidingspool.timeutil import to_local
 from tests import factories as f
 from tests.bookings.helpers import World, available_expert
-
-
-@pytest.fixture(autouse=True)
-def english(app):
-    with force_locale("en"):
-        yield
-
-
-@pytest.fixture
-def as_user(login_as):
-    """Commit what the test built so the request sees it, and log `user` in."""
-
-    def login(user):
-        db.session.commit()
-        return login_as(user)
-
-    return login
 
 
 def english_world() -> World:

@@ -1,4 +1,5 @@
-"""Test helpers of the case table tests: calendars and a local HTTP server."""
+"""Test helpers of the case table tests: calendars, a case table fed by one, and a local HTTP
+server."""
 
 from __future__ import annotations
 
@@ -6,10 +7,11 @@ import http.server
 import threading
 from contextlib import contextmanager
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from duidingspool.casetables.models import Sitting
+from duidingspool.casetables.models import ScheduleSource, Sitting
 from duidingspool.extensions import db
+from tests import factories as f
 
 VTIMEZONE_AMSTERDAM = """BEGIN:VTIMEZONE
 TZID:Europe/Amsterdam
@@ -77,8 +79,13 @@ DTSTART;VALUE=DATE:20270427
 """
 
 
+def ics_table():
+    """A case table whose sessions come from a calendar, not from a rule."""
+    return f.case_table(schedule_source=ScheduleSource.ICS, rrule=None, first_session_start=None)
+
+
 def sitting_count() -> int:
-    return db.session.scalar(select(func.count()).select_from(Sitting))
+    return f.count(Sitting)
 
 
 def sittings_of(table) -> list[Sitting]:

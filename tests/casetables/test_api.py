@@ -7,10 +7,10 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from duidingspool.accounts.models import Role
-from duidingspool.casetables.models import ScheduleSource
 from duidingspool.extensions import db
 from tests import factories as f
-from tests.casetables.helpers import SINGLE, calendar, serving, sitting_count, sittings_of
+from tests.casetables.helpers import (SINGLE, calendar, ics_table, serving, sitting_count,
+                                      sittings_of)
 
 UTC = timezone.utc
 
@@ -108,10 +108,6 @@ def test_list_sessions_bad_query_is_422(app, as_user, coordinator, two_tables, q
 
     assert response.status_code == 422
     assert response.json["error"]["code"] == "validation_error"
-
-
-def ics_table():
-    return f.case_table(schedule_source=ScheduleSource.ICS, rrule=None, first_session_start=None)
 
 
 def test_import_calendar_body(app, as_user, coordinator):

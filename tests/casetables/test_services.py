@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import socket
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -11,7 +11,7 @@ from sqlalchemy import select
 from duidingspool.accounts.models import Role
 from duidingspool.audit.models import AuditEvent
 from duidingspool.casetables import services
-from duidingspool.casetables.models import ScheduleSource, Sitting, SittingStatus
+from duidingspool.casetables.models import Sitting, SittingStatus
 from duidingspool.errors import Conflict, ValidationFailed
 from duidingspool.extensions import db
 from duidingspool.timeutil import LOCAL_TZ, local_to_utc
@@ -24,16 +24,12 @@ from tests.casetables.helpers import (
     SINGLE,
     VTIMEZONE_AMSTERDAM,
     calendar,
+    ics_table,
     serving,
     sitting_count,
     sittings_of,
 )
-
-UTC = timezone.utc
-
-
-def utc(*args) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+from tests.factories import audit_actions, utc
 
 
 def local(*args) -> datetime:
@@ -42,10 +38,6 @@ def local(*args) -> datetime:
 
 def weekly_table(rule="FREQ=WEEKLY;BYDAY=TU;COUNT=6", first=(2027, 3, 9, 13, 0)):
     return f.case_table(rrule=rule, first_session_start=local(*first), duration_minutes=120)
-
-
-def actions() -> list[str]:
-    return list(db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)))
 
 
 # --- recurrence ------------------------------------------------------------------------------
@@ -86,7 +78,7 @@ def test_generate_sessions_twice_creates_nothing_new(app):
 
     assert again == 0
     assert sitting_count() == 6
-    assert actions() == ["case_table.generate_sessions"]
+    assert audit_actions() == ["case_table.generate_sessions"]
 
 
 def test_generate_sessions_never_overwrites_moved_or_cancelled(app):
@@ -200,7 +192,7 @@ def test_create_case_table_generates_sessions_and_adds_host(app):
     assert table.rrule == "FREQ=MONTHLY;BYDAY=2TU"
     assert {m.id for m in table.municipalities} == {host.id, other.id}
     assert sitting_count() == 12
-    assert actions() == ["case_table.create", "case_table.generate_sessions"]
+    assert audit_actions() == ["case_table.create", "case_table.generate_sessions"]
 
 
 def test_update_case_table_with_new_rule_regenerates(app):
@@ -224,11 +216,6 @@ def test_update_case_table_with_new_rule_regenerates(app):
 
 
 # --- ICS import ------------------------------------------------------------------------------
-
-def ics_table():
-    return f.case_table(schedule_source=ScheduleSource.ICS, rrule=None, first_session_start=None,
-                        duration_minutes=120)
-
 
 FEED = calendar(MONTHLY_SERIES, JUNE_MOVED, JULY_CANCELLED, SINGLE, ALL_DAY)
 NOW = utc(2027, 1, 1)
@@ -371,7 +358,7 @@ def test_import_ics_malformed_changes_nothing(app, kind):
     assert list(caught.value.fields) == ["file"]
     assert [(s.id, s.starts_at, s.status, s.sequence) for s in sittings_of(table)] == before
     assert table.ics_imported_at == imported_at
-    assert actions() == ["case_table.import_ics"]
+    assert audit_actions() == ["case_table.import_ics"]
 
 
 def test_import_ics_url_fetches_and_imports(app):

@@ -2,15 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-
 from duidingspool.extensions import db
-from tests.hours.helpers import Priced
-
-
-@pytest.fixture
-def world(app):
-    return Priced()
 
 
 def test_expert_records_and_submits_own_hours(world, login_as):

@@ -11,14 +11,8 @@ from duidingspool.bookings.services import cancel_booking
 from duidingspool.errors import Conflict, NotFound, ValidationFailed
 from duidingspool.hours import services
 from duidingspool.hours.schemas import parse_hours
-from tests.hours.helpers import Priced
 
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=timezone.utc)
-
-
-@pytest.fixture
-def world(app):
-    return Priced()
 
 
 def test_cost_before_rate_change_uses_old_rate_and_year_km_rate(world):

@@ -1,8 +1,8 @@
-"""Helpers of the job tests: counting rows, and a commit that crashes on the n-th unit."""
+"""Helpers of the job tests: outbox keys, job runs, a commit that crashes on the n-th unit."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from duidingspool.extensions import db
 from duidingspool.jobs.models import JobRun
@@ -20,10 +20,6 @@ def job_runs(name: str | None = None) -> list[JobRun]:
     if name is not None:
         query = query.where(JobRun.name == name)
     return list(db.session.scalars(query))
-
-
-def count(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
 
 
 class CrashOnUnit:

@@ -23,7 +23,8 @@ from tests import factories as f
 from tests.bookings.helpers import World
 from tests.casetables.helpers import MONTHLY_SERIES, calendar, serving, sittings_of
 from tests.hours.helpers import Priced
-from tests.jobs.helpers import CrashOnUnit, count, job_runs, outbox_keys
+from tests.factories import count
+from tests.jobs.helpers import CrashOnUnit, job_runs, outbox_keys
 
 NEW_YEAR_2027 = datetime(2027, 1, 1, 12, 0, tzinfo=timezone.utc)
 

@@ -16,13 +16,7 @@ from duidingspool.mail.reminders import (
 from duidingspool.casetables.services import move_sitting
 from duidingspool.extensions import db, unit_of_work
 from duidingspool.mail.models import OutboxMessage
-from tests.hours.helpers import Priced
 from tests.jobs.helpers import outbox_keys
-
-
-@pytest.fixture
-def world(app):
-    return Priced()
 
 
 def test_session_reminder_queued_once_when_run_twice(world):

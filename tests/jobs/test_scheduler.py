@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from duidingspool.jobs.scheduler import (
@@ -13,12 +13,9 @@ from duidingspool.jobs.scheduler import (
 )
 from duidingspool.jobs.runner import claim
 from duidingspool.timeutil import to_local
+from tests.factories import utc
 
 AMS = "Europe/Amsterdam"
-
-
-def utc(*args) -> datetime:
-    return datetime(*args, tzinfo=timezone.utc)
 
 
 def _fire_times(trigger, start, end):

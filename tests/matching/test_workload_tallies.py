@@ -7,21 +7,14 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime, timezone
 
-import pytest
 from sqlalchemy import delete, select, update
 
 from duidingspool.bookings.models import Booking, CaseTableTally, WorkloadTally
 from duidingspool.extensions import db
 from duidingspool.timeutil import to_local
 from tests import factories as f
-from tests.hours.helpers import Priced
 
 COUNTED = ("confirmed", "completed")
-
-
-@pytest.fixture
-def world(app):
-    return Priced()
 
 
 def _recomputed():

@@ -1,11 +1,10 @@
 from datetime import timedelta
 
-from sqlalchemy import func, select
-
 from duidingspool.accounts.models import Role
 from duidingspool.extensions import db
 from duidingspool.referrals.models import Referral
 from tests import factories
+from tests.factories import count
 from tests.referrals.helpers import world
 
 
@@ -18,10 +17,6 @@ def body(w, **overrides) -> dict:
     }
     data.update(overrides)
     return data
-
-
-def referral_count() -> int:
-    return db.session.scalar(select(func.count()).select_from(Referral))
 
 
 def test_create_answers_201_with_the_request(login_as):
@@ -80,7 +75,7 @@ def test_create_with_personal_data_answers_422_and_writes_nothing(login_as):
     assert error["code"] == "privacy_violation"
     assert error["fields"]["question"][0] == (
         "Contains a bank account number, IBAN (NL**************00).")
-    assert referral_count() == 0
+    assert count(Referral) == 0
 
 
 def test_create_for_foreign_case_table_answers_404(login_as):
@@ -92,7 +87,7 @@ def test_create_for_foreign_case_table_answers_404(login_as):
                                           json=body(w, case_table_id=foreign.id))
 
     assert response.status_code == 404
-    assert referral_count() == 0
+    assert count(Referral) == 0
 
 
 def test_create_by_coordinator_is_forbidden(login_as):

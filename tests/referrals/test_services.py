@@ -1,8 +1,7 @@
 from datetime import timedelta
 
 import pytest
-from flask_babel import force_locale
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from duidingspool.accounts.models import Role
 from duidingspool.audit.models import AuditEvent
@@ -13,17 +12,11 @@ from duidingspool.extensions import db
 from duidingspool.referrals import queries, services
 from duidingspool.referrals.models import Referral, ReferralExpertise, ReferralStatus
 from tests import factories
+from tests.factories import count
 from tests.referrals.helpers import NOW, TODAY, payload, world
 
 
-@pytest.fixture(autouse=True)
-def english(app):
-    with force_locale("en"):
-        yield
-
-
-def count(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
+pytestmark = pytest.mark.usefixtures("english")
 
 
 def make_world():

@@ -1,7 +1,7 @@
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from duidingspool.accounts.models import Role
 from duidingspool.audit.models import AuditEvent
@@ -9,6 +9,7 @@ from duidingspool.db import utcnow
 from duidingspool.extensions import db
 from duidingspool.referrals.models import Referral
 from tests import factories
+from tests.factories import count
 from tests.referrals.helpers import world
 
 
@@ -22,10 +23,6 @@ def form(w, **overrides) -> dict:
     }
     data.update(overrides)
     return data
-
-
-def referral_count() -> int:
-    return db.session.scalar(select(func.count()).select_from(Referral))
 
 
 def test_create_form_lists_own_case_table_sessions_and_areas(login_as):
@@ -75,7 +72,7 @@ def test_create_form_with_personal_data_rerenders_with_typed_text(login_as):
     assert 'value="CT-2026-014"' in page
     assert f'value="{w.area.id}" checked' in page
     assert f'<option value="{w.session.id}" selected' in page
-    assert referral_count() == 0
+    assert count(Referral) == 0
 
 
 def test_create_form_names_personal_data_even_with_other_errors(login_as):
@@ -101,7 +98,7 @@ def test_create_form_for_foreign_case_table_is_not_found(login_as):
                                           data=form(w, case_table_id=str(foreign.id)))
 
     assert response.status_code == 404
-    assert referral_count() == 0
+    assert count(Referral) == 0
 
 
 def test_index_lists_only_own_municipality_requests(login_as):

@@ -9,7 +9,6 @@ from collections import defaultdict
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
-import pytest
 from sqlalchemy import select, update
 
 from duidingspool.bookings.models import Booking, Offer
@@ -19,15 +18,9 @@ from duidingspool.hours.models import HourLine, HourTally, MoneyTally
 from duidingspool.referrals.models import Referral
 from duidingspool.timeutil import to_local
 from tests import factories as f
-from tests.hours.helpers import Priced
 
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=timezone.utc)
 ZERO = Decimal("0.00")
-
-
-@pytest.fixture
-def world(app):
-    return Priced()
 
 
 def _recomputed():

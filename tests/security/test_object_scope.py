@@ -5,7 +5,6 @@ exactly as for an object that does not exist."""
 from __future__ import annotations
 
 import pytest
-from flask_babel import force_locale
 
 from duidingspool.accounts.models import Role
 from duidingspool.extensions import db
@@ -15,10 +14,7 @@ from tests.bookings.helpers import available_expert
 from tests.security.helpers import AccessWorld
 
 
-@pytest.fixture(autouse=True)
-def english(app):
-    with force_locale("en"):
-        yield
+pytestmark = pytest.mark.usefixtures("english")
 
 
 @pytest.fixture
