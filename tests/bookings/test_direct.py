@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -38,6 +39,12 @@ def _absent(expert, referral):
                            starts_at=referral.sitting.starts_at - timedelta(hours=1),
                            ends_at=referral.sitting.ends_at + timedelta(hours=1)))
     db.session.flush()
+
+
+def row_of(page: str, element_id: str) -> str:
+    match = re.search(rf'<tr[^>]*id="{element_id}".*?</tr>', page, re.S)
+    assert match, f"no row {element_id}"
+    return match.group(0)
 
 
 def _budget(referral, amount: str) -> None:
@@ -325,4 +332,6 @@ def test_request_page_offers_a_direct_booking_per_candidate_and_the_remaining_bu
 
     assert f'href="/verzoeken/{referral.id}/boeken/{expert.id}"' in page
     assert "Direct boeken" in page  # Dutch by default
-    assert "Restbudget: € 1.000,00" in page
+    assert "Restbudget: €\xa01.000,00" in page
+    assert "Kosten t.o.v. budget" in page and "Deel van restbudget" in page
+    assert "20.0 %" in row_of(page, f"candidate-{expert.id}")  # EUR 200 of 1,000
