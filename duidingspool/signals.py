@@ -36,15 +36,23 @@ and sequence, or cancelled with its requests).
 """)
 
 offers_proposed = _signals.signal("offers-proposed", doc="""
-The coordinator is about to offer a request to experts. Sender: the request. Keywords:
-actor, expert_ids, starts_at, override_reason, now. Receivers: budget (refuses an offer over
-budget without an override reason with BudgetExceeded; answers {expert_id: recorded
-override reason or None}).
+The coordinator is about to offer a request to experts, or to book one directly. Sender:
+the request. Keywords: actor, expert_ids, starts_at, override_reason, now. Receivers: budget
+(refuses an offer over budget without an override reason with BudgetExceeded; answers
+{expert_id: recorded override reason or None}).
+""")
+
+remaining_budget_wanted = _signals.signal("remaining-budget-wanted", doc="""
+Bookings ranks a request's candidates and weighs their cost against the money left.
+Sender: the request. Keywords: on (the local date whose year counts), now. Receivers:
+budget (answers the remaining amount, budget - spent - committed, of that year, or of the
+request's safety-region allocation when that is less; None when the year has no budget).
 """)
 
 booking_changed = _signals.signal("booking-changed", doc="""
-A booking was confirmed, moved, or cancelled (its sequence changed). Sender: the booking.
-Keywords: now. Receivers: mail (queues the iCalendar invitation or cancellation).
+A booking was confirmed (an offer accepted, or booked directly), moved, or cancelled (its
+sequence changed). Sender: the booking. Keywords: now. Receivers: mail (queues the
+iCalendar invitation or cancellation).
 """)
 
 hour_lines_approved = _signals.signal("hour-lines-approved", doc="""

@@ -11,6 +11,7 @@ from duidingspool.bookings import queries, services
 from duidingspool.bookings.models import Offer
 from duidingspool.bookings.schemas import (
     BookingSchema,
+    DirectBookingSchema,
     OfferCreateSchema,
     OfferListQuerySchema,
     OfferSchema,
@@ -51,6 +52,18 @@ def request_offers_create(request_id: int):
     return dump(OfferSchema(many=True), offers, 201)
 
 
+@route("/requests/<int:request_id>/booking", method="POST", roles=[Role.COORDINATOR], tag=TAG,
+       summary="Book an expert directly (e.g. agreed by phone): the hard rules and budget "
+               "check of an offer (422 names the rule that excludes the expert; 409 when the "
+               "request is already booked); the request's open offers are withdrawn",
+       body=DirectBookingSchema(), response=BookingSchema(), status=201)
+def request_booking_create(request_id: int):
+    referral = get_referral_for(current_user, request_id)
+    data = load_json(DirectBookingSchema())
+    booking = services.book_directly(actor=current_user, referral=referral, **data)
+    return dump(BookingSchema(), booking, 201)
+
+
 @route("/offers", roles=[Role.EXPERT, Role.COORDINATOR], tag=TAG,
        summary="Offers: an expert's own, or all for the coordinator",
        query=OfferListQuerySchema(), response=OfferSchema(many=True))
@@ -75,6 +88,15 @@ def offer_accept(offer_id: int):
     offer = services.get_offer_for(current_user, offer_id)
     booking = services.accept(actor=current_user, offer=offer)
     return dump(BookingSchema(), booking, 201)
+
+
+@route("/offers/<int:offer_id>/withdraw", method="POST", roles=[Role.COORDINATOR], tag=TAG,
+       summary="Withdraw a pending or queued offer (a pending one passes to the next in the "
+               "queue); 409 when it is no longer open", response=OfferSchema())
+def offer_withdraw(offer_id: int):
+    offer = services.get_offer_for(current_user, offer_id)
+    services.withdraw(actor=current_user, offer=offer)
+    return dump(OfferSchema(), offer)
 
 
 @route("/offers/<int:offer_id>/decline", method="POST", roles=[Role.EXPERT], tag=TAG,

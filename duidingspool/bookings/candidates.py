@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import current_app
+
+from duidingspool import signals
 
 from duidingspool.matching.engine import (
     AVAILABILITY,
@@ -13,6 +17,7 @@ from duidingspool.matching.engine import (
     Interval,
     Ranking,
     RequestFacts,
+    reference_date,
     score,
     sort_exclusions,
     split,
@@ -41,11 +46,17 @@ def _apply_rules(request: RequestFacts, experts: list[ExpertFacts], *,
     return eligible, sort_exclusions(excluded + unavailable + over_hours)
 
 
-def rank_request(*, referral: Referral, at: Interval | None = None) -> Ranking:
-    """Every expert for `referral`: candidates ranked with score parts, the rest with a rule."""
+def rank_request(*, referral: Referral, at: Interval | None = None,
+                 now: datetime | None = None) -> Ranking:
+    """Every expert for `referral`: candidates ranked with score parts (the cost weighed
+    against the budget left for the request's year and region), the rest with a rule."""
     request, experts = load_facts(referral, at=at)
     eligible, excluded = _apply_rules(request, experts)
-    return Ranking(candidates=score(request, eligible), excluded=excluded)
+    # Budget sits above bookings, so it is asked, not imported (duidingspool.signals).
+    remaining = signals.ask(signals.remaining_budget_wanted, referral,
+                            on=reference_date(request), now=now)
+    return Ranking(candidates=score(request, eligible, remaining_budget=remaining),
+                   excluded=excluded, remaining_budget=remaining)
 
 
 def exclusion_of(*, referral: Referral, expert_id: int, at: Interval | None = None,

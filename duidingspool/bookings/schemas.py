@@ -31,6 +31,26 @@ class OfferCreateSchema(Schema):
             raise ValidationError(_("The end must come after the start."), "ends_at")
 
 
+class DirectBookingSchema(Schema):
+    """Book one expert for a request directly, without an offer to answer."""
+
+    expert_id = fields.Integer(required=True, strict=False, validate=validate.Range(min=1))
+    starts_at = fields.AwareDateTime(load_default=None, allow_none=True,
+                                     metadata={"description": "For a date-window request"})
+    ends_at = fields.AwareDateTime(load_default=None, allow_none=True)
+    budget_override_reason = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(max=500),
+        metadata={"description": "Needed when the estimated cost takes spent plus committed "
+                                 "over the year's budget (else 409 budget_exceeded)"})
+
+    @validates_schema
+    def check_times(self, data, **kwargs):
+        if (data.get("starts_at") is None) != (data.get("ends_at") is None):
+            raise ValidationError(_("Give both a start and an end time, or neither."), "ends_at")
+        if data.get("starts_at") and data["ends_at"] <= data["starts_at"]:
+            raise ValidationError(_("The end must come after the start."), "ends_at")
+
+
 class ReasonSchema(Schema):
     reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
 
@@ -102,10 +122,15 @@ class CandidateSchema(Schema):
     expert_id = fields.Integer()
     name = fields.String()
     score = fields.Float()
-    parts = fields.Dict(keys=fields.String(), values=fields.Float())
+    parts = fields.Dict(keys=fields.String(), values=fields.Float(), metadata={
+        "description": "Points per soft score: expertise, continuity, fairness, travel and "
+                       "cost (weighed against the remaining budget)"})
     distance_km = fields.Float(allow_none=True)
     hourly_rate = fields.Decimal(as_string=True, allow_none=True)
     estimated_cost = fields.Decimal(as_string=True, allow_none=True)
+    budget_share = fields.Float(allow_none=True, metadata={
+        "description": "The estimated cost as a percentage of the remaining budget, which "
+                       "the cost part is weighed against (null when the year has no budget)"})
 
 
 class ExclusionSchema(Schema):
@@ -118,3 +143,6 @@ class ExclusionSchema(Schema):
 class RankingSchema(Schema):
     candidates = fields.List(fields.Nested(CandidateSchema))
     excluded = fields.List(fields.Nested(ExclusionSchema))
+    remaining_budget = fields.Decimal(as_string=True, allow_none=True, metadata={
+        "description": "Euros left for the request's year (and its region's allocation, "
+                       "when less): budget - spent - committed; null without a budget"})

@@ -26,6 +26,7 @@ from duidingspool.bookings.models import Booking, BookingStatus, Offer, OfferSta
 from duidingspool.casetables.models import Sitting, SittingStatus
 from duidingspool.db import utcnow
 from duidingspool.errors import Conflict, NotFound, ValidationFailed
+from duidingspool.experts.models import Expert
 from duidingspool import signals
 from duidingspool.extensions import db
 from duidingspool.matching.engine import Interval
@@ -35,8 +36,10 @@ from duidingspool.referrals.models import OPEN_STATUSES, Referral, ReferralStatu
 from duidingspool.referrals.services import acts_for
 from duidingspool.timeutil import to_local
 
-# Advisory-lock namespace for "booking an expert" (PostgreSQL only).
+# Advisory-lock namespaces for "booking an expert" and "booking a request" (PostgreSQL
+# only); taken in that order: request first, then expert.
 _EXPERT_LOCK = 7301
+_REFERRAL_LOCK = 7302
 
 RULE_MESSAGES = {
     "inactive": _l("the expert is not active"),
@@ -69,10 +72,20 @@ def _refresh(*objects) -> None:
         db.session.refresh(obj)
 
 
-def _lock_expert(expert_id: int) -> None:
+def _advisory_lock(namespace: int, key: int) -> None:
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text("SELECT pg_advisory_xact_lock(:ns, :id)"),
-                           {"ns": _EXPERT_LOCK, "id": expert_id})
+                           {"ns": namespace, "id": key})
+
+
+def _lock_expert(expert_id: int) -> None:
+    _advisory_lock(_EXPERT_LOCK, expert_id)
+
+
+def _lock_referral(referral_id: int) -> None:
+    """Serialise the ways a request gets booked (an accept, a direct booking): without it
+    the two would each wait for the other's booking row and referral row (deadlock)."""
+    _advisory_lock(_REFERRAL_LOCK, referral_id)
 
 
 def _time_of(referral: Referral, offer: Offer | None = None) -> Interval | None:
@@ -127,6 +140,28 @@ def get_offer_for(actor: User, offer_id: int) -> Offer:
     return offer
 
 
+def _proposed_time(referral: Referral, *, starts_at: datetime | None,
+                   ends_at: datetime | None, now: datetime) -> Interval | None:
+    """The time proposed for a date-window request (None for a request with a session),
+    after checking that it lies in the window, or that the session is not cancelled, and
+    that it has not started yet."""
+    if referral.sitting is None:
+        if starts_at is None or ends_at is None or ends_at <= starts_at:
+            raise ValidationFailed(
+                _("This request has a date window: propose a start and end time."),
+                fields={"starts_at": [_("Give a start and an end time within the window.")]})
+        if not (referral.window_start <= to_local(starts_at).date() <= referral.window_end):
+            raise ValidationFailed(_("The proposed time lies outside the request's window."),
+                                   fields={"starts_at": [_("Outside the window.")]})
+    elif referral.sitting.status == SittingStatus.CANCELLED:
+        raise Conflict(_("The session of this request has been cancelled."))
+    at = Interval(starts_at, ends_at) if referral.sitting is None else None
+    _check_length(at or _time_of(referral))
+    if (at or _time_of(referral)).starts_at <= now:
+        raise Conflict(_("The session has already started."))
+    return at
+
+
 def make_offers(*, actor: User, referral: Referral, expert_ids: list[int],
                 starts_at: datetime | None = None, ends_at: datetime | None = None,
                 expires_at: datetime | None = None, now: datetime | None = None,
@@ -138,22 +173,8 @@ def make_offers(*, actor: User, referral: Referral, expert_ids: list[int],
     if not expert_ids or len(set(expert_ids)) != len(expert_ids):
         raise ValidationFailed(_("Choose one or more different experts."),
                                fields={"expert_ids": [_("Choose one or more different experts.")]})
-    if referral.sitting is None:
-        if starts_at is None or ends_at is None or ends_at <= starts_at:
-            raise ValidationFailed(
-                _("This request has a date window: propose a start and end time."),
-                fields={"starts_at": [_("Give a start and an end time within the window.")]})
-        if not (referral.window_start <= to_local(starts_at).date() <= referral.window_end):
-            raise ValidationFailed(_("The proposed time lies outside the request's window."),
-                                   fields={"starts_at": [_("Outside the window.")]})
-    else:
-        if referral.sitting.status == SittingStatus.CANCELLED:
-            raise Conflict(_("The session of this request has been cancelled."))
-        starts_at = ends_at = None
-    at = Interval(starts_at, ends_at) if starts_at else None
-    _check_length(at or _time_of(referral))
-    if (at or _time_of(referral)).starts_at <= now:
-        raise Conflict(_("The session has already started."))
+    at = _proposed_time(referral, starts_at=starts_at, ends_at=ends_at, now=now)
+    starts_at, ends_at = (at.starts_at, at.ends_at) if at else (None, None)
     if expires_at is not None and expires_at <= now:
         raise ValidationFailed(_("The answer deadline must lie in the future."),
                                fields={"expires_at": [_("Must lie in the future.")]})
@@ -238,6 +259,7 @@ def accept(*, actor: User, offer: Offer, now: datetime | None = None) -> Booking
     own = actor.expert
     if own is None or offer.expert_id != own.id or offer.status == OfferStatus.QUEUED:
         raise NotFound(_("Offer not found."))
+    _lock_referral(offer.referral_id)
     _lock_expert(offer.expert_id)
     # Write first: on SQLite this takes the write lock, serialising the checks below.
     swapped = _cas(Offer, offer.id, expected=(OfferStatus.PENDING,),
@@ -283,6 +305,110 @@ def accept(*, actor: User, offer: Offer, now: datetime | None = None) -> Booking
     referral.status = ReferralStatus.BOOKED
     db.session.flush()
     record(actor=actor, action="offer.accept", obj=offer, details={"booking_id": booking.id})
+    signals.booking_changed.send(booking, now=now)
+    return booking
+
+
+# Offers a direct booking may take over: every state but accepted (whose booking exists).
+_REUSABLE = (OfferStatus.PENDING, OfferStatus.QUEUED, OfferStatus.DECLINED,
+             OfferStatus.EXPIRED, OfferStatus.WITHDRAWN)
+
+
+def _accepted_offer(*, actor: User, referral: Referral, expert_id: int,
+                    at: Interval | None, override_reason: str | None,
+                    now: datetime) -> tuple[Offer, str | None]:
+    """The offer a direct booking rests on, marked accepted: the expert's earlier offer of
+    this request if there is one (returned with its former status), else a new one."""
+    times = {"starts_at": at.starts_at if at else None, "ends_at": at.ends_at if at else None}
+    offer = db.session.scalar(select(Offer).where(Offer.referral_id == referral.id,
+                                                  Offer.expert_id == expert_id))
+    if offer is None:
+        position = db.session.scalar(select(func.max(Offer.queue_position))
+                                     .where(Offer.referral_id == referral.id)) or 0
+        offer = Offer(referral_id=referral.id, expert_id=expert_id,
+                      status=OfferStatus.ACCEPTED, queue_position=position + 1,
+                      offered_at=now, expires_at=now, responded_at=now,
+                      budget_override_reason=override_reason, created_by_id=actor.id,
+                      **times)
+        db.session.add(offer)
+        db.session.flush()
+        return offer, None
+    former = offer.status
+    if not _cas(Offer, offer.id, expected=_REUSABLE,
+                values={"status": OfferStatus.ACCEPTED, "responded_at": now,
+                        "offered_at": func.coalesce(Offer.offered_at, now),
+                        "expires_at": func.coalesce(Offer.expires_at, now),
+                        "budget_override_reason": override_reason, **times}):
+        raise Conflict(_("This expert was booked for this request before and that booking "
+                         "was cancelled; offer the request to someone else."))
+    _refresh(offer)
+    return offer, former
+
+
+def book_directly(*, actor: User, referral: Referral, expert_id: int,
+                  starts_at: datetime | None = None, ends_at: datetime | None = None,
+                  budget_override_reason: str | None = None,
+                  now: datetime | None = None) -> Booking:
+    """The coordinator books an expert directly (agreed by phone, say): the hard rules and
+    the budget check of an offer, the guarantees of an accept; the request's other pending
+    and queued offers are withdrawn."""
+    now = now or utcnow()
+    if referral.status == ReferralStatus.BOOKED:
+        raise Conflict(_("This request is already booked."))
+    if referral.status not in OPEN_STATUSES:
+        raise Conflict(_("Only a submitted or offered request can be booked."))
+    at = _proposed_time(referral, starts_at=starts_at, ends_at=ends_at, now=now)
+    expert = db.session.get(Expert, expert_id)
+    if expert is None:
+        raise ValidationFailed(_("There is no such expert."),
+                               fields={"expert_id": [_("There is no such expert.")]})
+    _lock_referral(referral.id)
+    _lock_expert(expert_id)
+    # Write first: on SQLite this takes the write lock, serialising the checks below; the
+    # swap also decides a race with an accept of the same request.
+    if not _cas(Referral, referral.id, expected=OPEN_STATUSES,
+                values={"status": ReferralStatus.BOOKED, "updated_at": now}):
+        _refresh(referral)
+        if referral.status == ReferralStatus.BOOKED:
+            raise Conflict(_("This request is already booked."))
+        raise Conflict(_("This request is no longer open."))
+    _refresh(referral)
+    exclusion = exclusion_of(referral=referral, expert_id=expert_id, at=at)
+    if exclusion is not None:
+        reason = str(RULE_MESSAGES[exclusion.rule])
+        raise ValidationFailed(_("%(name)s cannot be booked for this request: %(reason)s.",
+                                 name=expert.user.name, reason=reason),
+                               fields={"expert_id": [reason]})
+    # Over budget without a reason: refused (BudgetExceeded); with one, kept on the offer.
+    overrides = signals.ask(signals.offers_proposed, referral, actor=actor,
+                            expert_ids=[expert_id], starts_at=at.starts_at if at else None,
+                            override_reason=budget_override_reason, now=now)
+    offer, former = _accepted_offer(actor=actor, referral=referral, expert_id=expert_id,
+                                    at=at, override_reason=overrides[expert_id], now=now)
+    when = at or _time_of(referral)
+    booking = Booking(referral_id=referral.id, offer_id=offer.id, expert_id=expert_id,
+                      sitting_id=referral.sitting_id, starts_at=when.starts_at,
+                      ends_at=when.ends_at, status=BookingStatus.CONFIRMED,
+                      estimated_minutes=referral.estimated_minutes,
+                      case_table_id=referral.case_table_id,
+                      calendar_uid=secrets.token_hex(16))
+    db.session.add(booking)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        raise Conflict(_("This request or this expert was booked at the same moment by "
+                         "someone else; nothing was changed.")) from None
+    withdrawn = db.session.execute(
+        update(Offer)
+        .where(Offer.referral_id == referral.id, Offer.id != offer.id,
+               Offer.status.in_((OfferStatus.PENDING, OfferStatus.QUEUED)))
+        .values(status=OfferStatus.WITHDRAWN, responded_at=now)
+        .execution_options(synchronize_session="fetch")
+    ).rowcount
+    db.session.flush()
+    record(actor=actor, action="booking.direct", obj=booking,
+           details={"request_id": referral.id, "expert_id": expert_id, "offer_id": offer.id,
+                    "offer_was": former, "offers_withdrawn": withdrawn})
     signals.booking_changed.send(booking, now=now)
     return booking
 

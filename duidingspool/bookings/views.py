@@ -17,9 +17,17 @@ from duidingspool.accounts.access import roles_required
 from duidingspool.accounts.models import Role, User
 from duidingspool.bookings import queries, services
 from duidingspool.bookings.candidates import rank_request
-from duidingspool.bookings.schemas import OfferCreateSchema, ReasonSchema, RequiredReasonSchema
+from duidingspool.bookings.models import OfferStatus
+from duidingspool.bookings.schemas import (
+    DirectBookingSchema,
+    OfferCreateSchema,
+    ReasonSchema,
+    RequiredReasonSchema,
+)
 from duidingspool.db import utcnow
-from duidingspool.errors import BudgetExceeded, DomainError
+from duidingspool.errors import BudgetExceeded, DomainError, NotFound
+from duidingspool.experts.models import Expert
+from duidingspool.extensions import db
 from duidingspool.referrals import services as referral_services
 from duidingspool.referrals.models import Referral
 from duidingspool.referrals.queries import get_for as get_referral_for
@@ -173,6 +181,65 @@ def withdraw(offer_id: int):
     else:
         flash(_("The offer has been withdrawn."), "info")
     return redirect(url_for("referrals.detail", referral_id=referral_id, _anchor="offers"))
+
+
+def _render_direct(referral: Referral, expert_id: int, *, status: int = 200, values=None,
+                   errors: dict | None = None, budget_refused: bool = False):
+    """The confirmation page of a direct booking: who, when, what it costs, which open
+    offers will be withdrawn, or why the expert cannot be booked."""
+    expert = db.session.get(Expert, expert_id)
+    if expert is None:
+        raise NotFound(_("Expert not found."))
+    ranking = rank_request(referral=referral) if referral.is_open else None
+    candidate = exclusion = None
+    if ranking is not None:
+        candidate = next((c for c in ranking.candidates if c.expert_id == expert_id), None)
+        exclusion = next((e for e in ranking.excluded if e.expert_id == expert_id), None)
+    values = values if values is not None else MultiDict()
+    return render_template(
+        "bookings/direct.html", referral=referral, expert=expert, ranking=ranking,
+        candidate=candidate, exclusion=exclusion, rule_messages=services.RULE_MESSAGES,
+        open_offers=[o for o in queries.offers_of(referral)
+                     if o.status in (OfferStatus.PENDING, OfferStatus.QUEUED)
+                     and o.expert_id != expert_id],
+        values=values, errors=errors or {}, locale=str(get_locale()),
+        budget_refused=budget_refused or bool(values.get("budget_override_reason")),
+    ), status
+
+
+def direct_payload(form, expert_id: int) -> dict:
+    """The direct-booking form as the API's JSON body (local times made aware)."""
+    payload: dict = {"expert_id": expert_id}
+    for name in ("starts_at", "ends_at"):
+        raw = form.get(name, "").strip()
+        if raw:
+            payload[name] = _aware_iso(raw)
+    reason = form.get("budget_override_reason", "").strip()
+    if reason:
+        payload["budget_override_reason"] = reason
+    return payload
+
+
+@bp.route("/verzoeken/<int:referral_id>/boeken/<int:expert_id>", methods=["GET", "POST"])
+@roles_required(Role.COORDINATOR)
+def direct_booking(referral_id: int, expert_id: int):
+    """Confirm, then book a candidate directly (agreed by phone, say); the request's open
+    offers are withdrawn."""
+    referral = get_referral_for(current_user, referral_id)
+    if request.method == "GET":
+        return _render_direct(referral, expert_id)
+    try:
+        data = DirectBookingSchema().load(direct_payload(request.form, expert_id))
+        booking = services.book_directly(actor=current_user, referral=referral, **data)
+    except INPUT_ERRORS as exc:
+        failed = rejected(exc, field="_form")
+        if isinstance(exc, DomainError):
+            failed["errors"].setdefault("_form", [exc.message])
+        return _render_direct(referral, expert_id, values=request.form,
+                              budget_refused=isinstance(exc, BudgetExceeded), **failed)
+    flash(_("%(name)s has been booked for this request.", name=booking.expert.user.name),
+          "info")
+    return redirect(url_for("referrals.detail", referral_id=referral.id, _anchor="booking"))
 
 
 # --- the expert's pages ---------------------------------------------------------------------

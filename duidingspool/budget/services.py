@@ -22,7 +22,7 @@ session's local date, and to the safety region of its request's municipality):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import gettext as _
@@ -250,6 +250,19 @@ def estimated_cost(*, referral: Referral, expert_id: int,
     return q.cents(Decimal(referral.estimated_minutes) * rate / 60)
 
 
+def remaining_for(*, referral: Referral, on: date, now: datetime | None = None
+                  ) -> Decimal | None:
+    """What is left for `referral` in the year of `on`: the year's remaining, or the
+    allocation of the request's safety region when that has less (as `check_offer`
+    counts both); None when that year has no budget."""
+    figures = year_figures(year=on.year, now=now)
+    if figures.budget is None:
+        return None
+    region_id = referral.municipality.safety_region_id
+    return min(fig.remaining for fig in [figures.total, *figures.allocations]
+               if fig.key == 0 or fig.region_id == region_id)
+
+
 def check_offer(*, actor, referral: Referral, expert_id: int,
                 override_reason: str | None = None, starts_at: datetime | None = None,
                 now: datetime | None = None) -> str | None:
@@ -394,6 +407,12 @@ def _check_proposed_offers(referral: Referral, *, actor: User, expert_ids: list[
                                    override_reason=override_reason, starts_at=starts_at,
                                    now=now)
             for expert_id in expert_ids}
+
+
+@signals.remaining_budget_wanted.connect
+def _remaining_for_ranking(referral: Referral, *, on: date, now: datetime | None = None,
+                           **_kwargs) -> Decimal | None:
+    return remaining_for(referral=referral, on=on, now=now)
 
 
 @signals.hour_lines_approved.connect

@@ -11,9 +11,11 @@ from duidingspool.accounts.models import Role
 from duidingspool.api.core import dump, load_json, route
 from duidingspool.casetables import queries, services
 from duidingspool.casetables.schemas import (
+    CancelSittingSchema,
     CaseTableSchema,
     IcsUrlSchema,
     ImportResultSchema,
+    MoveSittingSchema,
     SittingQuerySchema,
     SittingSchema,
 )
@@ -64,3 +66,30 @@ def import_sessions(case_table_id: int):
         result = services.import_ics_url(actor=current_user, case_table=table,
                                          url=payload["url"])
     return dump(ImportResultSchema(), result)
+
+
+@route("/case-tables/<int:case_table_id>/sessions/<int:sitting_id>/move", method="POST",
+       roles=[Role.COORDINATOR, Role.ADMIN],
+       summary="Move a session to another local date and time or place; its bookings follow "
+               "(new time and sequence; 409 when the booked expert has another booking then)",
+       tag="case-tables", body=MoveSittingSchema(), response=SittingSchema())
+def move_session(case_table_id: int, sitting_id: int):
+    """Move a session of a visible case table."""
+    table = queries.get_case_table_for(current_user, case_table_id)
+    sitting = queries.get_sitting(table, sitting_id)
+    data = load_json(MoveSittingSchema())
+    return dump(SittingSchema(), services.move_sitting(actor=current_user, sitting=sitting,
+                                                       **data))
+
+
+@route("/case-tables/<int:case_table_id>/sessions/<int:sitting_id>/cancel", method="POST",
+       roles=[Role.COORDINATOR, Role.ADMIN],
+       summary="Cancel a session with a reason; its open requests and bookings are cancelled",
+       tag="case-tables", body=CancelSittingSchema(), response=SittingSchema())
+def cancel_session(case_table_id: int, sitting_id: int):
+    """Cancel a session of a visible case table."""
+    table = queries.get_case_table_for(current_user, case_table_id)
+    sitting = queries.get_sitting(table, sitting_id)
+    data = load_json(CancelSittingSchema())
+    return dump(SittingSchema(), services.cancel_sitting(actor=current_user, sitting=sitting,
+                                                         **data))

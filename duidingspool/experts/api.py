@@ -11,7 +11,14 @@ from duidingspool.api.core import dump, load_json, route
 from duidingspool.db import utcnow
 from duidingspool.errors import NotFound, ValidationFailed
 from duidingspool.experts import services
-from duidingspool.experts.schemas import AvailabilityPutSchema, AvailabilitySchema, ExpertSchema
+from duidingspool.experts.schemas import (
+    AbsenceSchema,
+    AreaChoiceSchema,
+    AvailabilityPutSchema,
+    AvailabilitySchema,
+    ExpertSchema,
+    WindowSchema,
+)
 from duidingspool.timeutil import local_day_bounds, to_local
 
 TAG = "experts"
@@ -42,6 +49,14 @@ def availability_of(expert, *, with_reasons: bool) -> dict:
             "busy_refreshed_at": expert.busy_refreshed_at}
 
 
+@route("/expertise-areas", roles=list(Role), tag=TAG,
+       summary="The active expertise areas, with the levels a request can ask for (the "
+               "ids a request's `areas` take)",
+       response=AreaChoiceSchema(many=True))
+def expertise_areas():
+    return dump(AreaChoiceSchema(many=True), services.list_areas(include_inactive=False))
+
+
 @route("/experts", roles=[Role.COORDINATOR, Role.EXPERT], tag=TAG,
        summary="Experts: all for the coordinator, only themself for an expert",
        response=ExpertSchema(many=True))
@@ -69,9 +84,7 @@ def expert_availability(expert_id: int):
        summary="Replace the caller's own weekly windows and absences",
        body=AvailabilityPutSchema(), response=AvailabilitySchema())
 def expert_availability_put(expert_id: int):
-    expert = services.own_expert(current_user)
-    if expert.id != expert_id:
-        raise NotFound(_("Expert not found."))
+    expert = _own(expert_id)
     try:
         data = load_json(AvailabilityPutSchema())
     except SchemaError as exc:
@@ -79,3 +92,48 @@ def expert_availability_put(expert_id: int):
                                fields=_dotted(exc.messages)) from exc
     services.replace_availability(actor=current_user, expert=expert, **data)
     return dump(AvailabilitySchema(), availability_of(expert, with_reasons=True))
+
+
+def _own(expert_id: int):
+    """The caller's own expert profile when it is `expert_id`; NotFound otherwise."""
+    expert = services.own_expert(current_user)
+    if expert.id != expert_id:
+        raise NotFound(_("Expert not found."))
+    return expert
+
+
+@route("/experts/<int:expert_id>/availability/windows", method="POST", roles=[Role.EXPERT],
+       tag=TAG, summary="Add one weekly window to the caller's own availability (422 when it "
+                        "overlaps another window that day)",
+       body=WindowSchema(), response=WindowSchema(), status=201)
+def expert_window_add(expert_id: int):
+    expert = _own(expert_id)
+    window = services.add_window(actor=current_user, expert=expert,
+                                 **load_json(WindowSchema()))
+    return dump(WindowSchema(), window, 201)
+
+
+@route("/experts/<int:expert_id>/availability/windows/<int:window_id>", method="DELETE",
+       roles=[Role.EXPERT], tag=TAG, summary="Remove one of the caller's own weekly windows",
+       status=204)
+def expert_window_remove(expert_id: int, window_id: int):
+    services.remove_window(actor=current_user, expert=_own(expert_id), window_id=window_id)
+    return "", 204
+
+
+@route("/experts/<int:expert_id>/availability/absences", method="POST", roles=[Role.EXPERT],
+       tag=TAG, summary="Add one absence (from-to) to the caller's own availability",
+       body=AbsenceSchema(), response=AbsenceSchema(), status=201)
+def expert_absence_add(expert_id: int):
+    expert = _own(expert_id)
+    absence = services.add_absence(actor=current_user, expert=expert,
+                                   **load_json(AbsenceSchema()))
+    return dump(AbsenceSchema(), absence, 201)
+
+
+@route("/experts/<int:expert_id>/availability/absences/<int:absence_id>", method="DELETE",
+       roles=[Role.EXPERT], tag=TAG, summary="Remove one of the caller's own absences",
+       status=204)
+def expert_absence_remove(expert_id: int, absence_id: int):
+    services.remove_absence(actor=current_user, expert=_own(expert_id), absence_id=absence_id)
+    return "", 204

@@ -30,6 +30,22 @@ class ExpertiseAreaSchema(Schema):
     is_active = fields.Boolean(dump_only=True)
 
 
+# The levels an expert has in an area, and a request asks for at least (min_level).
+LEVELS = (1, 2, 3)
+
+
+class AreaChoiceSchema(Schema):
+    """An active expertise area as a client fills it in a request's `areas`."""
+
+    id = fields.Integer(metadata={"description": "The `area_id` of a request's areas"})
+    code = fields.String()
+    name_nl = fields.String()
+    name_en = fields.String()
+    levels = fields.Function(lambda _area: list(LEVELS),
+                             metadata={"type": "array", "items": {"type": "integer"},
+                                       "description": "The levels `min_level` can take"})
+
+
 # --- Expert profiles -------------------------------------------------------------------------
 
 

@@ -7,7 +7,12 @@ from flask_login import current_user
 from duidingspool.accounts.models import Role
 from duidingspool.api.core import dump, load_json, route
 from duidingspool.hours import services
-from duidingspool.hours.schemas import HourLineInSchema, HourLineSchema, RejectSchema
+from duidingspool.hours.schemas import (
+    BulkDecisionSchema,
+    HourLineInSchema,
+    HourLineSchema,
+    RejectSchema,
+)
 
 TAG = "hours"
 
@@ -47,6 +52,27 @@ def hour_line_update(line_id: int):
     if submit:
         services.submit_line(actor=current_user, line=line)
     return dump(HourLineSchema(), line)
+
+
+@route("/hours/<int:line_id>", method="DELETE", roles=[Role.EXPERT], tag=TAG,
+       summary="Delete a draft or rejected line of one's own booking (409 once submitted)",
+       status=204)
+def hour_line_delete(line_id: int):
+    line = services.get_line_for(current_user, line_id)
+    services.delete_line(actor=current_user, line=line)
+    return "", 204
+
+
+@route("/hours/decisions", method="POST", roles=[Role.COORDINATOR], tag=TAG,
+       summary="Approve or reject several submitted lines at once: all of them or none (a "
+               "reason is needed to reject; nobody decides on their own hours)",
+       body=BulkDecisionSchema(), response=HourLineSchema(many=True))
+def hour_lines_decide():
+    data = load_json(BulkDecisionSchema())
+    lines = services.decide_many(actor=current_user, line_ids=data["line_ids"],
+                                 approve_them=data["decision"] == "approve",
+                                 reason=data.get("reason"))
+    return dump(HourLineSchema(many=True), lines)
 
 
 @route("/hours/<int:line_id>/submit", method="POST", roles=[Role.EXPERT], tag=TAG,

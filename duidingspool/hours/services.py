@@ -8,10 +8,15 @@ submitted and computed again when it is approved; an approved line never changes
 Every status change is a compare-and-swap (an UPDATE guarded by the expected status), so
 two coordinators deciding the same line at once change it once.
 
-Cancelled bookings: an expert may still record and submit preparation and travel on a
-booking that was cancelled (work done before the cancellation still costs); attendance,
-written advice and follow-up coaching are refused there, since the session did not take
-place with this expert. The coordinator's approval remains the check.
+Hours follow reality: lines are written (recorded, changed, submitted) only once the
+booking's session has started. Cancelled bookings: an expert may still record and submit
+preparation and travel on a booking that was cancelled, also before its session would have
+started (work done before the cancellation still costs); attendance, written advice and
+follow-up coaching are refused there, since the session did not take place with this
+expert. The coordinator's approval remains the check.
+
+Segregation of duties: nobody approves or rejects lines of which they are the expert, whatever
+their roles (a coordinator or admin with an expert profile), one by one or in bulk.
 """
 
 from __future__ import annotations
@@ -90,6 +95,19 @@ def lines_of(booking: Booking) -> list[HourLine]:
         select(HourLine).where(HourLine.booking_id == booking.id).order_by(HourLine.id)))
 
 
+def may_record(booking: Booking, *, now: datetime | None = None) -> bool:
+    """Whether hours can be written on `booking` now: its session has started, or it was
+    cancelled (preparation and travel done before that)."""
+    return booking.status == BookingStatus.CANCELLED or booking.starts_at <= (now or utcnow())
+
+
+def _check_started(booking: Booking, *, now: datetime | None) -> None:
+    if not may_record(booking, now=now):
+        start = to_local(booking.starts_at).strftime("%d-%m-%Y %H:%M")
+        raise Conflict(_("Hours can be recorded once the session has started, from "
+                         "%(start)s.", start=start))
+
+
 def _check_category(booking: Booking, category: str) -> None:
     if category not in {c.value for c in HourCategory}:
         raise ValidationFailed(_("Choose a category."),
@@ -105,6 +123,7 @@ def add_line(*, actor: User, booking: Booking, category: str, minutes: int,
              submit: bool = False, now: datetime | None = None) -> HourLine:
     """Record an hour line on the expert's own booking, as a draft or submitted at once."""
     _own_booking(actor, booking)
+    _check_started(booking, now=now)
     _check_category(booking, category)
     line = HourLine(booking_id=booking.id, category=category, minutes=minutes,
                     kilometres=kilometres, note=(note or "").strip() or None,
@@ -119,9 +138,11 @@ def add_line(*, actor: User, booking: Booking, category: str, minutes: int,
 
 
 def update_line(*, actor: User, line: HourLine, category: str, minutes: int,
-                kilometres: Decimal | None = None, note: str | None = None) -> HourLine:
+                kilometres: Decimal | None = None, note: str | None = None,
+                now: datetime | None = None) -> HourLine:
     """Change a draft or rejected line; a rejected line becomes a draft again."""
     _own_booking(actor, line.booking)
+    _check_started(line.booking, now=now)
     _check_category(line.booking, category)
     swapped = db.session.execute(
         update(HourLine)
@@ -155,6 +176,7 @@ def submit_line(*, actor: User, line: HourLine, now: datetime | None = None) -> 
     """Submit a draft (or rejected) line for approval; its amount is fixed now."""
     now = now or utcnow()
     _own_booking(actor, line.booking)
+    _check_started(line.booking, now=now)
     _check_category(line.booking, line.category)
     amount = line_cost(booking=line.booking, minutes=line.minutes, kilometres=line.kilometres)
     # Guarded by the values priced, so an edit in between cannot slip past the price.
@@ -188,6 +210,20 @@ def _coordinator(actor: User) -> None:
         raise NotFound(_("Hour line not found."))
 
 
+def is_own_line(actor: User, line: HourLine) -> bool:
+    """Whether `actor` is the expert of the line's booking (whatever roles they hold)."""
+    own = actor.expert
+    return own is not None and line.booking.expert_id == own.id
+
+
+def _not_own(actor: User, lines: list[HourLine]) -> None:
+    """Segregation of duties: nobody decides on their own hours."""
+    if any(is_own_line(actor, line) for line in lines):
+        message = _("You cannot approve or reject your own hours; another coordinator "
+                    "must decide on them.")
+        raise Conflict(message, fields={"line_ids": [message]} if len(lines) > 1 else None)
+
+
 def _approved_in(lines: list[HourLine], *, now: datetime) -> None:
     """Tell the budget which session years have newly approved spending."""
     for year in sorted({to_local(line.booking.starts_at).year for line in lines}):
@@ -204,6 +240,7 @@ def approve(*, actor: User, line: HourLine, now: datetime | None = None) -> Hour
 
 def _approve(*, actor: User, line: HourLine, now: datetime) -> None:
     _coordinator(actor)
+    _not_own(actor, [line])
     amount = line_cost(booking=line.booking, minutes=line.minutes, kilometres=line.kilometres)
     swapped = db.session.execute(
         update(HourLine)
@@ -222,6 +259,7 @@ def reject(*, actor: User, line: HourLine, reason: str,
     """Reject a submitted line with a reason; the expert may change and resubmit it."""
     now = now or utcnow()
     _coordinator(actor)
+    _not_own(actor, [line])
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed(_("Give a reason for rejecting."),
@@ -250,6 +288,7 @@ def decide_many(*, actor: User, line_ids: list[int], approve_them: bool,
     lines = list(db.session.scalars(select(HourLine).where(HourLine.id.in_(line_ids))))
     if len(lines) != len(set(line_ids)):
         raise NotFound(_("Hour line not found."))
+    _not_own(actor, lines)
     if not approve_them and not (reason or "").strip():
         raise ValidationFailed(_("Give a reason for rejecting."),
                                fields={"reason": [_("Give a reason.")]})

@@ -36,7 +36,14 @@ def _render_booking(booking, *, status: int = 200, values=None, errors=None, edi
             current_user.expert, "id", None),
         total_minutes=sum(line.minutes for line in lines),
         total_amount=sum((line.amount for line in lines if line.amount is not None), 0),
+        may_record=services.may_record(booking), own_expert_id=_own_expert_id(),
     ), status
+
+
+def _own_expert_id() -> int | None:
+    """The logged-in user's expert id: their own lines are not theirs to decide."""
+    own = current_user.expert
+    return own.id if own is not None else None
 
 
 @bp.get("/mijn-uren")
@@ -133,7 +140,8 @@ def approvals():
 
 def _render_approvals(*, status: int = 200, errors=None, values=None):
     return render_template("hours/approvals.html", lines=services.submitted_lines(),
-                           errors=errors or {}, values=values or {}), status
+                           errors=errors or {}, values=values or {},
+                           own_expert_id=_own_expert_id()), status
 
 
 @bp.post("/uren/besluiten")

@@ -112,14 +112,19 @@ def feed(token: str):
 
 # --- the profile page -------------------------------------------------------------------------
 
-def _render_profile(*, new_feed=None, new_url: str | None = None, errors=None, status=200):
+def subscription_urls(token: str) -> tuple[str, str]:
+    """The https and webcal:// subscription URLs of a feed token."""
+    https_url = feed_url(token)
+    if not re.match(r"^http://(127\.0\.0\.1|localhost)[:/]", https_url):
+        # Feeds are only ever offered over https outside a developer's machine.
+        https_url = re.sub(r"^http://", "https://", https_url)
+    return https_url, re.sub(r"^https?://", "webcal://", https_url)
+
+
+def _render_profile(*, new_feed=None, token: str | None = None, errors=None, status=200):
     https_url = webcal_url = None
-    if new_url is not None:
-        https_url = new_url
-        if not re.match(r"^http://(127\.0\.0\.1|localhost)[:/]", new_url):
-            # Feeds are only ever offered over https outside a developer's machine.
-            https_url = re.sub(r"^http://", "https://", new_url)
-        webcal_url = re.sub(r"^https?://", "webcal://", https_url)
+    if token is not None:
+        https_url, webcal_url = subscription_urls(token)
     response = render_template(
         "ical/profile.html", slots=services.feed_slots(current_user), new_feed=new_feed,
         https_url=https_url, webcal_url=webcal_url, errors=errors or {},
@@ -150,7 +155,7 @@ def create_feed():
     except INPUT_ERRORS as exc:
         return _render_profile(**rejected(exc))
     # Rendered, not redirected: the token must not travel through the session cookie.
-    return _render_profile(new_feed=feed, new_url=feed_url(token))
+    return _render_profile(new_feed=feed, token=token)
 
 
 @bp.post("/profiel/kalenders/<int:feed_id>/intrekken")

@@ -118,6 +118,8 @@ class Candidate:
     distance_km: float | None
     hourly_rate: Decimal | None
     estimated_cost: Decimal | None
+    # The estimated cost as a percentage of the remaining budget (None without either).
+    budget_share: float | None = None
 
 
 class Exclusion(NamedTuple):  # a named tuple: hundreds are made per ranking
@@ -131,6 +133,9 @@ class Exclusion(NamedTuple):  # a named tuple: hundreds are made per ranking
 class Ranking:
     candidates: list[Candidate]
     excluded: list[Exclusion]
+    # The budget left for the request's year (and region) that the cost score was
+    # weighed against; None when the year has no budget.
+    remaining_budget: Decimal | None = None
 
 
 def distance_km(a: tuple[float, float] | None, b: tuple[float, float] | None) -> float | None:
@@ -321,6 +326,7 @@ def score(request: RequestFacts, eligible: list[ExpertFacts], *,
             score=round(sum(parts.values()), 2), parts=parts,
             distance_km=round(distance, 1) if distance is not None else None,
             hourly_rate=expert.hourly_rate, estimated_cost=cost,
+            budget_share=_share(cost, remaining_budget),
         ))
     candidates.sort(key=lambda c: (-c.score, c.expert_id))
     return candidates
@@ -331,7 +337,7 @@ def rank(request: RequestFacts, experts: list[ExpertFacts], *, travel_buffer_min
     """Rank every expert for `request`: eligible ones scored, the others with their rule."""
     eligible, excluded = split(request, experts, travel_buffer_minutes=travel_buffer_minutes)
     return Ranking(candidates=score(request, eligible, remaining_budget=remaining_budget),
-                   excluded=excluded)
+                   excluded=excluded, remaining_budget=remaining_budget)
 
 
 def _soft_scores(request: RequestFacts, expert: ExpertFacts, *, distance, max_rate, max_year,
@@ -351,12 +357,33 @@ def _soft_scores(request: RequestFacts, expert: ExpertFacts, *, distance, max_ra
     year_share = expert.booked_minutes_year / max_year if max_year else 0.0
     fairness = 1.0 - (month_share + year_share) / 2
     travel = 1.0 if distance is None else max(0.0, 1.0 - distance / max(1, expert.max_travel_km))
-    if expert.hourly_rate is None or not max_rate:
-        cheapness = 0.0
-    else:
-        cheapness = 1.0 - float(expert.hourly_rate / max_rate)
-        if remaining_budget is not None and cost is not None and cost > remaining_budget:
-            cheapness = 0.0
+    cheapness = _cost_score(expert.hourly_rate, max_rate=max_rate, cost=cost,
+                            remaining_budget=remaining_budget)
     raw = {"expertise": expertise, "continuity": continuity, "fairness": fairness,
            "travel": travel, "cost": cheapness}
     return {name: round(WEIGHTS[name] * value, 2) for name, value in raw.items()}
+
+
+def _share(cost: Decimal | None, remaining_budget: Decimal | None) -> float | None:
+    if cost is None or remaining_budget is None or remaining_budget <= 0:
+        return None
+    return round(float(cost * 100 / remaining_budget), 1)
+
+
+def _cost_score(rate: Decimal | None, *, max_rate: Decimal | None, cost: Decimal | None,
+                remaining_budget: Decimal | None) -> float:
+    """Cost against the remaining budget, 0..1 (spec section 4).
+
+    Half of it is the rate relative to the dearest candidate, half how little of the
+    remaining budget this booking would take: with plenty left the cost barely separates
+    the candidates, with little left the cheaper ones gain. A booking that would take more
+    than is left scores 0. Without a budget for the year only the relative rate counts.
+    """
+    if rate is None or not max_rate or cost is None:
+        return 0.0
+    relative = 1.0 - float(rate / max_rate)
+    if remaining_budget is None:
+        return relative
+    if remaining_budget <= 0 or cost > remaining_budget:
+        return 0.0
+    return (relative + 1.0 - float(cost / remaining_budget)) / 2

@@ -31,6 +31,8 @@ from duidingspool.extensions import db
 from tests import factories as f
 from duidingspool.bookings.models import Offer, OfferStatus
 from duidingspool.db import utcnow
+from duidingspool.experts.models import Absence, AvailabilityWindow
+from duidingspool.ical import services as ical
 from tests.hours.helpers import Priced
 
 MAX_EXAMPLES = 12
@@ -59,6 +61,13 @@ def world(app):
                   created_by_id=w.coordinator.id)
     db.session.add(offer)
     db.session.flush()
+    window = AvailabilityWindow(expert_id=w.expert.id, weekday=1, start_minute=540,
+                                end_minute=1020)
+    absence = Absence(expert_id=w.expert.id, starts_at=utcnow() + timedelta(days=30),
+                      ends_at=utcnow() + timedelta(days=31))
+    db.session.add_all([window, absence])
+    db.session.flush()
+    feed, _token = ical.create_feed(actor=w.expert.user, scope="expert")
     tokens = {}
     for role, user in (("coordinator", w.coordinator), ("requester", w.requester),
                        ("expert", w.expert.user)):
@@ -66,7 +75,9 @@ def world(app):
     db.session.commit()
     ids = {"booking_id": [past.id], "line_id": [draft.id, submitted.id],
            "request_id": [referral.id, past.referral_id], "offer_id": [offer.id],
-           "case_table_id": [w.table.id], "expert_id": [w.expert.id], "year": [2026]}
+           "case_table_id": [w.table.id], "expert_id": [w.expert.id], "year": [2026],
+           "sitting_id": [referral.sitting_id], "feed_id": [feed.id],
+           "window_id": [window.id], "absence_id": [absence.id]}
     return tokens, ids
 
 

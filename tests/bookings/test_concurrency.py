@@ -20,20 +20,26 @@ THREADS = 20
 
 
 def _fire(app, user_id: int, urls: list[str]) -> list[tuple[int, dict]]:
-    barrier = threading.Barrier(len(urls))
-    results: list = [None] * len(urls)
-    user = db.session.get(User, user_id)  # loaded here: the threads only read its version
+    return _fire_calls(app, [(user_id, url, {}) for url in urls])
 
-    def worker(index: int, url: str):
+
+def _fire_calls(app, calls: list[tuple[int, str, dict]]) -> list[tuple[int, dict]]:
+    """POST every (user id, url, JSON body) at once, each as its user; the answers."""
+    barrier = threading.Barrier(len(calls))
+    results: list = [None] * len(calls)
+    # Loaded here: the threads only read their versions.
+    users = {user_id: db.session.get(User, user_id) for user_id, _url, _body in calls}
+
+    def worker(index: int, user_id: int, url: str, body: dict):
         client = app.test_client()
         with client.session_transaction() as session:
             session["_user_id"] = str(user_id)
-            stamp(session, user, second_factor=True)
+            stamp(session, users[user_id], second_factor=True)
         barrier.wait(timeout=30)
-        response = client.post(url, json={})
+        response = client.post(url, json=body)
         results[index] = (response.status_code, response.get_json())
 
-    threads = [threading.Thread(target=worker, args=(i, url)) for i, url in enumerate(urls)]
+    threads = [threading.Thread(target=worker, args=(i, *call)) for i, call in enumerate(calls)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -87,3 +93,48 @@ def test_concurrent_accepts_of_overlapping_sessions_book_the_expert_once(app):
     accepted = db.session.scalars(select(Offer).where(Offer.status == OfferStatus.ACCEPTED)).all()
     assert len(accepted) == 1
     assert db.session.scalar(select(Booking.offer_id)) == accepted[0].id
+
+
+def test_direct_bookings_racing_accepts_of_one_request_book_once(app):
+    w = World()
+    referral = w.request()
+    offered, direct = w.expert(), w.expert()
+    [offer] = services.make_offers(actor=w.coordinator, referral=referral,
+                                   expert_ids=[offered.id])
+    half = THREADS // 2
+    calls = [(offered.user_id, f"/api/v1/offers/{offer.id}/accept", {})] * half + [
+        (w.coordinator.id, f"/api/v1/requests/{referral.id}/booking",
+         {"expert_id": direct.id})] * half
+    db.session.commit()
+
+    results = _fire_calls(app, calls)
+
+    statuses = sorted(status for status, _ in results)
+    assert statuses == [201] + [409] * (THREADS - 1), results
+    assert _count(Booking) == 1
+    db.session.expire_all()
+    booking = db.session.scalar(select(Booking))
+    offers = db.session.scalars(select(Offer).where(Offer.referral_id == referral.id)).all()
+    accepted = [o for o in offers if o.status == OfferStatus.ACCEPTED]
+    assert [o.id for o in accepted] == [booking.offer_id]
+    assert {o.status for o in offers} <= {OfferStatus.ACCEPTED, OfferStatus.WITHDRAWN}
+
+
+def test_direct_bookings_of_one_expert_at_overlapping_times_book_once(app):
+    w = World()
+    expert = w.expert()
+    first = w.request()
+    referrals = [first] + [w.request(starts_at=first.sitting.starts_at + timedelta(minutes=3 * i))
+                           for i in range(1, THREADS)]
+    calls = [(w.coordinator.id, f"/api/v1/requests/{r.id}/booking", {"expert_id": expert.id})
+             for r in referrals]
+    db.session.commit()
+
+    results = _fire_calls(app, calls)
+
+    statuses = sorted(status for status, _ in results)
+    # The loser is told why: booked at the same moment (409), or, once the winner has
+    # committed, that the expert has another booking then (422).
+    assert statuses.count(201) == 1, results
+    assert set(statuses) <= {201, 409, 422}, results
+    assert _count(Booking) == 1

@@ -78,12 +78,13 @@ def test_request_page_shows_candidates_with_score_parts_and_excluded_with_reason
     assert response.status_code == 200
     cells = re.findall(r"<td[^>]*>(.*?)</td>", row(page, f"candidate-{good.id}"), re.S)
     assert good.user.name in cells[2]
-    assert [c.strip() for c in cells[3:]] == [
+    assert [c.strip() for c in cells[3:-1]] == [
         f"<strong>{candidate.score:.1f}</strong>",
         *[f"{candidate.parts[p]:.1f}" for p in
           ("expertise", "continuity", "fairness", "travel", "cost")],
-        "0.0 km", money(Decimal("100.00")), money(Decimal("300.00")),
+        "0.0 km", money(Decimal("100.00")), money(Decimal("300.00")), "—",
     ]
+    assert f'href="/verzoeken/{referral.id}/boeken/{good.id}"' in cells[-1]
     far_row = row(page, f"excluded-{far.id}")
     assert "the place is beyond the expert's travel distance" in far_row
     assert f"{distance} km away, travels at most 10 km" in far_row

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import event, func, select
 
+from duidingspool.accounts.models import Role
 from duidingspool.audit.models import AuditEvent
 from duidingspool.bookings.services import make_offers
 from duidingspool.budget import services
@@ -64,6 +65,18 @@ def test_allocation_figures_count_only_its_region(year):
         Decimal("500.00"), Decimal("80.00"), Decimal("40.00"), Decimal("286.50"),
         Decimal("133.50"))
     assert region.used_percent == Decimal("73.3")
+
+
+def test_remaining_for_a_request_is_its_regions_allocation_when_less(year):
+    here = f.referral(requester=year.requester, table=year.table, areas=[year.area])
+    elsewhere_town = f.municipality()
+    elsewhere = f.referral(requester=f.user(Role.REQUESTER, municipality_obj=elsewhere_town),
+                           areas=[year.area])
+    on = MID_YEAR.date()
+
+    assert services.remaining_for(referral=here, on=on, now=MID_YEAR) == Decimal("133.50")
+    assert services.remaining_for(referral=elsewhere, on=on, now=MID_YEAR) == Decimal("623.50")
+    assert services.remaining_for(referral=here, on=on.replace(year=2030)) is None
 
 
 def test_forecast_after_year_end_is_spent_plus_committed(year):

@@ -8,7 +8,10 @@ import pytest
 
 from duidingspool.accounts.models import Role
 from duidingspool.extensions import db
+from duidingspool.timeutil import LOCAL_TZ as AMSTERDAM
 from tests import factories as f
+from duidingspool.bookings.services import book_directly
+from tests.bookings.helpers import World
 from tests.casetables.helpers import (SINGLE, calendar, ics_table, serving, sitting_count,
                                       sittings_of)
 
@@ -200,3 +203,54 @@ def test_list_sessions_until_a_date_starts_now(app, as_user, coordinator, two_ta
     response = as_user(coordinator).get(f"/api/v1/case-tables/{own.id}/sessions?to=2099-03-11")
 
     assert [s["starts_at"] for s in response.json] == ["2099-03-10T13:00:00+01:00"]
+
+
+def test_api_moves_a_session_and_its_booking_follows(app, as_user, coordinator):
+    w = World()
+    referral = w.request()
+    expert = w.expert()
+    booking = book_directly(actor=w.coordinator, referral=referral, expert_id=expert.id)
+    sitting = referral.sitting
+    new_day = (sitting.starts_at + timedelta(days=7)).astimezone(AMSTERDAM).date()
+
+    response = as_user(coordinator).post(
+        f"/api/v1/case-tables/{w.table.id}/sessions/{sitting.id}/move",
+        json={"date": new_day.isoformat(), "start_time": "14:00", "end_time": "16:00",
+              "location": "Stadhuis, zaal 2"})
+
+    assert response.status_code == 200
+    assert (response.json["status"], response.json["location"]) == ("moved", "Stadhuis, zaal 2")
+    assert response.json["starts_at"].startswith(f"{new_day.isoformat()}T14:00:00+")
+    db.session.expire_all()
+    assert (booking.starts_at, booking.sequence) == (sitting.starts_at, 1)
+    assert sitting.starts_at.astimezone(AMSTERDAM).hour == 14
+
+
+def test_api_cancels_a_session_with_a_reason_and_its_request(app, as_user, coordinator):
+    w = World()
+    referral = w.request()
+    url = f"/api/v1/case-tables/{w.table.id}/sessions/{referral.sitting_id}/cancel"
+    client = as_user(coordinator)
+
+    without = client.post(url, json={})
+    cancelled = client.post(url, json={"reason": "Zitting vervalt"})
+    again = client.post(url, json={"reason": "Zitting vervalt"})
+
+    assert without.status_code == 422
+    assert (cancelled.status_code, cancelled.json["status"]) == (200, "cancelled")
+    assert again.status_code == 409
+    db.session.expire_all()
+    assert referral.status == "cancelled"
+
+
+def test_api_session_move_is_not_for_requesters(app, as_user, two_tables):
+    own, _other, requester = two_tables
+    sitting = f.sitting(own)
+
+    response = as_user(requester).post(
+        f"/api/v1/case-tables/{own.id}/sessions/{sitting.id}/move",
+        json={"date": "2030-01-08", "start_time": "14:00", "end_time": "16:00"})
+
+    assert response.status_code == 404
+    db.session.refresh(sitting)
+    assert sitting.status == "scheduled"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from duidingspool.accounts.models import Role
 from duidingspool.experts.models import (
@@ -169,3 +169,61 @@ def test_openapi_has_the_expert_paths(app, client):
     assert set(paths["/api/v1/experts"]) == {"get"}
     assert set(paths["/api/v1/experts/{expert_id}"]) == {"get"}
     assert set(paths["/api/v1/experts/{expert_id}/availability"]) == {"get", "put"}
+
+
+def test_expertise_areas_lists_the_active_ones_for_every_role(app, as_user, coordinator):
+    jihadism = f.expertise_area(code="jihadism", name_nl="Jihadisme", name_en="Jihadism")
+    f.expertise_area(code="old", name_nl="Oud", name_en="Old", is_active=False)
+    requester = f.user(Role.REQUESTER, municipality_obj=f.municipality())
+    expert = f.expert()
+
+    answers = [as_user(user).get("/api/v1/expertise-areas")
+               for user in (requester, coordinator, expert.user)]
+
+    assert [a.status_code for a in answers] == [200, 200, 200]
+    assert answers[0].json == [{"id": jihadism.id, "code": "jihadism", "name_nl": "Jihadisme",
+                                "name_en": "Jihadism", "levels": [1, 2, 3]}]
+
+
+def test_expert_adds_and_removes_one_window_and_one_absence(app, as_user):
+    expert = f.expert()
+    client = as_user(expert.user)
+    base = f"/api/v1/experts/{expert.id}/availability"
+    start = soon(5, hour=9)
+
+    window = client.post(f"{base}/windows", json={"weekday": 1, "start": "09:00",
+                                                   "end": "12:30"})
+    absence = client.post(f"{base}/absences", json={
+        "starts_at": start.isoformat(), "ends_at": (start + timedelta(days=1)).isoformat(),
+        "reason": "Cursus"})
+
+    assert window.status_code == 201
+    assert {k: window.json[k] for k in ("weekday", "start", "end")} == {
+        "weekday": 1, "start": "09:00", "end": "12:30"}
+    assert absence.status_code == 201 and absence.json["reason"] == "Cursus"
+    assert [w.start_minute for w in db.session.scalars(select(AvailabilityWindow))] == [540]
+    assert client.delete(f"{base}/windows/{window.json['id']}").status_code == 204
+    assert client.delete(f"{base}/absences/{absence.json['id']}").status_code == 204
+    assert client.delete(f"{base}/absences/{absence.json['id']}").status_code == 404
+    db.session.expire_all()
+    assert db.session.scalars(select(AvailabilityWindow)).all() == []
+    assert db.session.scalars(select(Absence)).all() == []
+
+
+def test_overlapping_window_is_refused_with_422_and_others_cannot_add(app, as_user):
+    expert, other = f.expert(), f.expert()
+    db.session.add(AvailabilityWindow(expert_id=expert.id, weekday=2, start_minute=540,
+                                      end_minute=720))
+    client = as_user(expert.user)
+
+    overlap = client.post(f"/api/v1/experts/{expert.id}/availability/windows",
+                          json={"weekday": 2, "start": "11:00", "end": "14:00"})
+    foreign = client.post(f"/api/v1/experts/{other.id}/availability/windows",
+                          json={"weekday": 2, "start": "15:00", "end": "16:00"})
+
+    assert overlap.status_code == 422
+    assert overlap.json["error"]["fields"] == {
+        "start": ["Wednesday 11:00–14:00 overlaps 09:00–12:00; remove one window or choose "
+                  "times that do not overlap."]}
+    assert foreign.status_code == 404
+    assert db.session.scalar(select(func.count()).select_from(AvailabilityWindow)) == 1

@@ -13,6 +13,7 @@ from duidingspool.hours import services
 from duidingspool.hours.schemas import parse_hours
 
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=timezone.utc)
+LATER = datetime(2027, 3, 1, 12, 0, tzinfo=timezone.utc)
 
 
 def test_cost_before_rate_change_uses_old_rate_and_year_km_rate(world):
@@ -69,12 +70,12 @@ def test_approved_line_is_locked(world):
     assert (line.status, line.minutes, line.amount) == ("approved", 60, Decimal("80.00"))
 
 
-def test_booking_cancelled_after_hours_logged_keeps_preparation(world):
-    booking = world.booking("2026-12-08T13:00")
-    line = services.add_line(actor=world.expert.user, booking=booking, category="preparation",
-                             minutes=45)
+def test_booking_cancelled_before_its_session_takes_preparation_and_travel(world):
+    booking = world.booking("2026-12-08T13:00")  # after NOW
     cancel_booking(actor=world.coordinator, booking=booking, reason="Casus vervallen")
 
+    line = services.add_line(actor=world.expert.user, booking=booking, category="preparation",
+                             minutes=45, now=NOW)
     services.submit_line(actor=world.expert.user, line=line, now=NOW)
     travel = services.add_line(actor=world.expert.user, booking=booking, category="travel",
                                minutes=20, kilometres=Decimal("12"), submit=True, now=NOW)
@@ -97,9 +98,9 @@ def test_other_expert_cannot_record_on_booking(world):
 def test_km_without_year_budget_is_refused(world):
     booking = world.booking("2027-02-10T13:00")
     line = services.add_line(actor=world.expert.user, booking=booking, category="travel",
-                             minutes=30, kilometres=Decimal("10"))
-    with pytest.raises(Conflict):
-        services.submit_line(actor=world.expert.user, line=line, now=NOW)
+                             minutes=30, kilometres=Decimal("10"), now=LATER)
+    with pytest.raises(Conflict, match="kilometre rate"):
+        services.submit_line(actor=world.expert.user, line=line, now=LATER)
     assert line.status == "draft"
 
 
