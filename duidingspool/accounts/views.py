@@ -135,6 +135,9 @@ def forgot_password():
         return render_template("accounts/forgot_password.html", email="")
     started = time.monotonic()
     email = request.form.get("email", "").strip()[:254]
+    if not email:
+        flash(_("Enter the e-mail address you log in with."), "error")
+        return render_template("accounts/forgot_password.html", email=""), 422
     address = request.remote_addr
     wait = throttle.password_reset_blocked(email=email, address=address)
     if wait is not None:
