@@ -73,7 +73,8 @@ TABLE: dict[tuple[str, str], dict[str, int]] = {
     ("POST", "/api/v1/users/<int:user_id>/deactivate"): {A: 401, R: 404, C: 404, E: 404, D: 200},
     ("POST", "/api/v1/users/<int:user_id>/invitation"): {A: 401, R: 404, C: 404, E: 404, D: 409},
     ("POST", "/api/v1/users/<int:user_id>/reactivate"): {A: 401, R: 404, C: 404, E: 404, D: 200},
-    ("POST", "/api/v1/users/<int:user_id>/reset-two-factor"): {A: 401, R: 404, C: 404, E: 404, D: 409},
+    ("POST", "/api/v1/users/<int:user_id>/reset-two-factor"):
+        {A: 401, R: 404, C: 404, E: 404, D: 409},
     ("PUT", "/api/v1/users/<int:user_id>/roles"): {A: 401, R: 404, C: 404, E: 404, D: 422},
     ("GET", "/beheer/"): {A: 302, R: 403, C: 200, E: 403, D: 200},
     ("GET", "/beheer/casustafels"): {A: 302, R: 403, C: 200, E: 403, D: 200},
@@ -97,14 +98,20 @@ TABLE: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/beheer/gebruikers"): {A: 302, R: 403, C: 403, E: 403, D: 200},
     ("GET", "/beheer/gebruikers/<int:user_id>"): {A: 302, R: 404, C: 404, E: 404, D: 200},
     ("GET", "/beheer/gebruikers/<int:user_id>/activeren"): {A: 302, R: 404, C: 404, E: 404, D: 200},
-    ("POST", "/beheer/gebruikers/<int:user_id>/activeren"): {A: 302, R: 404, C: 404, E: 404, D: 422},
-    ("GET", "/beheer/gebruikers/<int:user_id>/deactiveren"): {A: 302, R: 404, C: 404, E: 404, D: 200},
-    ("POST", "/beheer/gebruikers/<int:user_id>/deactiveren"): {A: 302, R: 404, C: 404, E: 404, D: 422},
+    ("POST", "/beheer/gebruikers/<int:user_id>/activeren"):
+        {A: 302, R: 404, C: 404, E: 404, D: 422},
+    ("GET", "/beheer/gebruikers/<int:user_id>/deactiveren"):
+        {A: 302, R: 404, C: 404, E: 404, D: 200},
+    ("POST", "/beheer/gebruikers/<int:user_id>/deactiveren"):
+        {A: 302, R: 404, C: 404, E: 404, D: 422},
     ("GET", "/beheer/gebruikers/<int:user_id>/rollen"): {A: 302, R: 404, C: 404, E: 404, D: 422},
     ("POST", "/beheer/gebruikers/<int:user_id>/rollen"): {A: 302, R: 404, C: 404, E: 404, D: 422},
-    ("GET", "/beheer/gebruikers/<int:user_id>/tweestapsverificatie-uitzetten"): {A: 302, R: 404, C: 404, E: 404, D: 200},
-    ("POST", "/beheer/gebruikers/<int:user_id>/tweestapsverificatie-uitzetten"): {A: 302, R: 404, C: 404, E: 404, D: 422},
-    ("POST", "/beheer/gebruikers/<int:user_id>/uitnodigen"): {A: 302, R: 404, C: 404, E: 404, D: 302},
+    ("GET", "/beheer/gebruikers/<int:user_id>/tweestapsverificatie-uitzetten"):
+        {A: 302, R: 404, C: 404, E: 404, D: 200},
+    ("POST", "/beheer/gebruikers/<int:user_id>/tweestapsverificatie-uitzetten"):
+        {A: 302, R: 404, C: 404, E: 404, D: 422},
+    ("POST", "/beheer/gebruikers/<int:user_id>/uitnodigen"):
+        {A: 302, R: 404, C: 404, E: 404, D: 302},
     ("GET", "/beheer/gebruikers/nieuw"): {A: 302, R: 403, C: 403, E: 403, D: 200},
     ("POST", "/beheer/gebruikers/nieuw"): {A: 302, R: 403, C: 403, E: 403, D: 422},
     ("GET", "/beheer/gemeenten"): {A: 302, R: 403, C: 403, E: 403, D: 200},
