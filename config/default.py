@@ -42,6 +42,16 @@ RATELIMIT_STRATEGY = "moving-window"
 LOGIN_LIMIT_PER_ACCOUNT = "5 per 15 minutes"
 LOGIN_LIMIT_PER_ADDRESS = "20 per 15 minutes"
 TWO_FACTOR_LIMIT_PER_ACCOUNT = "5 per 15 minutes"
+# Forgotten-password links, per e-mail address typed and per client address (every request
+# counts, known address or not); None: the login limits above.
+PASSWORD_RESET_LIMIT_PER_ACCOUNT = None
+PASSWORD_RESET_LIMIT_PER_ADDRESS = None
+# Single-use links to choose a password: an invitation, and a forgotten password.
+INVITATION_LINK_HOURS = 72
+PASSWORD_RESET_LINK_HOURS = 1
+# The forgotten-password form answers no sooner than this, whether or not the address
+# exists, so that the time taken does not tell (0 in tests).
+PASSWORD_RESET_MIN_SECONDS = 0.4
 # Behind a reverse proxy (nginx, a load balancer) set this to the number of proxies in front
 # of the app, so the client's address (rate limits, audit trail) and https (HSTS) are read
 # from their X-Forwarded-For / X-Forwarded-Proto / X-Forwarded-Host headers. 0: none trusted.

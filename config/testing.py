@@ -8,3 +8,5 @@ SECRET_KEY = "testing-only-secret-key"
 SERVER_NAME = "localhost"
 # Tests serve calendars from 127.0.0.1; tests/casetables checks the refusal itself.
 ICS_FETCH_ALLOW_PRIVATE = True
+# The forgotten-password form's minimum answer time (tests/accounts/test_links.py sets one).
+PASSWORD_RESET_MIN_SECONDS = 0

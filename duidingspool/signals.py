@@ -23,6 +23,19 @@ A user may no longer use their calendar links (password changed, account deactiv
 Sender: the user. Keywords: actor, reason. Receivers: ical (revokes the user's feeds).
 """)
 
+account_link_issued = _signals.signal("account-link-issued", doc="""
+A single-use link to choose a password was made (an invitation or a forgotten password).
+Sender: the user. Keywords: purpose ("invite" or "reset"), token (the link's secret: only
+for the e-mail, never stored or logged), expires_at. Receivers: mail (queues the e-mail in
+the user's language, marked sensitive so the outbox pages hide its text).
+""")
+
+municipalities_wanted = _signals.signal("municipalities-wanted", doc="""
+The accounts package needs municipalities (to offer them for a requester, or to check one).
+Sender: None. Keywords: ids (a list of ids to look up, or None for all). Receivers:
+casetables (answers {id: name} of the municipalities found, ordered by name).
+""")
+
 referral_cancelled = _signals.signal("referral-cancelled", doc="""
 A request was cancelled (by its requester, the coordinator, or with its session), or became
 unfilled. Sender: the request. Keywords: actor, reason, now. Receivers: bookings (withdraws

@@ -1,4 +1,4 @@
-"""Users, their roles and their API tokens."""
+"""Users, their roles, their API tokens and their single-use account links."""
 
 from __future__ import annotations
 
@@ -22,6 +22,15 @@ class Role(enum.StrEnum):
 
 # Roles that must log in with a second factor (TOTP or a recovery code).
 TWO_FACTOR_ROLES = (Role.COORDINATOR, Role.ADMIN)
+
+# The password hash of an invited user who has not chosen a password yet. Never a valid
+# Argon2 hash, so no password matches it (as Django's "unusable password").
+UNUSABLE_PASSWORD_PREFIX = "!"
+
+
+class LinkPurpose(enum.StrEnum):
+    INVITE = "invite"  # a new user chooses their first password (valid 72 hours)
+    RESET = "reset"  # a forgotten password (valid 1 hour)
 
 
 class User(UserMixin, db.Model):
@@ -78,6 +87,11 @@ class User(UserMixin, db.Model):
         return self.totp_enabled_at is not None
 
     @property
+    def has_password(self) -> bool:
+        """False for an invited user who has not chosen a password yet."""
+        return not self.password_hash.startswith(UNUSABLE_PASSWORD_PREFIX)
+
+    @property
     def requires_two_factor(self) -> bool:
         """Coordinators and admins must log in with a second factor."""
         return self.has_role(*TWO_FACTOR_ROLES)
@@ -128,3 +142,31 @@ class RecoveryCode(db.Model):
     code_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AccountLink(db.Model):
+    """A single-use link to choose a password (an invitation or a forgotten password).
+
+    Only the SHA-256 of the link's token is stored. A link is used up by one
+    compare-and-swap UPDATE (accounts/links.py); a newer link of the same purpose revokes
+    the user's older unused ones.
+    """
+
+    __tablename__ = "account_link"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"),
+                                         index=True)
+    purpose: Mapped[str] = mapped_column(String(10))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+    __table_args__ = (
+        CheckConstraint(one_of("purpose", LinkPurpose), name="purpose"),
+        CheckConstraint("expires_at > created_at", name="expiry"),
+    )

@@ -1,4 +1,15 @@
-"""Users, passwords, sessions and API tokens."""
+"""Users, their roles, passwords, sessions and API tokens.
+
+Role changes follow two rules kept here, whoever asks (the admin's pages, the API, the
+expert profile form):
+
+- only administrators change roles and municipalities (the CLI, actor None, too);
+- nobody changes their own roles: an administrator asks another administrator. So a
+  coordinator cannot give their own account the expert role (an administrator can give it
+  to them, recorded in the audit trail with both as actor and object), nobody raises their
+  own rights, and an administrator never removes the last administrator (the actor always
+  stays one). The same holds for deactivating and resetting two-factor login.
+"""
 
 from __future__ import annotations
 
@@ -10,12 +21,13 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from duidingspool.accounts import passwords
+from duidingspool.accounts import passwords, twofactor
 from duidingspool.accounts.access import hash_token
-from duidingspool.accounts.models import ApiToken, Role, User, UserRole
+from duidingspool.accounts.models import (UNUSABLE_PASSWORD_PREFIX, ApiToken, Role, User,
+                                          UserRole)
 from duidingspool.audit.services import record
 from duidingspool.db import utcnow
-from duidingspool.errors import Conflict, NotFound, ValidationFailed
+from duidingspool.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from duidingspool import signals
 from duidingspool.extensions import db
 
@@ -47,29 +59,142 @@ def get_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == email.strip().lower()))
 
 
-def create(*, actor: User | None, email: str, name: str, password: str, roles: list[Role],
-           municipality_id: int | None = None) -> User:
-    """Create a user with the given roles; a requester needs a municipality."""
-    email = email.strip().lower()
-    if not roles:
+def unusable_password_hash() -> str:
+    """A password hash no password matches: an invited user has none until they choose it."""
+    return UNUSABLE_PASSWORD_PREFIX + secrets.token_hex(16)
+
+
+def municipality_names(ids: list[int] | None = None) -> dict[int, str]:
+    """{id: name} of the municipalities (all, or those of `ids` that exist), by name."""
+    return signals.ask(signals.municipalities_wanted, None, ids=ids)
+
+
+def _roles_and_municipality(roles, municipality_id: int | None) -> tuple[list[str], int | None]:
+    """The roles as sorted values and the municipality a requester needs (None for other
+    users); refuses no role, unknown roles, and a requester without a known municipality."""
+    try:
+        values = sorted({Role(r).value for r in roles})
+    except ValueError:
+        raise ValidationFailed(_("Unknown role."),
+                               fields={"roles": [_("Choose roles from the list.")]}) from None
+    if not values:
         raise ValidationFailed(_("Give the user at least one role."),
                                fields={"roles": [_("Choose at least one role.")]})
-    if Role.REQUESTER in roles and municipality_id is None:
+    if Role.REQUESTER.value not in values:
+        return values, None
+    if municipality_id is None:
         raise ValidationFailed(
             _("A requester belongs to a municipality."),
             fields={"municipality_id": [_("Choose the requester's municipality.")]},
         )
+    if not municipality_names([municipality_id]):
+        raise ValidationFailed(
+            _("A requester belongs to a municipality."),
+            fields={"municipality_id": [_("Choose a municipality from the list.")]},
+        )
+    return values, municipality_id
+
+
+def create(*, actor: User | None, email: str, name: str, password: str | None,
+           roles: list[Role], municipality_id: int | None = None,
+           locale: str | None = None) -> User:
+    """Create a user with the given roles; a requester needs a municipality. Without a
+    password the user has none until they choose one through an invitation link
+    (accounts.links.create_and_invite)."""
+    email = email.strip().lower()
+    name = name.strip()
+    if not name:
+        raise ValidationFailed(_("Give the user's name."), fields={"name": [_("Enter a name.")]})
+    values, municipality_id = _roles_and_municipality(roles, municipality_id)
     if get_by_email(email) is not None:
         raise ValidationFailed(_("This e-mail address is already in use."),
                                fields={"email": [_("Already in use.")]})
-    check_password_policy(password, email=email, name=name)
-    user = User(email=email, name=name.strip(), password_hash=hash_password(password),
+    if password is not None:
+        check_password_policy(password, email=email, name=name)
+    user = User(email=email, name=name, locale=locale,
+                password_hash=(hash_password(password) if password is not None
+                               else unusable_password_hash()),
                 municipality_id=municipality_id,
-                roles=[UserRole(role=Role(r).value) for r in sorted(set(roles))])
+                roles=[UserRole(role=r) for r in values])
     db.session.add(user)
     db.session.flush()
-    record(actor=actor, action="user.create", obj=user, details={"roles": sorted(set(roles))})
+    details = {"roles": values, "municipality_id": municipality_id}
+    if password is None:
+        details["invited"] = True
+    record(actor=actor, action="user.create", obj=user, details=details)
     return user
+
+
+def _require_admin(actor: User | None) -> None:
+    if actor is not None and not actor.has_role(Role.ADMIN):
+        raise Forbidden(_("Only an administrator changes roles."))
+
+
+def _not_yourself(actor: User | None, user: User, message: str) -> None:
+    if actor is not None and actor.id == user.id:
+        raise Conflict(message)
+
+
+def check_roles_change(*, actor: User | None, user: User, roles,
+                       municipality_id: int | None) -> dict:
+    """What `change_roles` would do, without doing it (the confirmation page shows it):
+    {"old_roles", "new_roles", "old_municipality_id", "new_municipality_id", "changed"}.
+    Raises what `change_roles` would refuse."""
+    _require_admin(actor)
+    _not_yourself(actor, user, _("You cannot change your own roles or municipality; ask "
+                                 "another administrator."))
+    values, municipality_id = _roles_and_municipality(roles, municipality_id)
+    old = sorted(r.value for r in user.role_names)
+    return {"old_roles": old, "new_roles": values,
+            "old_municipality_id": user.municipality_id,
+            "new_municipality_id": municipality_id,
+            "changed": old != values or user.municipality_id != municipality_id}
+
+
+def change_roles(*, actor: User | None, user: User, roles,
+                 municipality_id: int | None) -> bool:
+    """Give `user` these roles (and municipality, for a requester); an administrator only,
+    never on their own account. Audited with the old and new values; True if it changed."""
+    change = check_roles_change(actor=actor, user=user, roles=roles,
+                                municipality_id=municipality_id)
+    if not change["changed"]:
+        return False
+    kept = {r.role: r for r in user.roles}
+    user.roles = [kept.get(r) or UserRole(role=r) for r in change["new_roles"]]
+    user.municipality_id = change["new_municipality_id"]
+    db.session.flush()
+    record(actor=actor, action="user.roles", obj=user,
+           details={key: change[key] for key in ("old_roles", "new_roles",
+                                                 "old_municipality_id", "new_municipality_id")})
+    return True
+
+
+def grant_role(*, actor: User | None, user: User, role: Role) -> bool:
+    """Add one role to `user` (the coordinator linking an expert profile to an existing
+    account); never to the actor's own account, whatever the actor's roles. Audited; True if
+    the user did not have it yet."""
+    if user.has_role(role):
+        return False
+    _not_yourself(actor, user, _("You cannot give your own account a new role; an "
+                                 "administrator can."))
+    old = sorted(r.value for r in user.role_names)
+    user.roles.append(UserRole(role=Role(role).value))
+    db.session.flush()
+    record(actor=actor, action="user.add_role", obj=user,
+           details={"role": Role(role).value, "old_roles": old,
+                    "new_roles": sorted(r.value for r in user.role_names)})
+    return True
+
+
+def reset_two_factor(*, actor: User | None, user: User) -> None:
+    """An administrator turns off another user's two-factor login (lost phone and codes):
+    every session of the user ends; a coordinator or admin sets it up at the next login."""
+    _require_admin(actor)
+    _not_yourself(actor, user, _("You cannot reset your own two-factor login; ask another "
+                                 "administrator."))
+    if not user.totp_enabled:
+        raise Conflict(_("Two-factor login is not on for this user."))
+    twofactor.reset(actor=actor, user=user)
 
 
 def set_password(*, actor: User | None, user: User, password: str, field: str = "password") -> None:
@@ -119,8 +244,7 @@ def get_user(user_id: int) -> User:
 
 def deactivate(*, actor: User | None, user: User) -> None:
     """Disable the account: its sessions end, its calendar feeds and API tokens are revoked."""
-    if actor is not None and actor.id == user.id:
-        raise Conflict(_("You cannot deactivate your own account."))
+    _not_yourself(actor, user, _("You cannot deactivate your own account."))
     if not user.is_enabled:
         return
     user.is_enabled = False

@@ -1,5 +1,6 @@
 """Rate limits on guessing: failed logins per account and per address, failed second-factor
-codes per account.
+codes per account, and requests for a forgotten-password link per address and per e-mail
+address typed (every request counts: each one may send an e-mail).
 
 Counts live in Flask-Limiter's storage (RATELIMIT_STORAGE_URI: memory:// by default; in
 production redis://... so that every process shares them). Only failures count; while a
@@ -22,6 +23,8 @@ limiter = Limiter(key_func=get_remote_address)
 _LOGIN_ACCOUNT = "LOGIN_LIMIT_PER_ACCOUNT"
 _LOGIN_ADDRESS = "LOGIN_LIMIT_PER_ADDRESS"
 _TWO_FACTOR = "TWO_FACTOR_LIMIT_PER_ACCOUNT"
+_RESET_ACCOUNT = "PASSWORD_RESET_LIMIT_PER_ACCOUNT"
+_RESET_ADDRESS = "PASSWORD_RESET_LIMIT_PER_ADDRESS"
 
 
 def init_app(app: Flask) -> None:
@@ -29,9 +32,18 @@ def init_app(app: Flask) -> None:
     limiter.init_app(app)
 
 
+# Settings that fall back to another when None.
+_FALLBACK = {_RESET_ACCOUNT: _LOGIN_ACCOUNT, _RESET_ADDRESS: _LOGIN_ADDRESS}
+
+
+def _limit(setting: str) -> str:
+    value = current_app.config.get(setting)
+    return value if value is not None else current_app.config[_FALLBACK[setting]]
+
+
 def _checks(names_and_keys):
     for setting, *identifiers in names_and_keys:
-        yield parse(current_app.config[setting]), ("duidingspool", setting.lower(), *identifiers)
+        yield parse(_limit(setting)), ("duidingspool", setting.lower(), *identifiers)
 
 
 def _blocked_for(checks) -> int | None:
@@ -75,6 +87,21 @@ def two_factor_blocked(*, user_id: int) -> int | None:
 
 def two_factor_failed(*, user_id: int) -> None:
     _hit(_two_factor_checks(user_id))
+
+
+def _reset_checks(email: str, address: str | None):
+    return list(_checks([(_RESET_ACCOUNT, email.strip().lower()),
+                         (_RESET_ADDRESS, address or "unknown")]))
+
+
+def password_reset_blocked(*, email: str, address: str | None) -> int | None:
+    """Seconds to wait before this e-mail address or client address may ask for another
+    forgotten-password link, or None."""
+    return _blocked_for(_reset_checks(email, address))
+
+
+def password_reset_requested(*, email: str, address: str | None) -> None:
+    _hit(_reset_checks(email, address))
 
 
 def reset() -> None:

@@ -40,6 +40,16 @@ def _taken(message_field: str, message) -> ValidationFailed:
     return ValidationFailed(str(message), fields={message_field: [_("Already in use.")]})
 
 
+@signals.municipalities_wanted.connect
+def _municipality_names(_sender, *, ids: list[int] | None = None, **_kwargs) -> dict[int, str]:
+    """{id: name} of the municipalities asked for (all when `ids` is None), by name."""
+    query = select(Municipality.id, Municipality.name).order_by(Municipality.name,
+                                                                Municipality.id)
+    if ids is not None:
+        query = query.where(Municipality.id.in_(ids))
+    return {row.id: row.name for row in db.session.execute(query)}
+
+
 def _check_municipality(*, municipality_id: int | None, name: str, cbs_code: str,
                         safety_region_id: int) -> None:
     if db.session.get(SafetyRegion, safety_region_id) is None:

@@ -15,7 +15,7 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from duidingspool.accounts import services as accounts
-from duidingspool.accounts.models import Role, User, UserRole
+from duidingspool.accounts.models import Role, User
 from duidingspool.audit.services import record
 from duidingspool.casetables.models import Municipality
 from duidingspool.casetables.services import fetch_ics
@@ -300,10 +300,8 @@ def create_expert(*, actor, account: str = "new", email: str, name: str | None =
         if user.expert is not None:
             raise _invalid(_l("This user already has an expert profile."),
                            email=_l("Already an expert."))
-        if not user.has_role(Role.EXPERT):
-            user.roles.append(UserRole(role=Role.EXPERT.value))
-            db.session.flush()
-            record(actor=actor, action="user.add_role", obj=user, details={"role": "expert"})
+        # Never to the actor's own account (accounts.services.grant_role refuses it).
+        accounts.grant_role(actor=actor, user=user, role=Role.EXPERT)
     else:
         if not (name or "").strip():
             raise _invalid(_l("Give the expert's name."), name=_l("Enter a name."))

@@ -31,6 +31,7 @@ from duidingspool.ical import builder
 from duidingspool.ical.services import event_for_booking
 from duidingspool.mail.models import MailStatus, OutboxMessage
 from duidingspool.timeutil import to_local
+from duidingspool.web import public_url
 
 # Minutes to wait after the 1st, 2nd, 3rd ... failure; the last value repeats.
 DEFAULT_RETRY_MINUTES = (1, 5, 30, 60)
@@ -40,8 +41,11 @@ CANCEL = "CANCEL"
 
 def queue(*, to_address: str, subject: str, body_text: str, ics: str | None = None,
           ics_method: str | None = None, booking_id: int | None = None,
-          dedupe_key: str | None = None, now: datetime | None = None) -> OutboxMessage:
-    """Put a message in the outbox (flushed, not committed); queued once per `dedupe_key`."""
+          dedupe_key: str | None = None, sensitive: bool = False,
+          now: datetime | None = None) -> OutboxMessage:
+    """Put a message in the outbox (flushed, not committed); queued once per `dedupe_key`.
+    A `sensitive` message's text (a single-use link) is never shown in the outbox and is
+    blanked once sent."""
     now = now or utcnow()
     if dedupe_key is not None:
         existing = db.session.scalar(
@@ -51,7 +55,7 @@ def queue(*, to_address: str, subject: str, body_text: str, ics: str | None = No
     message = OutboxMessage(to_address=to_address, subject=subject[:250], body_text=body_text,
                             ics=ics, ics_method=ics_method, booking_id=booking_id,
                             dedupe_key=dedupe_key, status=MailStatus.QUEUED, attempts=0,
-                            created_at=now, next_attempt_at=now)
+                            sensitive=sensitive, created_at=now, next_attempt_at=now)
     db.session.add(message)
     db.session.flush()
     return message
@@ -135,6 +139,36 @@ def _subject(method: str, booking: Booking, event: builder.FeedEvent) -> str:
                    reference=reference, case_table=table, when=when)
 
 
+# --- account links -----------------------------------------------------------------------------
+
+_LINK_MAILS = {"invite": "mail/account_invitation.txt", "reset": "mail/password_reset.txt"}
+# What a sensitive message's text becomes once it has been sent (or given up on).
+BLANKED_TEXT = "-"
+
+
+@signals.account_link_issued.connect
+def _mail_account_link(user, *, purpose: str, token: str, expires_at: datetime,
+                       **_kwargs) -> OutboxMessage:
+    """Queue the invitation or forgotten-password e-mail with its single-use link, in the
+    user's language, marked sensitive: the outbox pages never show its text."""
+    locale = user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
+    with force_locale(locale):
+        subject = (gettext("Welcome to Duidingspool: choose your password")
+                   if purpose == "invite" else gettext("Duidingspool: choose a new password"))
+        body = current_app.jinja_env.get_template(_LINK_MAILS[purpose]).render(
+            name=user.name, email=user.email, url=public_url("accounts.open_link", token=token),
+            forgot_url=public_url("accounts.forgot_password"),
+            until=to_local(expires_at).strftime("%d-%m-%Y %H:%M"),
+            two_factor=user.requires_two_factor)
+    return queue(to_address=user.email, subject=subject, body_text=body, sensitive=True)
+
+
+def _blank_if_sensitive(message: OutboxMessage) -> None:
+    """A sent (or abandoned) message's single-use link leaves the database."""
+    if message.sensitive:
+        message.body_text = BLANKED_TEXT
+
+
 # --- sending ----------------------------------------------------------------------------------
 
 def retry_delay(attempts: int) -> timedelta:
@@ -177,6 +211,7 @@ def _failed(message: OutboxMessage, error: Exception, now: datetime) -> None:
     if message.attempts >= int(current_app.config.get("MAIL_MAX_ATTEMPTS", 10)):
         message.status = MailStatus.FAILED
         message.next_attempt_at = None
+        _blank_if_sensitive(message)
     else:
         message.next_attempt_at = now + retry_delay(message.attempts)
 
@@ -232,6 +267,7 @@ def sending(*, now: datetime | None = None, smtp_factory=None) -> Iterator[bool]
                 message.attempts += 1
                 message.next_attempt_at = None
                 message.last_error = None
+                _blank_if_sensitive(message)
                 db.session.flush()
                 yield True
     finally:

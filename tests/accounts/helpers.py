@@ -6,6 +6,7 @@ import re
 import time
 
 import pyotp
+from sqlalchemy import select
 
 from duidingspool.accounts import twofactor
 from duidingspool.accounts.models import Role
@@ -49,3 +50,25 @@ def requester_with_feed() -> tuple[object, str]:
     _, token = ical.create_feed(actor=user, scope="case_table", case_table_id=table.id)
     db.session.commit()
     return user, f"/calendar/{token}.ics"
+
+
+def link_tokens(email: str) -> list[str]:
+    """The tokens of the password links e-mailed to `email` (read from the outbox), oldest
+    first."""
+    from duidingspool.mail.models import OutboxMessage
+
+    bodies = db.session.scalars(select(OutboxMessage.body_text).where(
+        OutboxMessage.to_address == email).order_by(OutboxMessage.id))
+    return [m.group(1) for body in bodies
+            for m in [re.search(r"/wachtwoord/instellen/([A-Za-z0-9_-]+)", body)] if m]
+
+
+def open_link(client, token: str):
+    """Open an e-mailed link in `client` (the token moves into its session)."""
+    return client.get(f"/wachtwoord/instellen/{token}")
+
+
+def choose_password(client, password: str, confirmation: str | None = None):
+    return client.post("/wachtwoord/instellen", data={
+        "password": password,
+        "password_confirm": password if confirmation is None else confirmation})

@@ -374,10 +374,11 @@ def test_admin_deactivation_ends_sessions_and_feeds(app, client):
         sessions.stamp(session, admin, second_factor=True)
 
     listing = admin_client.get("/beheer/gebruikers")
-    response = admin_client.post(f"/beheer/gebruikers/{user.id}/deactiveren")
+    response = admin_client.post(f"/beheer/gebruikers/{user.id}/deactiveren",
+                                 data={"confirm": "yes"})
 
     assert listing.status_code == 200 and user.email in _text(listing)
-    assert response.headers["Location"] == "/beheer/gebruikers"
+    assert response.headers["Location"] == f"/beheer/gebruikers/{user.id}"
     assert victim_client.get("/verzoeken/").status_code == 302
     assert client.get(feed_url).status_code == 404
     assert password_login(app.test_client(), user).status_code == 401

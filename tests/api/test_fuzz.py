@@ -2,9 +2,9 @@
 
 Every operation gets a bounded number of generated requests, valid ones (path ids drawn half
 the time from objects that exist) and schema-violating ones, each sent with the bearer token
-of a coordinator, a requester and an expert: no answer may be a 500, every answer must match
-the document (status code, content type, body schema), and input the document forbids must
-be refused.
+of a coordinator, a requester and an expert (and of an administrator, for the operations an
+administrator may use): no answer may be a 500, every answer must match the document (status
+code, content type, body schema), and input the document forbids must be refused.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 
 from duidingspool.accounts import services as accounts
+from duidingspool.accounts.models import Role
 from duidingspool.extensions import db
 from tests import factories as f
 from duidingspool.bookings.models import Offer, OfferStatus
@@ -68,34 +69,53 @@ def world(app):
     db.session.add_all([window, absence])
     db.session.flush()
     feed, _token = ical.create_feed(actor=w.expert.user, scope="expert")
+    admin = f.user(Role.ADMIN)
+    # The user that user administration reads and changes (not a caller: its token stays).
+    target = f.user(Role.COORDINATOR)
     tokens = {}
     for role, user in (("coordinator", w.coordinator), ("requester", w.requester),
-                       ("expert", w.expert.user)):
+                       ("expert", w.expert.user), ("admin", admin)):
         tokens[role] = accounts.create_token(actor=user, user=user, name="fuzz")[1]
     db.session.commit()
     ids = {"booking_id": [past.id], "line_id": [draft.id, submitted.id],
            "request_id": [referral.id, past.referral_id], "offer_id": [offer.id],
            "case_table_id": [w.table.id], "expert_id": [w.expert.id], "year": [2026],
            "sitting_id": [referral.sitting_id], "feed_id": [feed.id],
-           "window_id": [window.id], "absence_id": [absence.id]}
+           "window_id": [window.id], "absence_id": [absence.id],
+           "user_id": [target.id]}
     return tokens, ids
 
 
-def _operations() -> list[tuple[str, str]]:
-    """(method, path) of every documented operation, from a throwaway app's document."""
+def _document() -> dict:
+    """The OpenAPI document of a throwaway app."""
     from duidingspool import create_app
     from duidingspool.api.core import build_spec
 
     app = create_app("testing", SQLALCHEMY_DATABASE_URI="sqlite://")
     with app.test_request_context():
-        document = build_spec()
-    return sorted((method.upper(), path) for path, operations in document["paths"].items()
+        return build_spec()
+
+
+_DOCUMENT = _document()
+
+
+def _operations() -> list[tuple[str, str]]:
+    """(method, path) of every documented operation."""
+    return sorted((method.upper(), path) for path, operations in _DOCUMENT["paths"].items()
                   for method in operations)
+
+
+def _callers(method: str, path: str) -> tuple[str, ...]:
+    """The roles whose tokens call the operation: always three, and an administrator where
+    the operation allows one."""
+    roles = _DOCUMENT["paths"][path][method.lower()]["x-roles"]
+    return ("coordinator", "requester", "expert") + (("admin",) if "admin" in roles else ())
 
 
 @pytest.mark.parametrize(("method", "path"), _operations())
 def test_api_answers_as_documented(api_schema, world, method, path):
     tokens, ids = world
+    callers = _callers(method, path)
 
     @api_schema.hook
     def flatmap_path_parameters(context, path_parameters):
@@ -116,7 +136,7 @@ def test_api_answers_as_documented(api_schema, world, method, path):
     @settings(max_examples=MAX_EXAMPLES, deadline=None, phases=[Phase.explicit, Phase.generate],
               suppress_health_check=list(HealthCheck), derandomize=True, database=None)
     def call(case):
-        for role in ("coordinator", "requester", "expert"):
+        for role in callers:
             case.call_and_validate(headers={"Authorization": f"Bearer {tokens[role]}"},
                                    checks=CHECKS)
 

@@ -82,6 +82,15 @@ TABLE: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/api/v1/requests/<int:request_id>/candidates"): {A: 401, R: 404, C: 200, E: 404, D: 404},
     ("GET", "/api/v1/requests/<int:request_id>/offers"): {A: 401, R: 404, C: 200, E: 404, D: 404},
     ("POST", "/api/v1/requests/<int:request_id>/offers"): {A: 401, R: 404, C: 422, E: 404, D: 404},
+    ("GET", "/api/v1/users"): {A: 401, R: 403, C: 403, E: 403, D: 200},
+    ("POST", "/api/v1/users"): {A: 401, R: 403, C: 403, E: 403, D: 422},
+    ("GET", "/api/v1/users/<int:user_id>"): {A: 401, R: 404, C: 404, E: 404, D: 200},
+    ("POST", "/api/v1/users/<int:user_id>/deactivate"): {A: 401, R: 404, C: 404, E: 404, D: 200},
+    ("POST", "/api/v1/users/<int:user_id>/invitation"): {A: 401, R: 404, C: 404, E: 404, D: 409},
+    ("POST", "/api/v1/users/<int:user_id>/reactivate"): {A: 401, R: 404, C: 404, E: 404, D: 200},
+    ("POST", "/api/v1/users/<int:user_id>/reset-two-factor"):
+        {A: 401, R: 404, C: 404, E: 404, D: 409},
+    ("PUT", "/api/v1/users/<int:user_id>/roles"): {A: 401, R: 404, C: 404, E: 404, D: 422},
     ("GET", "/beheer/"): {A: 302, R: 403, C: 200, E: 403, D: 200},
     ("GET", "/beheer/casustafels"): {A: 302, R: 403, C: 200, E: 403, D: 200},
     ("GET", "/beheer/casustafels/<int:case_table_id>"): {A: 302, R: 404, C: 200, E: 404, D: 200},
@@ -102,8 +111,24 @@ TABLE: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/beheer/expertisegebieden/nieuw"): {A: 302, R: 403, C: 403, E: 403, D: 200},
     ("POST", "/beheer/expertisegebieden/nieuw"): {A: 302, R: 403, C: 403, E: 403, D: 422},
     ("GET", "/beheer/gebruikers"): {A: 302, R: 403, C: 403, E: 403, D: 200},
-    ("POST", "/beheer/gebruikers/<int:user_id>/activeren"): {A: 302, R: 404, C: 404, E: 404, D: 302},
-    ("POST", "/beheer/gebruikers/<int:user_id>/deactiveren"): {A: 302, R: 404, C: 404, E: 404, D: 302},
+    ("GET", "/beheer/gebruikers/<int:user_id>"): {A: 302, R: 404, C: 404, E: 404, D: 200},
+    ("GET", "/beheer/gebruikers/<int:user_id>/activeren"): {A: 302, R: 404, C: 404, E: 404, D: 200},
+    ("POST", "/beheer/gebruikers/<int:user_id>/activeren"):
+        {A: 302, R: 404, C: 404, E: 404, D: 422},
+    ("GET", "/beheer/gebruikers/<int:user_id>/deactiveren"):
+        {A: 302, R: 404, C: 404, E: 404, D: 200},
+    ("POST", "/beheer/gebruikers/<int:user_id>/deactiveren"):
+        {A: 302, R: 404, C: 404, E: 404, D: 422},
+    ("GET", "/beheer/gebruikers/<int:user_id>/rollen"): {A: 302, R: 404, C: 404, E: 404, D: 422},
+    ("POST", "/beheer/gebruikers/<int:user_id>/rollen"): {A: 302, R: 404, C: 404, E: 404, D: 422},
+    ("GET", "/beheer/gebruikers/<int:user_id>/tweestapsverificatie-uitzetten"):
+        {A: 302, R: 404, C: 404, E: 404, D: 200},
+    ("POST", "/beheer/gebruikers/<int:user_id>/tweestapsverificatie-uitzetten"):
+        {A: 302, R: 404, C: 404, E: 404, D: 422},
+    ("POST", "/beheer/gebruikers/<int:user_id>/uitnodigen"):
+        {A: 302, R: 404, C: 404, E: 404, D: 302},
+    ("GET", "/beheer/gebruikers/nieuw"): {A: 302, R: 403, C: 403, E: 403, D: 200},
+    ("POST", "/beheer/gebruikers/nieuw"): {A: 302, R: 403, C: 403, E: 403, D: 422},
     ("GET", "/beheer/gemeenten"): {A: 302, R: 403, C: 403, E: 403, D: 200},
     ("GET", "/beheer/gemeenten/<int:municipality_id>"): {A: 302, R: 404, C: 404, E: 404, D: 200},
     ("POST", "/beheer/gemeenten/<int:municipality_id>"): {A: 302, R: 404, C: 404, E: 404, D: 422},
@@ -168,6 +193,11 @@ TABLE: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/verzoeken/inbox"): {A: 302, R: 403, C: 200, E: 403, D: 403},
     ("GET", "/verzoeken/nieuw"): {A: 302, R: 200, C: 403, E: 403, D: 403},
     ("POST", "/verzoeken/nieuw"): {A: 302, R: 422, C: 403, E: 403, D: 403},
+    ("GET", "/wachtwoord/instellen"): {A: 404, R: 404, C: 404, E: 404, D: 404},
+    ("POST", "/wachtwoord/instellen"): {A: 404, R: 404, C: 404, E: 404, D: 404},
+    ("GET", "/wachtwoord/instellen/<token>"): {A: 302, R: 302, C: 302, E: 302, D: 302},
+    ("GET", "/wachtwoord/vergeten"): {A: 200, R: 200, C: 200, E: 200, D: 200},
+    ("POST", "/wachtwoord/vergeten"): {A: 422, R: 422, C: 422, E: 422, D: 422},
 }
 
 
