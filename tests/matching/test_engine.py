@@ -116,6 +116,21 @@ def test_cheaper_expert_ranks_first_all_else_equal():
     assert ranking.candidates[0].estimated_cost == Decimal("270.00")
 
 
+def test_cost_is_weighed_against_the_remaining_budget():
+    experts = [expert_(1, hourly_rate=Decimal("100.00")), expert_(2, hourly_rate=Decimal("50.00"))]
+
+    def cost_parts(remaining):
+        ranking = rank(request_(), experts, remaining_budget=remaining)
+        return {c.expert_id: (c.parts["cost"], c.budget_share) for c in ranking.candidates}
+
+    # 3 hours: EUR 300 and EUR 150. Without a budget only the rates count; with one, half
+    # the score is the share of what is left that the booking would leave unused.
+    assert cost_parts(None) == {1: (0.0, None), 2: (5.0, None)}
+    assert cost_parts(Decimal("600.00")) == {1: (2.5, 50.0), 2: (6.25, 25.0)}
+    assert cost_parts(Decimal("200.00")) == {1: (0.0, 150.0), 2: (3.75, 75.0)}
+    assert cost_parts(Decimal("0.00")) == {1: (0.0, None), 2: (0.0, None)}
+
+
 def test_ties_are_broken_by_expert_id():
     ranking = rank(request_(), [expert_(7), expert_(3), expert_(5)])
     assert [c.expert_id for c in ranking.candidates] == [3, 5, 7]
