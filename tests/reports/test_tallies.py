@@ -106,9 +106,10 @@ def test_tallies_follow_every_line_change(world):
 
 def test_tallies_follow_a_moved_session_and_a_moved_request(world):
     booking = world.booking("2026-12-31T22:30")  # the last half hour of the year
+    after = booking.ends_at + timedelta(hours=1)  # hours are written once the session began
     line = services.add_line(actor=world.expert.user, booking=booking, category="attendance",
-                             minutes=120, submit=True, now=NOW)
-    services.approve(actor=world.coordinator, line=line, now=NOW)
+                             minutes=120, submit=True, now=after)
+    services.approve(actor=world.coordinator, line=line, now=after)
     assert (2026, 12, world.town.id) in _tallies()[1]
 
     # 23:30 UTC on 31 December is 00:30 on 1 January in Amsterdam: another year and month.
