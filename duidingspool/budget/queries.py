@@ -14,33 +14,13 @@ from sqlalchemy import Date, Float, Numeric, case, func, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
-from duidingspool.db import to_money
+from duidingspool.db import local_date, to_money
 from duidingspool.experts.models import ExpertRate
 from duidingspool.extensions import db
 from duidingspool.timeutil import LOCAL_TZ
-from duidingspool.triggers import local_date_sql
 
 # A plain exact numeric for raw sums (Money would convert cents on SQLite twice).
 RAW = Numeric(30, 6, asdecimal=True)
-
-
-class local_date(FunctionElement):  # noqa: N801  (reads like the SQL function it renders)
-    """The Europe/Amsterdam calendar date of a UTC datetime column, computed in SQL
-    (see triggers.local_date_sql: the same SQL the derived tables' triggers use)."""
-
-    type = Date()
-    inherit_cache = True
-    name = "local_date"
-
-
-@compiles(local_date, "postgresql")
-def _local_date_pg(element, compiler, **kw):
-    return local_date_sql("postgresql", compiler.process(element.clauses, **kw))
-
-
-@compiles(local_date)
-def _local_date_sqlite(element, compiler, **kw):
-    return local_date_sql("sqlite", compiler.process(element.clauses, **kw))
 
 
 class seconds_between(FunctionElement):  # noqa: N801
