@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from datetime import date, datetime, timezone
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 from sqlalchemy import (
     ARRAY,
@@ -151,6 +152,9 @@ def _configure_sqlite_connection(dbapi_connection, connection_record):
                                          deterministic=True)
 
 
+# A trigger asks for the year and the month of one start, and for every line of a booking:
+# the cache answers the repeats (a pure function of the text, so caching is safe).
+@lru_cache(maxsize=8192)
 def _sqlite_local_date(stored: str | None) -> str | None:
     """SQLite's local_date(): the Europe/Amsterdam date ('YYYY-MM-DD') of a UTC instant as
     SQLite holds it (UTCDateTime's UTC wall time, 'YYYY-MM-DD HH:MM:SS.ffffff')."""

@@ -1,4 +1,4 @@
-"""SQL building blocks for money figures: local dates, rates on a date, year and month bounds.
+"""SQL building blocks for money figures: rates on a date, year and month bounds.
 
 Everything here runs as aggregates in the database (GROUP BY), so the number of statements
 behind a budget page or year report does not grow with the number of bookings.
@@ -6,15 +6,14 @@ behind a budget page or year report does not grow with the number of bookings.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timezone
 from decimal import Decimal
-from functools import lru_cache
 
-from sqlalchemy import Date, Float, Numeric, case, func, select
+from sqlalchemy import Float, Numeric, case, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
-from duidingspool.db import local_date, to_money
+from duidingspool.db import to_money
 from duidingspool.experts.models import ExpertRate
 from duidingspool.extensions import db
 from duidingspool.timeutil import LOCAL_TZ
@@ -63,43 +62,6 @@ def month_of(column, year: int):
     """SQL: the local month (1-12) of a datetime column known to lie within `year`."""
     starts = month_starts(year)
     return case(*[(column < starts[m], m) for m in range(1, 12)], else_=12)
-
-
-def local_date_in(column, year: int):
-    """SQL: the local date of a datetime column known to lie within `year`.
-
-    PostgreSQL converts with its time zone database (local_date). On SQLite the year's
-    UTC offsets change at fixed instants, worked out here in Python and passed as
-    parameters, so each row costs two comparisons and one date() instead of the general
-    DST rule.
-    """
-    if db.session.get_bind().dialect.name == "postgresql":
-        return local_date(column)
-    periods = _offset_periods(year)
-    modifier = case(*[(column < until, mod) for until, mod in periods[:-1]],
-                    else_=periods[-1][1])
-    return func.date(column, modifier, type_=Date())
-
-
-@lru_cache(maxsize=16)
-def _offset_periods(year: int) -> list[tuple[datetime, str]]:
-    """(end instant, SQLite modifier) for each stretch of one UTC offset within the year."""
-    start, end = year_bounds(year)
-
-    def offset(at: datetime) -> timedelta:
-        return at.astimezone(LOCAL_TZ).utcoffset()
-
-    periods, at = [], start
-    while at < end:
-        current, day = offset(at), at
-        while day + timedelta(days=1) < end and offset(day + timedelta(days=1)) == current:
-            day += timedelta(days=1)
-        hour = day
-        while hour < end and offset(hour) == current:
-            hour += timedelta(hours=1)
-        periods.append((hour, f"{int(current.total_seconds()) // 60:+d} minutes"))
-        at = hour
-    return periods
 
 
 def rate_on(expert_id_column, day_expression):
