@@ -97,19 +97,22 @@ def test_local_date_of_null_is_null(app):
 
 
 def test_tally_triggers_compute_year_and_month_with_the_app_sql(app):
-    """The triggers run exactly the SQL db.local_year and db.local_month render."""
+    """The triggers run exactly the SQL db.local_year and db.local_month render, and none
+    spells out a summer-time rule of its own."""
     connection = db.session.connection()
     if connection.dialect.name == "postgresql":
-        body = db.session.scalar(text(
-            "SELECT pg_get_functiondef('workload_booking_insert'::regproc)"))
+        bodies = dict(db.session.execute(text(
+            "SELECT t.tgname, pg_get_functiondef(t.tgfoid) FROM pg_trigger AS t"
+            " WHERE NOT t.tgisinternal")).all())
     else:
-        body = db.session.scalar(text(
-            "SELECT sql FROM sqlite_master WHERE type = 'trigger'"
-            " AND name = 'workload_booking_insert'"))
+        bodies = dict(db.session.execute(text(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")).all())
     starts_at = literal_column("NEW.starts_at")
     year, month = (str(expression.compile(connection)) for expression in (
         local_year(starts_at), local_month(starts_at)))
-    assert f"NEW.expert_id, {year}, {month}, 1 * NEW.estimated_minutes" in body
+    assert (f"NEW.expert_id, {year}, {month}, 1 * NEW.estimated_minutes"
+            in bodies["workload_booking_insert"])
+    assert [name for name, body in bodies.items() if "weekday" in body] == []
 
 
 def _nonzero_keys():
