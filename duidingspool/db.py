@@ -1,14 +1,17 @@
-"""Declarative base, naming convention and the column types every model uses."""
+"""Declarative base, naming convention, the column types every model uses, and the local date
+of a UTC column in SQL."""
 
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 from sqlalchemy import (
     ARRAY,
     ColumnElement,
+    Date,
     DateTime,
     Engine,
     Integer,
@@ -22,8 +25,12 @@ from sqlalchemy import (
     literal_column,
     select,
 )
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.sql.expression import FunctionElement
 from sqlalchemy.types import TypeDecorator
+
+from duidingspool import timeutil
 
 # Predictable constraint names make migrations reviewable and portable.
 NAMING_CONVENTION = {
@@ -120,12 +127,15 @@ def one_of(column: str, values) -> str:
 
 # Per SQLite connection: check foreign keys (off unless asked for); a 64 MiB page cache,
 # memory-mapped reads and in-memory sort space, which matter for the year report's
-# aggregates over hundreds of thousands of hour lines.
+# aggregates over hundreds of thousands of hour lines; and let the schema's triggers call
+# the app's local_date() (below), which SQLite refuses when trusted_schema is off, as some
+# builds have it. The app opens only its own database.
 _SQLITE_PRAGMAS = (
     "PRAGMA foreign_keys = ON",
     "PRAGMA cache_size = -65536",
     "PRAGMA mmap_size = 268435456",
     "PRAGMA temp_store = MEMORY",
+    "PRAGMA trusted_schema = ON",
 )
 
 
@@ -136,6 +146,79 @@ def _configure_sqlite_connection(dbapi_connection, connection_record):
         for pragma in _SQLITE_PRAGMAS:
             cursor.execute(pragma)
         cursor.close()
+        # SQLite has no time zone database: its local_date() is timeutil.local_date itself,
+        # on every connection, so migrations (run through this engine) and triggers have it.
+        dbapi_connection.create_function("local_date", 1, _sqlite_local_date,
+                                         deterministic=True)
+
+
+# A trigger asks for the year and the month of one start, and for every line of a booking:
+# the cache answers the repeats (a pure function of the text, so caching is safe).
+@lru_cache(maxsize=8192)
+def _sqlite_local_date(stored: str | None) -> str | None:
+    """SQLite's local_date(): the Europe/Amsterdam date ('YYYY-MM-DD') of a UTC instant as
+    SQLite holds it (UTCDateTime's UTC wall time, 'YYYY-MM-DD HH:MM:SS.ffffff')."""
+    if stored is None:
+        return None
+    instant = datetime.fromisoformat(stored)
+    if instant.tzinfo is None:
+        instant = instant.replace(tzinfo=timezone.utc)
+    return timeutil.local_date(instant).isoformat()
+
+
+class local_date(FunctionElement[date]):  # noqa: N801  (reads like the SQL function it renders)
+    """SQL: the Europe/Amsterdam calendar date of a UTC datetime column, as timeutil.local_date
+    defines it. PostgreSQL converts with its time zone database; SQLite calls
+    timeutil.local_date itself (registered on every connection as local_date())."""
+
+    type = Date()
+    inherit_cache = True
+    name = "local_date"
+
+
+class local_year(FunctionElement[int]):  # noqa: N801
+    """SQL: the Europe/Amsterdam year (an integer) of a UTC datetime column; the same SQL as
+    the tally triggers run (migrations 0011 and 0013 on PostgreSQL, 0014 on SQLite)."""
+
+    type = Integer()
+    inherit_cache = True
+    name = "local_year"
+
+
+class local_month(FunctionElement[int]):  # noqa: N801
+    """SQL: the Europe/Amsterdam month (1-12) of a UTC datetime column; as local_year."""
+
+    type = Integer()
+    inherit_cache = True
+    name = "local_month"
+
+
+def _local_date_sql(element, compiler, **kw) -> str:
+    column = compiler.process(element.clauses, **kw)
+    if compiler.dialect.name == "postgresql":
+        return f"CAST(timezone('{timeutil.LOCAL_TZ.key}', {column}) AS DATE)"
+    return f"local_date({column})"
+
+
+@compiles(local_date)
+def _compile_local_date(element, compiler, **kw):
+    return _local_date_sql(element, compiler, **kw)
+
+
+@compiles(local_year)
+def _compile_local_year(element, compiler, **kw):
+    day = _local_date_sql(element, compiler, **kw)
+    if compiler.dialect.name == "postgresql":
+        return f"CAST(EXTRACT(YEAR FROM {day}) AS INTEGER)"
+    return f"CAST(substr({day}, 1, 4) AS INTEGER)"
+
+
+@compiles(local_month)
+def _compile_local_month(element, compiler, **kw):
+    day = _local_date_sql(element, compiler, **kw)
+    if compiler.dialect.name == "postgresql":
+        return f"CAST(EXTRACT(MONTH FROM {day}) AS INTEGER)"
+    return f"CAST(substr({day}, 6, 2) AS INTEGER)"
 
 
 def insert_once(session, model, *, values: dict, unique: list[str]):

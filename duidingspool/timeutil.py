@@ -13,6 +13,17 @@ def to_local(value: datetime) -> datetime:
     return value.astimezone(LOCAL_TZ)
 
 
+def local_date(value: datetime) -> date:
+    """The Europe/Amsterdam calendar date of an aware instant.
+
+    The one definition of an instant's local date (and so of its local year and month):
+    SQL computes it through db.local_date, which on SQLite calls this very function.
+    """
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("local_date needs an aware datetime")
+    return value.astimezone(LOCAL_TZ).date()
+
+
 def local_to_utc(value: datetime) -> datetime:
     """A wall-clock time in Europe/Amsterdam (naive or aware) as aware UTC."""
     if value.tzinfo is None:

@@ -1,4 +1,4 @@
-"""SQL building blocks for money figures: local dates, rates on a date, year and month bounds.
+"""SQL building blocks for money figures: rates on a date, year and month bounds.
 
 Everything here runs as aggregates in the database (GROUP BY), so the number of statements
 behind a budget page or year report does not grow with the number of bookings.
@@ -6,11 +6,10 @@ behind a budget page or year report does not grow with the number of bookings.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timezone
 from decimal import Decimal
-from functools import lru_cache
 
-from sqlalchemy import Date, Float, Numeric, case, func, select
+from sqlalchemy import Float, Numeric, case, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
@@ -18,29 +17,9 @@ from duidingspool.db import to_money
 from duidingspool.experts.models import ExpertRate
 from duidingspool.extensions import db
 from duidingspool.timeutil import LOCAL_TZ
-from duidingspool.triggers import local_date_sql
 
 # A plain exact numeric for raw sums (Money would convert cents on SQLite twice).
 RAW = Numeric(30, 6, asdecimal=True)
-
-
-class local_date(FunctionElement):  # noqa: N801  (reads like the SQL function it renders)
-    """The Europe/Amsterdam calendar date of a UTC datetime column, computed in SQL
-    (see triggers.local_date_sql: the same SQL the derived tables' triggers use)."""
-
-    type = Date()
-    inherit_cache = True
-    name = "local_date"
-
-
-@compiles(local_date, "postgresql")
-def _local_date_pg(element, compiler, **kw):
-    return local_date_sql("postgresql", compiler.process(element.clauses, **kw))
-
-
-@compiles(local_date)
-def _local_date_sqlite(element, compiler, **kw):
-    return local_date_sql("sqlite", compiler.process(element.clauses, **kw))
 
 
 class seconds_between(FunctionElement):  # noqa: N801
@@ -83,43 +62,6 @@ def month_of(column, year: int):
     """SQL: the local month (1-12) of a datetime column known to lie within `year`."""
     starts = month_starts(year)
     return case(*[(column < starts[m], m) for m in range(1, 12)], else_=12)
-
-
-def local_date_in(column, year: int):
-    """SQL: the local date of a datetime column known to lie within `year`.
-
-    PostgreSQL converts with its time zone database (local_date). On SQLite the year's
-    UTC offsets change at fixed instants, worked out here in Python and passed as
-    parameters, so each row costs two comparisons and one date() instead of the general
-    DST rule.
-    """
-    if db.session.get_bind().dialect.name == "postgresql":
-        return local_date(column)
-    periods = _offset_periods(year)
-    modifier = case(*[(column < until, mod) for until, mod in periods[:-1]],
-                    else_=periods[-1][1])
-    return func.date(column, modifier, type_=Date())
-
-
-@lru_cache(maxsize=16)
-def _offset_periods(year: int) -> list[tuple[datetime, str]]:
-    """(end instant, SQLite modifier) for each stretch of one UTC offset within the year."""
-    start, end = year_bounds(year)
-
-    def offset(at: datetime) -> timedelta:
-        return at.astimezone(LOCAL_TZ).utcoffset()
-
-    periods, at = [], start
-    while at < end:
-        current, day = offset(at), at
-        while day + timedelta(days=1) < end and offset(day + timedelta(days=1)) == current:
-            day += timedelta(days=1)
-        hour = day
-        while hour < end and offset(hour) == current:
-            hour += timedelta(hours=1)
-        periods.append((hour, f"{int(current.total_seconds()) // 60:+d} minutes"))
-        at = hour
-    return periods
 
 
 def rate_on(expert_id_column, day_expression):

@@ -44,7 +44,7 @@ from duidingspool.budget.models import (
     BudgetWarning,
 )
 from duidingspool.casetables.models import Municipality, SafetyRegion, Sitting, SittingStatus
-from duidingspool.db import insert_once, utcnow
+from duidingspool.db import insert_once, local_date, utcnow
 from duidingspool.errors import BudgetExceeded, NotFound, ValidationFailed
 from duidingspool.experts.models import Expert
 from duidingspool.experts.services import hourly_rate_on
@@ -166,7 +166,7 @@ def year_figures(*, year: int, now: datetime | None = None) -> YearFigures:
     region = Municipality.safety_region_id
     no_approved = ~exists().where(HourLine.booking_id == Booking.id,
                                   HourLine.status == HourStatus.APPROVED)
-    rate = q.rate_on(Booking.expert_id, q.local_date_in(Booking.starts_at, year))
+    rate = q.rate_on(Booking.expert_id, local_date(Booking.starts_at))
     rows = db.session.execute(
         select(region, func.sum(Booking.estimated_minutes * rate, type_=q.RAW))
         .select_from(Booking)

@@ -6,7 +6,10 @@ Revises: 0001
 from alembic import op
 import sqlalchemy as sa
 
-import duidingspool.db
+# Column types as the app's duidingspool.db types rendered them when this was written
+# (a migration is history, so it imports nothing of the app): UTCDateTime is a
+# timezone-aware DATETIME (timestamptz on PostgreSQL).
+UTC_DATETIME = sa.DateTime(timezone=True)
 
 revision = '0002'
 down_revision = '0001'
@@ -16,8 +19,8 @@ depends_on = None
 
 def upgrade():
     with op.batch_alter_table('offer', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('starts_at', duidingspool.db.UTCDateTime(timezone=True), nullable=True))
-        batch_op.add_column(sa.Column('ends_at', duidingspool.db.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('starts_at', UTC_DATETIME, nullable=True))
+        batch_op.add_column(sa.Column('ends_at', UTC_DATETIME, nullable=True))
         batch_op.create_check_constraint(
             'proposed_time', '(starts_at IS NULL AND ends_at IS NULL) OR ends_at > starts_at')
     with op.batch_alter_table('booking', schema=None) as batch_op:

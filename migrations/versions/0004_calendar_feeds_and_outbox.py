@@ -8,7 +8,10 @@ Create Date: 2026-11-22 10:54:52.569590
 from alembic import op
 import sqlalchemy as sa
 
-import duidingspool.db
+# Column types as the app's duidingspool.db types rendered them when this was written
+# (a migration is history, so it imports nothing of the app): UTCDateTime is a
+# timezone-aware DATETIME (timestamptz on PostgreSQL).
+UTC_DATETIME = sa.DateTime(timezone=True)
 
 
 # revision identifiers, used by Alembic.
@@ -25,8 +28,8 @@ def upgrade():
     sa.Column('scope', sa.String(length=20), nullable=False),
     sa.Column('case_table_id', sa.Integer(), nullable=True),
     sa.Column('token_hash', sa.String(length=64), nullable=False),
-    sa.Column('created_at', duidingspool.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('revoked_at', duidingspool.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', UTC_DATETIME, nullable=False),
+    sa.Column('revoked_at', UTC_DATETIME, nullable=True),
     sa.CheckConstraint("(scope = 'case_table') = (case_table_id IS NOT NULL)", name=op.f('ck_calendar_feed_case_table_scope')),
     sa.CheckConstraint("scope IN ('expert', 'case_table', 'all')", name=op.f('ck_calendar_feed_scope')),
     sa.ForeignKeyConstraint(['case_table_id'], ['case_table.id'], name=op.f('fk_calendar_feed_case_table_id_case_table'), ondelete='CASCADE'),
@@ -39,7 +42,7 @@ def upgrade():
 
     op.create_table('outbox_message',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('created_at', duidingspool.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', UTC_DATETIME, nullable=False),
     sa.Column('to_address', sa.String(length=254), nullable=False),
     sa.Column('subject', sa.String(length=250), nullable=False),
     sa.Column('body_text', sa.Text(), nullable=False),
@@ -49,9 +52,9 @@ def upgrade():
     sa.Column('dedupe_key', sa.String(length=200), nullable=True),
     sa.Column('status', sa.String(length=10), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
-    sa.Column('next_attempt_at', duidingspool.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('next_attempt_at', UTC_DATETIME, nullable=True),
     sa.Column('last_error', sa.String(length=500), nullable=True),
-    sa.Column('sent_at', duidingspool.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('sent_at', UTC_DATETIME, nullable=True),
     sa.CheckConstraint("ics_method IS NULL OR ics_method IN ('REQUEST', 'CANCEL')", name=op.f('ck_outbox_message_ics_method')),
     sa.CheckConstraint("status IN ('queued', 'sent', 'failed')", name=op.f('ck_outbox_message_status')),
     sa.CheckConstraint('attempts >= 0', name=op.f('ck_outbox_message_attempts')),

@@ -6,7 +6,10 @@ Revises: 0005
 from alembic import op
 import sqlalchemy as sa
 
-import duidingspool.db
+# Column types as the app's duidingspool.db types rendered them when this was written
+# (a migration is history, so it imports nothing of the app): UTCDateTime is a
+# timezone-aware DATETIME (timestamptz on PostgreSQL).
+UTC_DATETIME = sa.DateTime(timezone=True)
 
 revision = '0006'
 down_revision = '0005'
@@ -21,8 +24,8 @@ def upgrade():
         sa.Column('name', sa.String(length=50), nullable=False),
         sa.Column('slot', sa.String(length=40), nullable=False),
         sa.Column('host', sa.String(length=100), nullable=True),
-        sa.Column('started_at', duidingspool.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column('finished_at', duidingspool.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column('started_at', UTC_DATETIME, nullable=False),
+        sa.Column('finished_at', UTC_DATETIME, nullable=True),
         sa.Column('outcome', sa.String(length=20), nullable=False),
         sa.Column('processed', sa.Integer(), nullable=False),
         sa.Column('detail', sa.String(length=500), nullable=True),

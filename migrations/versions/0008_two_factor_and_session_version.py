@@ -7,7 +7,10 @@ Revises: 0007
 from alembic import op
 import sqlalchemy as sa
 
-import duidingspool.db
+# Column types as the app's duidingspool.db types rendered them when this was written
+# (a migration is history, so it imports nothing of the app): UTCDateTime is a
+# timezone-aware DATETIME (timestamptz on PostgreSQL).
+UTC_DATETIME = sa.DateTime(timezone=True)
 
 revision = '0008'
 down_revision = '0007'
@@ -20,8 +23,7 @@ def upgrade():
         batch_op.add_column(sa.Column('session_version', sa.Integer(), server_default='0',
                                       nullable=False))
         batch_op.add_column(sa.Column('totp_secret', sa.String(length=255), nullable=True))
-        batch_op.add_column(sa.Column('totp_enabled_at',
-                                      duidingspool.db.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('totp_enabled_at', UTC_DATETIME, nullable=True))
         batch_op.add_column(sa.Column('totp_last_step', sa.BigInteger(), nullable=True))
         batch_op.create_check_constraint(op.f('ck_user_account_session_version'),
                                          'session_version >= 0')
@@ -33,8 +35,8 @@ def upgrade():
         sa.Column('id', sa.Integer(), nullable=False),
         sa.Column('user_id', sa.Integer(), nullable=False),
         sa.Column('code_hash', sa.String(length=64), nullable=False),
-        sa.Column('created_at', duidingspool.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column('used_at', duidingspool.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column('created_at', UTC_DATETIME, nullable=False),
+        sa.Column('used_at', UTC_DATETIME, nullable=True),
         sa.ForeignKeyConstraint(['user_id'], ['user_account.id'],
                                 name=op.f('fk_recovery_code_user_id_user_account'),
                                 ondelete='CASCADE'),

@@ -30,18 +30,75 @@ Revises: 0010
 import sqlalchemy as sa
 from alembic import op
 
-from duidingspool.db import Money, UTCDateTime
-from duidingspool.triggers import (
-    create_triggers,
-    drop_triggers,
-    is_distinct,
-    local_year_month_sql,
-)
-
 revision = '0011'
 down_revision = '0010'
 branch_labels = None
 depends_on = None
+
+
+# Frozen: what this migration took from the app when it was written, copied here as it was
+# (a migration is history, so it imports nothing of the app). The column types as the app's
+# UTCDateTime and Money rendered them: a timezone-aware DATETIME (timestamptz on PostgreSQL)
+# and NUMERIC(12, 2), integer cents on SQLite. The trigger helpers of duidingspool/triggers.py,
+# with the SQL they wrote as literal text.
+UTC_DATETIME = sa.DateTime(timezone=True)
+MONEY = sa.Numeric(12, 2).with_variant(sa.Integer(), 'sqlite')
+
+
+def _local_year_month(dialect: str, column: str) -> tuple[str, str]:
+    """SQL for the Europe/Amsterdam year and month (integers) of a UTC datetime column.
+
+    PostgreSQL converts with its time zone database. SQLite has none: there the EU rule
+    (summer time from the last Sunday of March 01:00 UTC to the last Sunday of October
+    01:00 UTC, +2 hours, else +1 hour; the first Sunday on or after 25 March (October) is
+    the last Sunday of that month) is spelled out on the 'YYYY-MM-DD HH:MM:SS...' UTC text
+    SQLite's datetime columns hold, so text comparison is time comparison.
+    """
+    if dialect == "postgresql":
+        year = ("CAST(EXTRACT(YEAR FROM CAST(timezone('Europe/Amsterdam', {c}) AS DATE))"
+                " AS INTEGER)")
+        month = ("CAST(EXTRACT(MONTH FROM CAST(timezone('Europe/Amsterdam', {c}) AS DATE))"
+                 " AS INTEGER)")
+    else:
+        year = ("CAST(substr(date({c}, CASE WHEN {c} >= date(substr({c}, 1, 4) || '-03-25',"
+                " 'weekday 0') || ' 01:00:00' AND {c} < date(substr({c}, 1, 4) || '-10-25',"
+                " 'weekday 0') || ' 01:00:00' THEN '+2 hours' ELSE '+1 hours' END), 1, 4)"
+                " AS INTEGER)")
+        month = ("CAST(substr(date({c}, CASE WHEN {c} >= date(substr({c}, 1, 4) || '-03-25',"
+                 " 'weekday 0') || ' 01:00:00' AND {c} < date(substr({c}, 1, 4) || '-10-25',"
+                 " 'weekday 0') || ' 01:00:00' THEN '+2 hours' ELSE '+1 hours' END), 6, 2)"
+                 " AS INTEGER)")
+    return year.replace("{c}", column), month.replace("{c}", column)
+
+
+def _is_distinct(dialect: str) -> str:
+    """The NULL-safe "differs" operator."""
+    return "IS DISTINCT FROM" if dialect == "postgresql" else "IS NOT"
+
+
+def _create_triggers(dialect: str, triggers: list[tuple[str, str, str, str, list[str]]]) -> None:
+    """(name, timing and event, table, condition, statements): on PostgreSQL a plpgsql
+    function plus a row trigger, on SQLite a row trigger with the statements as its body."""
+    for name, event, table, condition, statements in triggers:
+        body = ";\n".join(statements)
+        if dialect == "postgresql":
+            op.execute(f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+                       f"BEGIN\n{body};\nRETURN NULL;\nEND\n$$")
+            op.execute(f"CREATE TRIGGER {name} {event} ON {table} FOR EACH ROW"
+                       f" WHEN ({condition}) EXECUTE FUNCTION {name}()")
+        else:
+            op.execute(f"CREATE TRIGGER {name} {event} ON {table} FOR EACH ROW"
+                       f" WHEN {condition}\nBEGIN\n{body};\nEND")
+
+
+def _drop_triggers(dialect: str, triggers: list[tuple[str, str, str, str, list[str]]]) -> None:
+    for name, _event, table, _condition, _statements in triggers:
+        if dialect == "postgresql":
+            op.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+            op.execute(f"DROP FUNCTION IF EXISTS {name}()")
+        else:
+            op.execute(f"DROP TRIGGER IF EXISTS {name}")
+
 
 COUNTED = "('approved', 'submitted')"
 HOUR_FIGURES = ("approved_lines", "approved_minutes", "approved_amount",
@@ -59,7 +116,7 @@ def _upserts(dialect: str, *, lines: str, starts_at: str, expert_id: str,
     alias l, ending in a WHERE) to the tallies of bookings with the given start, expert and
     request municipality (SQL expressions). Grouped by the tally's key (ordinals: the key
     expressions may be per line), so no row is touched twice and no lines, no change."""
-    year, month = local_year_month_sql(dialect, starts_at)
+    year, month = _local_year_month(dialect, starts_at)
     statements = []
     if hours:
         figures = [_when("approved", "1"), _when("approved", "l.minutes"),
@@ -111,7 +168,7 @@ def _triggers(dialect: str) -> list[tuple[str, str, str, str, list[str]]]:
     booking_lines = "hour_line AS l WHERE l.booking_id = NEW.id"
     referral_lines = ("hour_line AS l JOIN booking AS b ON b.id = l.booking_id"
                       " WHERE b.referral_id = NEW.id")
-    distinct = is_distinct(dialect)
+    distinct = _is_distinct(dialect)
     return [
         ("tally_hour_line_insert", "AFTER INSERT", "hour_line",
          f"NEW.status IN {COUNTED}", _line_change(dialect, "NEW", "1")),
@@ -147,7 +204,7 @@ def _triggers(dialect: str) -> list[tuple[str, str, str, str, list[str]]]:
 
 def _grouped_statements(dialect: str) -> list[str]:
     """Fill the tallies from the data already there (one grouped pass)."""
-    year, month = local_year_month_sql(dialect, "b.starts_at")
+    year, month = _local_year_month(dialect, "b.starts_at")
     figures = [_when("approved", "1"), _when("approved", "l.minutes"),
                _when("approved", "l.amount"), _when("submitted", "1"),
                _when("submitted", "l.minutes"), _when("submitted", "l.amount")]
@@ -175,10 +232,10 @@ def upgrade():
         sa.Column('category', sa.String(length=20), nullable=False),
         sa.Column('approved_lines', sa.Integer(), nullable=False),
         sa.Column('approved_minutes', sa.Integer(), nullable=False),
-        sa.Column('approved_amount', Money(), nullable=False),
+        sa.Column('approved_amount', MONEY, nullable=False),
         sa.Column('pending_lines', sa.Integer(), nullable=False),
         sa.Column('pending_minutes', sa.Integer(), nullable=False),
-        sa.Column('pending_amount', Money(), nullable=False),
+        sa.Column('pending_amount', MONEY, nullable=False),
         sa.PrimaryKeyConstraint('year', 'expert_id', 'category', name=op.f('pk_hour_tally')),
     )
     op.create_table(
@@ -186,13 +243,13 @@ def upgrade():
         sa.Column('year', sa.Integer(), nullable=False),
         sa.Column('month', sa.Integer(), nullable=False),
         sa.Column('municipality_id', sa.Integer(), nullable=False),
-        sa.Column('spent', Money(), nullable=False),
-        sa.Column('pending', Money(), nullable=False),
+        sa.Column('spent', MONEY, nullable=False),
+        sa.Column('pending', MONEY, nullable=False),
         sa.PrimaryKeyConstraint('year', 'month', 'municipality_id',
                                 name=op.f('pk_money_tally')),
     )
     with op.batch_alter_table('referral') as batch:
-        batch.add_column(sa.Column('first_booked_at', UTCDateTime(), nullable=True))
+        batch.add_column(sa.Column('first_booked_at', UTC_DATETIME, nullable=True))
     op.drop_index('ix_referral_created_at_status', table_name='referral')
     op.create_index('ix_referral_created_at_status', 'referral',
                     ['created_at', 'status', 'municipality_id', 'first_booked_at'])
@@ -205,12 +262,12 @@ def upgrade():
 
     for statement in _grouped_statements(dialect):
         op.execute(statement)
-    create_triggers(op, dialect, _triggers(dialect))
+    _create_triggers(dialect, _triggers(dialect))
 
 
 def downgrade():
     dialect = op.get_bind().dialect.name
-    drop_triggers(op, dialect, _triggers(dialect))
+    _drop_triggers(dialect, _triggers(dialect))
     op.drop_index('ix_referral_expertise_expertise_area_id', table_name='referral_expertise')
     op.create_index('ix_referral_expertise_expertise_area_id', 'referral_expertise',
                     ['expertise_area_id'])

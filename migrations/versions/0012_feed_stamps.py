@@ -30,13 +30,47 @@ Revises: 0011
 import sqlalchemy as sa
 from alembic import op
 
-from duidingspool.db import UTCDateTime
-from duidingspool.triggers import create_triggers, drop_triggers, is_distinct
-
 revision = '0012'
 down_revision = '0011'
 branch_labels = None
 depends_on = None
+
+
+# Frozen: what this migration took from the app when it was written, copied here as it was
+# (a migration is history, so it imports nothing of the app). The column type as the app's
+# UTCDateTime rendered it: a timezone-aware DATETIME (timestamptz on PostgreSQL). The trigger
+# helpers of duidingspool/triggers.py.
+UTC_DATETIME = sa.DateTime(timezone=True)
+
+
+def _is_distinct(dialect: str) -> str:
+    """The NULL-safe "differs" operator."""
+    return "IS DISTINCT FROM" if dialect == "postgresql" else "IS NOT"
+
+
+def _create_triggers(dialect: str, triggers: list[tuple[str, str, str, str, list[str]]]) -> None:
+    """(name, timing and event, table, condition, statements): on PostgreSQL a plpgsql
+    function plus a row trigger, on SQLite a row trigger with the statements as its body."""
+    for name, event, table, condition, statements in triggers:
+        body = ";\n".join(statements)
+        if dialect == "postgresql":
+            op.execute(f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+                       f"BEGIN\n{body};\nRETURN NULL;\nEND\n$$")
+            op.execute(f"CREATE TRIGGER {name} {event} ON {table} FOR EACH ROW"
+                       f" WHEN ({condition}) EXECUTE FUNCTION {name}()")
+        else:
+            op.execute(f"CREATE TRIGGER {name} {event} ON {table} FOR EACH ROW"
+                       f" WHEN {condition}\nBEGIN\n{body};\nEND")
+
+
+def _drop_triggers(dialect: str, triggers: list[tuple[str, str, str, str, list[str]]]) -> None:
+    for name, _event, table, _condition, _statements in triggers:
+        if dialect == "postgresql":
+            op.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+            op.execute(f"DROP FUNCTION IF EXISTS {name}()")
+        else:
+            op.execute(f"DROP TRIGGER IF EXISTS {name}")
+
 
 KEY = "(expert_id, case_table_id, municipality_id)"
 BOOKING_COLUMNS = ("expert_id", "referral_id", "sitting_id", "starts_at", "ends_at",
@@ -79,7 +113,7 @@ def _keys_of_bookings(condition: str) -> str:
 def _triggers(dialect: str) -> list[tuple[str, str, str, str, list[str]]]:
     """(name, timing and event, table, condition, statements) of every trigger."""
     clock = _clock(dialect)
-    distinct = is_distinct(dialect)
+    distinct = _is_distinct(dialect)
 
     def changed(*columns: str) -> str:
         return " OR ".join(f"OLD.{c} {distinct} NEW.{c}" for c in columns)
@@ -124,7 +158,7 @@ def upgrade():
         sa.Column('case_table_id', sa.Integer(), nullable=False),
         sa.Column('municipality_id', sa.Integer(), nullable=False),
         sa.Column('version', sa.Integer(), nullable=False),
-        sa.Column('changed_at', UTCDateTime(), nullable=False),
+        sa.Column('changed_at', UTC_DATETIME, nullable=False),
         sa.PrimaryKeyConstraint('expert_id', 'case_table_id', 'municipality_id',
                                 name=op.f('pk_feed_stamp')),
     )
@@ -135,11 +169,11 @@ def upgrade():
         " SELECT b.expert_id, r.case_table_id, r.municipality_id, COUNT(*), MAX(b.updated_at)"
         " FROM booking AS b JOIN referral AS r ON r.id = b.referral_id"
         " GROUP BY b.expert_id, r.case_table_id, r.municipality_id")
-    create_triggers(op, dialect, _triggers(dialect))
+    _create_triggers(dialect, _triggers(dialect))
 
 
 def downgrade():
     dialect = op.get_bind().dialect.name
-    drop_triggers(op, dialect, _triggers(dialect))
+    _drop_triggers(dialect, _triggers(dialect))
     op.drop_index('ix_feed_stamp_case_table_id', table_name='feed_stamp')
     op.drop_table('feed_stamp')

@@ -21,17 +21,69 @@ Revises: 0012
 import sqlalchemy as sa
 from alembic import op
 
-from duidingspool.triggers import (
-    create_triggers,
-    drop_triggers,
-    is_distinct,
-    local_year_month_sql,
-)
-
 revision = '0013'
 down_revision = '0012'
 branch_labels = None
 depends_on = None
+
+
+# Frozen: the trigger helpers this migration took from the app (duidingspool/triggers.py)
+# when it was written, copied here as they were, with the SQL they wrote as literal text (a
+# migration is history, so it imports nothing of the app).
+def _local_year_month(dialect: str, column: str) -> tuple[str, str]:
+    """SQL for the Europe/Amsterdam year and month (integers) of a UTC datetime column.
+
+    PostgreSQL converts with its time zone database. SQLite has none: there the EU rule
+    (summer time from the last Sunday of March 01:00 UTC to the last Sunday of October
+    01:00 UTC, +2 hours, else +1 hour; the first Sunday on or after 25 March (October) is
+    the last Sunday of that month) is spelled out on the 'YYYY-MM-DD HH:MM:SS...' UTC text
+    SQLite's datetime columns hold, so text comparison is time comparison.
+    """
+    if dialect == "postgresql":
+        year = ("CAST(EXTRACT(YEAR FROM CAST(timezone('Europe/Amsterdam', {c}) AS DATE))"
+                " AS INTEGER)")
+        month = ("CAST(EXTRACT(MONTH FROM CAST(timezone('Europe/Amsterdam', {c}) AS DATE))"
+                 " AS INTEGER)")
+    else:
+        year = ("CAST(substr(date({c}, CASE WHEN {c} >= date(substr({c}, 1, 4) || '-03-25',"
+                " 'weekday 0') || ' 01:00:00' AND {c} < date(substr({c}, 1, 4) || '-10-25',"
+                " 'weekday 0') || ' 01:00:00' THEN '+2 hours' ELSE '+1 hours' END), 1, 4)"
+                " AS INTEGER)")
+        month = ("CAST(substr(date({c}, CASE WHEN {c} >= date(substr({c}, 1, 4) || '-03-25',"
+                 " 'weekday 0') || ' 01:00:00' AND {c} < date(substr({c}, 1, 4) || '-10-25',"
+                 " 'weekday 0') || ' 01:00:00' THEN '+2 hours' ELSE '+1 hours' END), 6, 2)"
+                 " AS INTEGER)")
+    return year.replace("{c}", column), month.replace("{c}", column)
+
+
+def _is_distinct(dialect: str) -> str:
+    """The NULL-safe "differs" operator."""
+    return "IS DISTINCT FROM" if dialect == "postgresql" else "IS NOT"
+
+
+def _create_triggers(dialect: str, triggers: list[tuple[str, str, str, str, list[str]]]) -> None:
+    """(name, timing and event, table, condition, statements): on PostgreSQL a plpgsql
+    function plus a row trigger, on SQLite a row trigger with the statements as its body."""
+    for name, event, table, condition, statements in triggers:
+        body = ";\n".join(statements)
+        if dialect == "postgresql":
+            op.execute(f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+                       f"BEGIN\n{body};\nRETURN NULL;\nEND\n$$")
+            op.execute(f"CREATE TRIGGER {name} {event} ON {table} FOR EACH ROW"
+                       f" WHEN ({condition}) EXECUTE FUNCTION {name}()")
+        else:
+            op.execute(f"CREATE TRIGGER {name} {event} ON {table} FOR EACH ROW"
+                       f" WHEN {condition}\nBEGIN\n{body};\nEND")
+
+
+def _drop_triggers(dialect: str, triggers: list[tuple[str, str, str, str, list[str]]]) -> None:
+    for name, _event, table, _condition, _statements in triggers:
+        if dialect == "postgresql":
+            op.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+            op.execute(f"DROP FUNCTION IF EXISTS {name}()")
+        else:
+            op.execute(f"DROP TRIGGER IF EXISTS {name}")
+
 
 COUNTED = "('confirmed', 'completed')"
 WATCHED = ("status", "starts_at", "expert_id", "estimated_minutes", "case_table_id")
@@ -39,7 +91,7 @@ WATCHED = ("status", "starts_at", "expert_id", "estimated_minutes", "case_table_
 
 def _apply(dialect: str, row: str, sign: str) -> list[str]:
     """Add `sign` x the booking `row` (NEW or OLD) to both tallies, if it counts."""
-    year, month = local_year_month_sql(dialect, f"{row}.starts_at")
+    year, month = _local_year_month(dialect, f"{row}.starts_at")
     counts = f"WHERE {row}.status IN {COUNTED}"
     return [
         "INSERT INTO workload_tally (expert_id, year, month, minutes, bookings)"
@@ -56,7 +108,7 @@ def _apply(dialect: str, row: str, sign: str) -> list[str]:
 
 def _triggers(dialect: str) -> list[tuple[str, str, str, str, list[str]]]:
     """(name, timing and event, table, condition, statements) of every trigger."""
-    distinct = is_distinct(dialect)
+    distinct = _is_distinct(dialect)
     changed = " OR ".join(f"OLD.{c} {distinct} NEW.{c}" for c in WATCHED)
     return [
         ("workload_booking_insert", "AFTER INSERT", "booking", f"NEW.status IN {COUNTED}",
@@ -89,7 +141,7 @@ def upgrade():
         sa.PrimaryKeyConstraint('expert_id', 'year', 'case_table_id',
                                 name=op.f('pk_case_table_tally')),
     )
-    year, month = local_year_month_sql(dialect, "b.starts_at")
+    year, month = _local_year_month(dialect, "b.starts_at")
     counted = f"FROM booking AS b WHERE b.status IN {COUNTED}"
     op.execute("INSERT INTO workload_tally (expert_id, year, month, minutes, bookings)"
                f" SELECT b.expert_id, {year}, {month}, SUM(b.estimated_minutes), COUNT(*)"
@@ -97,11 +149,11 @@ def upgrade():
     op.execute("INSERT INTO case_table_tally (expert_id, year, case_table_id, bookings)"
                f" SELECT b.expert_id, {year}, b.case_table_id, COUNT(*) {counted}"
                " GROUP BY 1, 2, 3")
-    create_triggers(op, dialect, _triggers(dialect))
+    _create_triggers(dialect, _triggers(dialect))
 
 
 def downgrade():
     dialect = op.get_bind().dialect.name
-    drop_triggers(op, dialect, _triggers(dialect))
+    _drop_triggers(dialect, _triggers(dialect))
     op.drop_table('case_table_tally')
     op.drop_table('workload_tally')

@@ -6,13 +6,13 @@ nothing in the database kept it to whole percentages. budget_threshold holds one
 which is then dropped. Downgrade writes the string back from the rows.
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0014
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0015"
-down_revision = "0013"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
