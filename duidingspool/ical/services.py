@@ -17,6 +17,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from urllib.parse import urlsplit
 
 from flask import current_app
 from flask_babel import force_locale, gettext
@@ -33,6 +34,8 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy.orm import aliased
+from werkzeug.routing import MapAdapter
 
 from duidingspool.accounts.access import hash_token
 from duidingspool.accounts.models import Role, User
@@ -400,15 +403,37 @@ def _variant(access: FeedAccess) -> tuple[str, bool]:
 
 # --- what a feed contains ----------------------------------------------------------------------
 
-def _base_url() -> str:
-    return current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+def _public_routes() -> MapAdapter:
+    """The app's routes bound to PUBLIC_BASE_URL.
+
+    Links that leave the app (calendar events, e-mail, subscription URLs) are built from
+    the routes as `url_for(..., _external=True)` builds them, but always under
+    PUBLIC_BASE_URL: url_for takes the host of the request being served (or SERVER_NAME
+    outside one), while these links are read far from any request, are built by jobs
+    without one, and a feed's ETag promises the same bytes for the same PUBLIC_BASE_URL.
+    """
+    base = urlsplit(current_app.config["PUBLIC_BASE_URL"])
+    return current_app.url_map.bind(base.netloc, script_name=base.path.rstrip("/") or "/",
+                                    url_scheme=base.scheme)
 
 
-def booking_url(*, booking_id: int, referral_id: int, for_expert: bool) -> str:
-    """The page of a booking in the app: the expert's bookings, or the request."""
-    if for_expert:
-        return f"{_base_url()}/boekingen/mijn#booking-{booking_id}"
-    return f"{_base_url()}/verzoeken/{referral_id}"
+def public_url(endpoint: str, **values) -> str:
+    """The absolute URL of an endpoint under PUBLIC_BASE_URL, for links that leave the app."""
+    return _public_routes().build(endpoint, values, force_external=True)
+
+
+class _Links:
+    """Where an event links to: the expert's bookings page, or the request's page."""
+
+    def __init__(self) -> None:
+        self.routes = _public_routes()
+        self.my_bookings = self.routes.build("bookings.my_bookings", force_external=True)
+
+    def of(self, *, booking_id: int, referral_id: int, for_expert: bool) -> str:
+        if for_expert:
+            return f"{self.my_bookings}#booking-{booking_id}"
+        return self.routes.build("referrals.detail", {"referral_id": referral_id},
+                                 force_external=True)
 
 
 def place_of(*, mode: str, sitting_location: str | None, sitting_online: bool | None,
@@ -439,51 +464,71 @@ def _texts(locale: str | None) -> _Texts:
         )
 
 
-def _event_rows(access: FeedAccess, now: datetime):
-    expert_user = User.__table__.alias("expert_user")
-    return db.session.execute(
-        select(Booking.id, Booking.calendar_uid, Booking.starts_at, Booking.ends_at,
-               Booking.sequence, Booking.status, Booking.updated_at,
-               Referral.id, Referral.reference, Referral.mode, CaseTable.name,
-               CaseTable.address, Sitting.location, Sitting.is_online, expert_user.c.name)
+def _event_facts():
+    """What a booking's calendar event is made of, one row per booking, in the order
+    `_event` reads it.
+
+    Never the request's question text or case code: a calendar is no place for them.
+    """
+    expert_user = aliased(User, name="expert_user")
+    return (
+        select(Booking.id.label("booking_id"), Booking.calendar_uid, Booking.starts_at,
+               Booking.ends_at, Booking.sequence, Booking.status, Booking.updated_at,
+               Referral.id.label("referral_id"), Referral.reference, Referral.mode,
+               CaseTable.name.label("case_table_name"), CaseTable.address,
+               Sitting.location.label("sitting_location"),
+               Sitting.is_online.label("sitting_online"),
+               expert_user.name.label("expert_name"))
         .select_from(Booking)
         .join(Referral, Referral.id == Booking.referral_id)
         .join(CaseTable, CaseTable.id == Referral.case_table_id)
         .outerjoin(Sitting, Sitting.id == Booking.sitting_id)
         .join(Expert, Expert.id == Booking.expert_id)
-        .join(expert_user, expert_user.c.id == Expert.user_id)
-        .where(_kept(), *_scope_filter(*_variant(access)))
-        .order_by(Booking.starts_at, Booking.id),
-        _scope_values(access, now),
-    ).all()
+        .join(expert_user, expert_user.id == Expert.user_id)
+    )
+
+
+def _event(facts, *, for_expert: bool, texts: _Texts, links: _Links) -> builder.FeedEvent:
+    """One booking (a row of `_event_facts`) as the event every calendar shows for it:
+    the same in a feed and in an invitation, apart from the reader's language and whether
+    the reader is the booked expert."""
+    # Unpacked at once: a feed turns hundreds of rows into events, and reading a row's
+    # fields by name one at a time costs more than the rest of this function.
+    (booking_id, uid, starts_at, ends_at, sequence, status, updated_at, referral_id,
+     reference, mode, case_table_name, address, sitting_location, sitting_online,
+     expert_name) = facts
+    url = links.of(booking_id=booking_id, referral_id=referral_id, for_expert=for_expert)
+    if for_expert:
+        summary = texts.summary.format(reference=reference, case_table=case_table_name)
+    else:
+        summary = texts.summary_with_expert.format(reference=reference,
+                                                   case_table=case_table_name,
+                                                   expert=expert_name)
+    return builder.FeedEvent(
+        uid=uid, starts_at=starts_at, ends_at=ends_at, sequence=sequence,
+        cancelled=status == BookingStatus.CANCELLED, summary=summary,
+        location=place_of(mode=mode, sitting_location=sitting_location,
+                          sitting_online=sitting_online, address=address),
+        url=url, description=texts.description.format(url=url), last_modified=updated_at)
 
 
 def feed_events(access: FeedAccess, *, now: datetime | None = None) -> list[builder.FeedEvent]:
     """The events of a feed: its bookings, with cancelled ones kept for the retention period."""
     now = now or utcnow()
-    texts = _texts(access.locale)
+    rows = db.session.execute(
+        _event_facts().where(_kept(), *_scope_filter(*_variant(access)))
+        .order_by(Booking.starts_at, Booking.id),
+        _scope_values(access, now))
+    texts, links = _texts(access.locale), _Links()
     for_expert = access.scope == FeedScope.EXPERT
-    events = []
-    base = _base_url()
-    for (booking_id, uid, starts_at, ends_at, sequence, status, updated_at,
-         referral_id, reference, mode, table_name, address, location, online,
-         expert_name) in _event_rows(access, now):
-        url = (f"{base}/boekingen/mijn#booking-{booking_id}" if for_expert
-               else f"{base}/verzoeken/{referral_id}")
-        if for_expert:
-            summary = texts.summary.format(reference=reference, case_table=table_name)
-        else:
-            summary = texts.summary_with_expert.format(reference=reference,
-                                                       case_table=table_name,
-                                                       expert=expert_name)
-        events.append(builder.FeedEvent(
-            uid=uid, starts_at=starts_at, ends_at=ends_at, sequence=sequence,
-            cancelled=status == BookingStatus.CANCELLED, summary=summary,
-            location=place_of(mode=mode, sitting_location=location, sitting_online=online,
-                              address=address),
-            url=url, description=texts.description.format(url=url),
-            last_modified=updated_at))
-    return events
+    return [_event(row, for_expert=for_expert, texts=texts, links=links) for row in rows]
+
+
+def event_for_booking(booking: Booking, *, for_expert: bool, locale: str | None = None,
+                      ) -> builder.FeedEvent:
+    """One booking as the event every calendar shows for it (feeds and invitations alike)."""
+    facts = db.session.execute(_event_facts().where(Booking.id == booking.id)).one()
+    return _event(facts, for_expert=for_expert, texts=_texts(locale), links=_Links())
 
 
 def feed_name(access: FeedAccess) -> str:
@@ -508,29 +553,3 @@ def feed_body(access: FeedAccess, *, now: datetime | None = None) -> bytes:
     now = now or utcnow()
     return builder.render_feed(feed_events(access, now=now), name=feed_name(access), now=now,
                                refresh=refresh_interval())
-
-
-def event_for_booking(booking: Booking, *, for_expert: bool, locale: str | None = None,
-                      ) -> builder.FeedEvent:
-    """One booking as the event every calendar shows for it (feeds and invitations alike)."""
-    texts = _texts(locale)
-    referral = booking.referral
-    table = referral.case_table
-    url = booking_url(booking_id=booking.id, referral_id=referral.id, for_expert=for_expert)
-    if for_expert:
-        summary = texts.summary.format(reference=referral.reference, case_table=table.name)
-    else:
-        summary = texts.summary_with_expert.format(reference=referral.reference,
-                                                   case_table=table.name,
-                                                   expert=booking.expert.user.name)
-    sitting = booking.sitting
-    return builder.FeedEvent(
-        uid=booking.calendar_uid, starts_at=booking.starts_at, ends_at=booking.ends_at,
-        sequence=booking.sequence, cancelled=booking.status == BookingStatus.CANCELLED,
-        summary=summary,
-        location=place_of(mode=referral.mode,
-                          sitting_location=sitting.location if sitting else None,
-                          sitting_online=sitting.is_online if sitting else None,
-                          address=table.address),
-        url=url, description=texts.description.format(url=url),
-        last_modified=booking.updated_at)
