@@ -25,7 +25,10 @@ from flask_babel import gettext as _
 from sqlalchemy import (
     Boolean,
     Integer,
+    Row,
+    Select,
     String,
+    TextualSelect,
     and_,
     bindparam,
     column,
@@ -242,7 +245,7 @@ def _per_scope(aggregate: str) -> str:
     return f"CASE {branches} END"
 
 
-def _lookup_statement(key: str):
+def _lookup_statement(key: str) -> TextualSelect:
     """The lookup of one feed by `key` (an SQL condition with one bound value)."""
     return text(f"""
         SELECT feed.id AS feed_id, feed.scope, feed.case_table_id, feed.created_at,
@@ -464,7 +467,7 @@ def _texts(locale: str | None) -> _Texts:
         )
 
 
-def _event_facts():
+def _event_facts() -> Select:
     """What a booking's calendar event is made of, one row per booking, in the order
     `_event` reads it.
 
@@ -488,7 +491,7 @@ def _event_facts():
     )
 
 
-def _event(facts, *, for_expert: bool, texts: _Texts, links: _Links) -> builder.FeedEvent:
+def _event(facts: Row, *, for_expert: bool, texts: _Texts, links: _Links) -> builder.FeedEvent:
     """One booking (a row of `_event_facts`) as the event every calendar shows for it:
     the same in a feed and in an invitation, apart from the reader's language and whether
     the reader is the booked expert."""
