@@ -17,27 +17,31 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from functools import lru_cache
+from urllib.parse import urlsplit
 
 from flask import current_app
 from flask_babel import force_locale, gettext
 from flask_babel import gettext as _
 from sqlalchemy import (
+    Boolean,
     Integer,
+    Row,
+    Select,
     String,
+    TextualSelect,
     and_,
     bindparam,
-    case,
-    exists,
-    func,
+    column,
     or_,
     select,
-    type_coerce,
+    text,
     update,
 )
+from sqlalchemy.orm import aliased
+from werkzeug.routing import MapAdapter
 
 from duidingspool.accounts.access import hash_token
-from duidingspool.accounts.models import Role, User, UserRole
+from duidingspool.accounts.models import Role, User
 from duidingspool.audit.services import record
 from duidingspool.bookings.models import Booking, BookingStatus
 from duidingspool.casetables.models import CaseTable, Sitting, case_table_municipality
@@ -47,7 +51,7 @@ from duidingspool.experts.models import Expert
 from duidingspool import signals
 from duidingspool.extensions import db
 from duidingspool.ical import builder
-from duidingspool.ical.models import CalendarFeed, FeedScope, FeedStamp
+from duidingspool.ical.models import CalendarFeed, FeedScope
 from duidingspool.referrals.models import Mode, Referral
 from duidingspool.timeutil import LOCAL_TZ
 
@@ -208,17 +212,80 @@ class FeedAccess:
     municipality_id: int | None = None  # a requester sees their municipality's requests only
 
 
-def _has_role(*roles: Role):
-    # Equalities, not IN: an IN list is expanded into the SQL on every execution.
-    return exists().where(UserRole.user_id == User.id,
-                          or_(*[UserRole.role == role.value for role in roles]))
-
-
 # The feed URL is fetched far more often than anything else, mostly to hear "not modified".
 # One statement answers a fetch: the token's feed, its owner's state, roles and access, and
-# the feed stamps behind the ETag (see FeedStamp). It is built once and run with bound
-# values, and of its four scope variants (CASE-guarded subqueries) the database evaluates
-# only the feed's own.
+# the feed stamps behind the ETag (see FeedStamp). It is plain SQL, built once: SQLAlchemy
+# caches its compiled form under a key made from its text, which costs far less to look up
+# than the key of the equivalent select() (a large expression tree, walked and hashed on
+# every execution). Of its four scope variants (CASE-guarded subqueries) the database
+# evaluates only the feed's own.
+
+def _has_role_sql(*roles: Role) -> str:
+    names = ", ".join(f"'{role.value}'" for role in roles)
+    return (f"EXISTS (SELECT 1 FROM user_role WHERE user_role.user_id = account.id"
+            f" AND user_role.role IN ({names}))")
+
+
+_EXPERT, _TABLE, _ALL = (f"'{scope.value}'" for scope in (FeedScope.EXPERT,
+                                                          FeedScope.CASE_TABLE, FeedScope.ALL))
+_SEES_ALL = _has_role_sql(Role.COORDINATOR, Role.ADMIN)
+# (CASE guard, the feed's stamps): which stamps a feed's ETag follows, by its scope and
+# its owner's roles, as `_scope_filter` chooses its bookings. Each subquery also compares
+# the feed's scope, so it is correlated and runs only when its CASE branch is taken (an
+# uncorrelated one, like "all stamps", would run for every feed).
+_STAMP_VARIANTS = [
+    (f"feed.scope = {_EXPERT}", f"feed.scope = {_EXPERT} AND stamp.expert_id = expert.id"),
+    (f"feed.scope = {_TABLE} AND {_SEES_ALL}",
+     f"feed.scope = {_TABLE} AND stamp.case_table_id = feed.case_table_id"),
+    (f"feed.scope = {_TABLE}",
+     f"feed.scope = {_TABLE} AND stamp.case_table_id = feed.case_table_id"
+     f" AND stamp.municipality_id = account.municipality_id"),
+    (f"feed.scope = {_ALL}", f"feed.scope = {_ALL}"),
+]
+
+
+def _per_scope(aggregate: str) -> str:
+    """SQL: `aggregate` over the feed's own stamps (see FeedStamp)."""
+    branches = "\n".join(f"WHEN {guard} THEN (SELECT {aggregate} FROM feed_stamp AS stamp"
+                         f" WHERE {stamps})" for guard, stamps in _STAMP_VARIANTS)
+    return f"CASE {branches} END"
+
+
+def _lookup_statement(key: str) -> TextualSelect:
+    """The lookup of one feed by `key` (an SQL condition with one bound value)."""
+    return text(f"""
+        SELECT feed.id AS feed_id, feed.scope, feed.case_table_id, feed.created_at,
+               account.locale, account.municipality_id,
+               expert.id AS expert_id, expert.is_active AS expert_active,
+               case_table.name AS case_table_name,
+               {_has_role_sql(Role.EXPERT)} AS is_expert,
+               {_has_role_sql(Role.REQUESTER)} AS is_requester,
+               {_has_role_sql(Role.COORDINATOR)} AS is_coordinator,
+               {_SEES_ALL} AS sees_all_tables,
+               EXISTS (SELECT 1 FROM case_table_municipality AS ctm
+                       WHERE ctm.case_table_id = feed.case_table_id
+                         AND ctm.municipality_id = account.municipality_id) AS table_visible,
+               {_per_scope("sum(stamp.version)")} AS version,
+               {_per_scope("max(stamp.changed_at)")} AS last_change
+        FROM calendar_feed AS feed
+        JOIN user_account AS account ON account.id = feed.user_id
+        LEFT OUTER JOIN expert ON expert.user_id = account.id
+        LEFT OUTER JOIN case_table ON case_table.id = feed.case_table_id
+        WHERE {key} AND feed.revoked_at IS NULL AND account.is_enabled
+    """).columns(  # positional: the types of the selected columns, in order
+        column("feed_id", Integer), column("scope", String), column("case_table_id", Integer),
+        column("created_at", UTCDateTime), column("locale", String),
+        column("municipality_id", Integer), column("expert_id", Integer),
+        column("expert_active", Boolean), column("case_table_name", String),
+        column("is_expert", Boolean), column("is_requester", Boolean),
+        column("is_coordinator", Boolean), column("sees_all_tables", Boolean),
+        column("table_visible", Boolean), column("version", Integer),
+        column("last_change", UTCDateTime))
+
+
+_BY_TOKEN = _lookup_statement("feed.token_hash = :token_hash")
+_BY_FEED = _lookup_statement("feed.id = :feed_id")
+
 
 _CANCELLED_CUTOFF = bindparam("cancelled_cutoff", type_=UTCDateTime())
 _PAST_CUTOFF = bindparam("past_cutoff", type_=UTCDateTime())
@@ -229,59 +296,6 @@ def _kept():
     return and_(Booking.ends_at >= _PAST_CUTOFF,
                 or_(Booking.status != BookingStatus.CANCELLED,
                     Booking.cancelled_at >= _CANCELLED_CUTOFF))
-
-
-def _stamps(conditions: list) -> list:
-    """The sum of the versions of the feed's stamps and the latest change among them."""
-
-    def scalar(column):
-        return (select(column).select_from(FeedStamp).where(*conditions)
-                .correlate_except(FeedStamp).scalar_subquery())
-
-    return [scalar(func.sum(FeedStamp.version)), scalar(func.max(FeedStamp.changed_at))]
-
-
-@lru_cache(maxsize=2)
-def _lookup_statement(by_token: bool):
-    sees_all = _has_role(Role.COORDINATOR, Role.ADMIN)
-    expert, table, everything = (FeedScope.EXPERT.value, FeedScope.CASE_TABLE.value,
-                                 FeedScope.ALL.value)
-    variants = [  # (CASE guard, scope, which stamps)
-        (CalendarFeed.scope == expert, expert, [FeedStamp.expert_id == Expert.id]),
-        (and_(CalendarFeed.scope == table, sees_all), table,
-         [FeedStamp.case_table_id == CalendarFeed.case_table_id]),
-        (CalendarFeed.scope == table, table,
-         [FeedStamp.case_table_id == CalendarFeed.case_table_id,
-          FeedStamp.municipality_id == User.municipality_id]),
-        (CalendarFeed.scope == everything, everything, []),
-    ]
-    # Each subquery also compares the feed's scope, so it is correlated and runs only when
-    # its CASE branch is taken (an uncorrelated one, like "all stamps", would run for
-    # every feed).
-    per_variant = [(guard, _stamps([CalendarFeed.scope == scope, *which]))
-                   for guard, scope, which in variants]
-    stamps = [case(*[(guard, values[i]) for guard, values in per_variant]) for i in range(2)]
-    visible = exists().where(
-        case_table_municipality.c.case_table_id == CalendarFeed.case_table_id,
-        case_table_municipality.c.municipality_id == User.municipality_id)
-    key = (CalendarFeed.token_hash == bindparam("token_hash", type_=String()) if by_token
-           else CalendarFeed.id == bindparam("feed_id", type_=Integer()))
-    return (
-        select(CalendarFeed.id, CalendarFeed.scope, CalendarFeed.case_table_id,
-               CalendarFeed.created_at, User.locale, User.municipality_id,
-               Expert.id, Expert.is_active, CaseTable.name,
-               _has_role(Role.EXPERT).label("is_expert"),
-               _has_role(Role.REQUESTER).label("is_requester"),
-               _has_role(Role.COORDINATOR).label("is_coordinator"),
-               sees_all.label("sees_all_tables"),
-               visible.label("table_visible"),
-               stamps[0].label("version"),
-               type_coerce(stamps[1], UTCDateTime).label("last_change"))
-        .join(User, User.id == CalendarFeed.user_id)
-        .outerjoin(Expert, Expert.user_id == User.id)
-        .outerjoin(CaseTable, CaseTable.id == CalendarFeed.case_table_id)
-        .where(key, CalendarFeed.revoked_at.is_(None), User.is_enabled.is_(True))
-    )
 
 
 def _access(row) -> FeedAccess | None:
@@ -343,68 +357,6 @@ def _state(access: FeedAccess, row, now: datetime) -> FeedState:
     return FeedState(etag=etag, last_modified=last_modified)
 
 
-class _Prepared:
-    """A statement compiled once per dialect and run straight on a DBAPI cursor.
-
-    SQLAlchemy would otherwise walk the whole statement on every execution to find its
-    cache key; for the feed lookup (run on every poll of every subscribed calendar) that
-    walk costs more than the query. The statement's constant values are laid out once;
-    a call fills in only `names`, which must be plain strings or integers (no bind
-    processing). Datetime columns are converted with their own type's result processor.
-    """
-
-    def __init__(self, build, *names: str):
-        self.build = build
-        self.names = names
-        self.by_dialect: dict[str, tuple] = {}
-
-    def _prepare(self, dialect) -> tuple:
-        statement = self.build()
-        compiled = statement.compile(dialect=dialect)
-        constants = compiled.construct_params({name: None for name in self.names})
-        if compiled.positiontup is not None:
-            order = compiled.positiontup
-            template = [constants[name] for name in order]
-            slots = tuple((i, name) for i, name in enumerate(order) if name in self.names)
-        else:
-            template, slots = constants, None
-        processors = tuple(
-            (i, process) for i, col in enumerate(statement.selected_columns)
-            if isinstance(col.type, UTCDateTime)
-            and (process := col.type.dialect_impl(dialect).result_processor(dialect, None)))
-        prepared = self.by_dialect[dialect.name] = (compiled.string, template, slots,
-                                                    processors)
-        return prepared
-
-    def first(self, connection, values: dict):
-        """The first row for `values` (a list), or None; `connection` is a Connection."""
-        dialect = connection.dialect
-        prepared = self.by_dialect.get(dialect.name) or self._prepare(dialect)
-        sql, template, slots, processors = prepared
-        if slots is None:
-            params = {**template, **values}
-        else:
-            params = template.copy()
-            for i, name in slots:
-                params[i] = values[name]
-        cursor = connection.connection.cursor()  # the DBAPI cursor, in the same transaction
-        try:
-            cursor.execute(sql, params)
-            row = cursor.fetchone()
-        finally:
-            cursor.close()
-        if row is None:
-            return None
-        row = list(row)
-        for i, process in processors:
-            row[i] = process(row[i])
-        return row
-
-
-_by_token = _Prepared(lambda: _lookup_statement(True), "token_hash")
-_by_feed = _Prepared(lambda: _lookup_statement(False), "feed_id")
-
-
 def lookup(token: str, *, now: datetime | None = None, connection=None
            ) -> tuple[FeedAccess, FeedState] | tuple[None, None]:
     """The feed of `token` and its ETag state, if the feed is live and its owner may still
@@ -412,8 +364,8 @@ def lookup(token: str, *, now: datetime | None = None, connection=None
     if not token or len(token) > 200:
         return None, None
     now = now or utcnow()
-    row = _by_token.first(connection or db.session.connection(),
-                          {"token_hash": hash_token(token)})
+    row = (connection or db.session.connection()).execute(
+        _BY_TOKEN, {"token_hash": hash_token(token)}).first()
     access = _access(row) if row is not None else None
     if access is None:
         return None, None
@@ -428,7 +380,8 @@ def resolve(token: str) -> FeedAccess | None:
 def state(access: FeedAccess, *, now: datetime | None = None) -> FeedState:
     """ETag and Last-Modified of a live feed, from its stamps (no calendar is built)."""
     now = now or utcnow()
-    row = _by_feed.first(db.session.connection(), {"feed_id": access.feed_id})
+    row = db.session.connection().execute(
+        _BY_FEED, {"feed_id": access.feed_id}).first()
     if row is None or _access(row) is None:
         raise NotFound(_("Calendar feed not found."))
     return _state(access, row, now)
@@ -459,15 +412,37 @@ def _variant(access: FeedAccess) -> tuple[str, bool]:
 
 # --- what a feed contains ----------------------------------------------------------------------
 
-def _base_url() -> str:
-    return current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+def _public_routes() -> MapAdapter:
+    """The app's routes bound to PUBLIC_BASE_URL.
+
+    Links that leave the app (calendar events, e-mail, subscription URLs) are built from
+    the routes as `url_for(..., _external=True)` builds them, but always under
+    PUBLIC_BASE_URL: url_for takes the host of the request being served (or SERVER_NAME
+    outside one), while these links are read far from any request, are built by jobs
+    without one, and a feed's ETag promises the same bytes for the same PUBLIC_BASE_URL.
+    """
+    base = urlsplit(current_app.config["PUBLIC_BASE_URL"])
+    return current_app.url_map.bind(base.netloc, script_name=base.path.rstrip("/") or "/",
+                                    url_scheme=base.scheme)
 
 
-def booking_url(*, booking_id: int, referral_id: int, for_expert: bool) -> str:
-    """The page of a booking in the app: the expert's bookings, or the request."""
-    if for_expert:
-        return f"{_base_url()}/boekingen/mijn#booking-{booking_id}"
-    return f"{_base_url()}/verzoeken/{referral_id}"
+def public_url(endpoint: str, **values) -> str:
+    """The absolute URL of an endpoint under PUBLIC_BASE_URL, for links that leave the app."""
+    return _public_routes().build(endpoint, values, force_external=True)
+
+
+class _Links:
+    """Where an event links to: the expert's bookings page, or the request's page."""
+
+    def __init__(self) -> None:
+        self.routes = _public_routes()
+        self.my_bookings = self.routes.build("bookings.my_bookings", force_external=True)
+
+    def of(self, *, booking_id: int, referral_id: int, for_expert: bool) -> str:
+        if for_expert:
+            return f"{self.my_bookings}#booking-{booking_id}"
+        return self.routes.build("referrals.detail", {"referral_id": referral_id},
+                                 force_external=True)
 
 
 def place_of(*, mode: str, sitting_location: str | None, sitting_online: bool | None,
@@ -498,51 +473,71 @@ def _texts(locale: str | None) -> _Texts:
         )
 
 
-def _event_rows(access: FeedAccess, now: datetime):
-    expert_user = User.__table__.alias("expert_user")
-    return db.session.execute(
-        select(Booking.id, Booking.calendar_uid, Booking.starts_at, Booking.ends_at,
-               Booking.sequence, Booking.status, Booking.updated_at,
-               Referral.id, Referral.reference, Referral.mode, CaseTable.name,
-               CaseTable.address, Sitting.location, Sitting.is_online, expert_user.c.name)
+def _event_facts() -> Select:
+    """What a booking's calendar event is made of, one row per booking, in the order
+    `_event` reads it.
+
+    Never the request's question text or case code: a calendar is no place for them.
+    """
+    expert_user = aliased(User, name="expert_user")
+    return (
+        select(Booking.id.label("booking_id"), Booking.calendar_uid, Booking.starts_at,
+               Booking.ends_at, Booking.sequence, Booking.status, Booking.updated_at,
+               Referral.id.label("referral_id"), Referral.reference, Referral.mode,
+               CaseTable.name.label("case_table_name"), CaseTable.address,
+               Sitting.location.label("sitting_location"),
+               Sitting.is_online.label("sitting_online"),
+               expert_user.name.label("expert_name"))
         .select_from(Booking)
         .join(Referral, Referral.id == Booking.referral_id)
         .join(CaseTable, CaseTable.id == Referral.case_table_id)
         .outerjoin(Sitting, Sitting.id == Booking.sitting_id)
         .join(Expert, Expert.id == Booking.expert_id)
-        .join(expert_user, expert_user.c.id == Expert.user_id)
-        .where(_kept(), *_scope_filter(*_variant(access)))
-        .order_by(Booking.starts_at, Booking.id),
-        _scope_values(access, now),
-    ).all()
+        .join(expert_user, expert_user.id == Expert.user_id)
+    )
+
+
+def _event(facts: Row, *, for_expert: bool, texts: _Texts, links: _Links) -> builder.FeedEvent:
+    """One booking (a row of `_event_facts`) as the event every calendar shows for it:
+    the same in a feed and in an invitation, apart from the reader's language and whether
+    the reader is the booked expert."""
+    # Unpacked at once: a feed turns hundreds of rows into events, and reading a row's
+    # fields by name one at a time costs more than the rest of this function.
+    (booking_id, uid, starts_at, ends_at, sequence, status, updated_at, referral_id,
+     reference, mode, case_table_name, address, sitting_location, sitting_online,
+     expert_name) = facts
+    url = links.of(booking_id=booking_id, referral_id=referral_id, for_expert=for_expert)
+    if for_expert:
+        summary = texts.summary.format(reference=reference, case_table=case_table_name)
+    else:
+        summary = texts.summary_with_expert.format(reference=reference,
+                                                   case_table=case_table_name,
+                                                   expert=expert_name)
+    return builder.FeedEvent(
+        uid=uid, starts_at=starts_at, ends_at=ends_at, sequence=sequence,
+        cancelled=status == BookingStatus.CANCELLED, summary=summary,
+        location=place_of(mode=mode, sitting_location=sitting_location,
+                          sitting_online=sitting_online, address=address),
+        url=url, description=texts.description.format(url=url), last_modified=updated_at)
 
 
 def feed_events(access: FeedAccess, *, now: datetime | None = None) -> list[builder.FeedEvent]:
     """The events of a feed: its bookings, with cancelled ones kept for the retention period."""
     now = now or utcnow()
-    texts = _texts(access.locale)
+    rows = db.session.execute(
+        _event_facts().where(_kept(), *_scope_filter(*_variant(access)))
+        .order_by(Booking.starts_at, Booking.id),
+        _scope_values(access, now))
+    texts, links = _texts(access.locale), _Links()
     for_expert = access.scope == FeedScope.EXPERT
-    events = []
-    base = _base_url()
-    for (booking_id, uid, starts_at, ends_at, sequence, status, updated_at,
-         referral_id, reference, mode, table_name, address, location, online,
-         expert_name) in _event_rows(access, now):
-        url = (f"{base}/boekingen/mijn#booking-{booking_id}" if for_expert
-               else f"{base}/verzoeken/{referral_id}")
-        if for_expert:
-            summary = texts.summary.format(reference=reference, case_table=table_name)
-        else:
-            summary = texts.summary_with_expert.format(reference=reference,
-                                                       case_table=table_name,
-                                                       expert=expert_name)
-        events.append(builder.FeedEvent(
-            uid=uid, starts_at=starts_at, ends_at=ends_at, sequence=sequence,
-            cancelled=status == BookingStatus.CANCELLED, summary=summary,
-            location=place_of(mode=mode, sitting_location=location, sitting_online=online,
-                              address=address),
-            url=url, description=texts.description.format(url=url),
-            last_modified=updated_at))
-    return events
+    return [_event(row, for_expert=for_expert, texts=texts, links=links) for row in rows]
+
+
+def event_for_booking(booking: Booking, *, for_expert: bool, locale: str | None = None,
+                      ) -> builder.FeedEvent:
+    """One booking as the event every calendar shows for it (feeds and invitations alike)."""
+    facts = db.session.execute(_event_facts().where(Booking.id == booking.id)).one()
+    return _event(facts, for_expert=for_expert, texts=_texts(locale), links=_Links())
 
 
 def feed_name(access: FeedAccess) -> str:
@@ -567,29 +562,3 @@ def feed_body(access: FeedAccess, *, now: datetime | None = None) -> bytes:
     now = now or utcnow()
     return builder.render_feed(feed_events(access, now=now), name=feed_name(access), now=now,
                                refresh=refresh_interval())
-
-
-def event_for_booking(booking: Booking, *, for_expert: bool, locale: str | None = None,
-                      ) -> builder.FeedEvent:
-    """One booking as the event every calendar shows for it (feeds and invitations alike)."""
-    texts = _texts(locale)
-    referral = booking.referral
-    table = referral.case_table
-    url = booking_url(booking_id=booking.id, referral_id=referral.id, for_expert=for_expert)
-    if for_expert:
-        summary = texts.summary.format(reference=referral.reference, case_table=table.name)
-    else:
-        summary = texts.summary_with_expert.format(reference=referral.reference,
-                                                   case_table=table.name,
-                                                   expert=booking.expert.user.name)
-    sitting = booking.sitting
-    return builder.FeedEvent(
-        uid=booking.calendar_uid, starts_at=booking.starts_at, ends_at=booking.ends_at,
-        sequence=booking.sequence, cancelled=booking.status == BookingStatus.CANCELLED,
-        summary=summary,
-        location=place_of(mode=referral.mode,
-                          sitting_location=sitting.location if sitting else None,
-                          sitting_online=sitting.is_online if sitting else None,
-                          address=table.address),
-        url=url, description=texts.description.format(url=url),
-        last_modified=booking.updated_at)

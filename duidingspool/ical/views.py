@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 
-from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template,
+from flask import (Blueprint, Response, abort, flash, redirect, render_template,
                    request, url_for)
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -134,7 +134,7 @@ def _render_profile(*, new_feed=None, token: str | None = None, errors=None, sta
 
 def feed_url(token: str) -> str:
     """The subscription URL of a token, under PUBLIC_BASE_URL."""
-    return f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/calendar/{token}.ics"
+    return services.public_url("ical.feed", token=token)
 
 
 @bp.get("/profiel")

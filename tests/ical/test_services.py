@@ -207,6 +207,26 @@ def test_feed_events_carry_no_question_text_or_case_code(app):
     assert event.url == f"http://127.0.0.1:5000/boekingen/mijn#booking-{booking.id}"
 
 
+def test_event_links_are_absolute_under_the_public_base_url_and_its_path(app):
+    app.config["PUBLIC_BASE_URL"] = "https://gemeente.example.org/duidingspool/"
+    w = World()
+    expert = w.expert()
+    booking = booking_at(w, expert, local(2027, 2, 9))
+    _, expert_token = services.create_feed(actor=expert.user, scope="expert", now=NOW)
+    _, table_token = services.create_feed(actor=w.requester, scope="case_table",
+                                          case_table_id=w.table.id, now=NOW)
+
+    [for_expert] = services.feed_events(services.resolve(expert_token), now=NOW)
+    [for_table] = services.feed_events(services.resolve(table_token), now=NOW)
+
+    base = "https://gemeente.example.org/duidingspool"
+    request_page = f"{base}/verzoeken/{booking.referral_id}"
+    assert for_expert.url == f"{base}/boekingen/mijn#booking-{booking.id}"
+    assert for_table.url == request_page
+    assert for_table.description == f"Details in Duidingspool: {request_page}"
+    assert services.public_url("ical.feed", token="abc") == f"{base}/calendar/abc.ics"
+
+
 def test_feed_rows_are_the_tables_address_or_online(app):
     w = World()
     expert = w.expert()

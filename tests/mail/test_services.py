@@ -8,6 +8,7 @@ import socketserver
 import threading
 from datetime import datetime, timedelta, timezone
 
+import icalendar
 import pytest
 from sqlalchemy import select
 
@@ -65,6 +66,38 @@ def test_accept_queues_a_request_to_the_expert_and_the_case_table_contact(app):
         assert "METHOD:REQUEST" in message.ics.split("\r\n")
         assert "ORGANIZER;CN=Duidingspool:mailto:duidingspool@example.org" in message.ics
         assert booking.referral.reference in message.subject
+
+
+def _event_in(ics: str | bytes, uid: str) -> dict:
+    """What a calendar program shows of the event `uid` (not DTSTAMP: an invitation is
+    stamped when sent, a feed's event when last changed; not ORGANIZER or ATTENDEE)."""
+    [event] = [e for e in icalendar.Calendar.from_ical(ics).walk("VEVENT")
+               if str(e["UID"]) == uid]
+    return {"uid": str(event["UID"]), "start": event.decoded("DTSTART"),
+            "end": event.decoded("DTEND"), "sequence": int(event["SEQUENCE"]),
+            "status": str(event["STATUS"]), "summary": str(event["SUMMARY"]),
+            "location": str(event["LOCATION"]), "url": str(event["URL"]),
+            "description": str(event["DESCRIPTION"])}
+
+
+def test_invitations_carry_the_same_event_as_the_feeds(app):
+    w, expert, booking = _booked()
+    _, expert_token = feeds.create_feed(actor=expert.user, scope="expert")
+    _, table_token = feeds.create_feed(actor=w.requester, scope="case_table",
+                                       case_table_id=w.table.id)
+    uid = booking.calendar_uid
+    expert_feed = feeds.feed_body(feeds.resolve(expert_token))
+    table_feed = feeds.feed_body(feeds.resolve(table_token))
+
+    to_expert, to_table = _messages()
+
+    assert _event_in(to_expert.ics, uid) == _event_in(expert_feed, uid)
+    assert _event_in(to_table.ics, uid) == _event_in(table_feed, uid)
+    assert _event_in(to_expert.ics, uid)["url"] == (
+        f"http://127.0.0.1:5000/boekingen/mijn#booking-{booking.id}")
+    assert _event_in(to_table.ics, uid)["url"] == (
+        f"http://127.0.0.1:5000/verzoeken/{booking.referral_id}")
+    assert expert.user.name in _event_in(to_table.ics, uid)["summary"]
 
 
 def test_moving_the_session_queues_a_request_with_a_higher_sequence(app):
