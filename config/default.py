@@ -113,6 +113,7 @@ JOB_SCHEDULES = {
     "expire_offers": {"minutes": 5},
     "close_past_sessions": {"minutes": 15},
     "send_mail": {"minutes": 1},
+    "offer_reminders": {"minutes": 15},
     "session_reminders": {"minutes": 15},
     "hours_reminders": {"cron": "0 9 * * *"},
     "budget_warnings": {"hours": 1},
@@ -128,6 +129,9 @@ JOB_MISFIRE_GRACE_SECONDS = 300
 # many hours after a session without submitted hours, then at most once a week, for at most
 # HOURS_REMINDER_MAX_WEEKS weeks.
 REMINDER_BEFORE_HOURS = 24
+# Once per offer, this many hours before its answer deadline when the expert has not
+# answered yet (not for an offer sent later than that: its e-mail has just gone out).
+OFFER_REMINDER_BEFORE_HOURS = 12
 HOURS_REMINDER_DELAY_HOURS = 12
 HOURS_REMINDER_MAX_WEEKS = 8
 # Retention: a request's question text and case code are erased this many months after it

@@ -37,9 +37,24 @@ casetables (answers {id: name} of the municipalities found, ordered by name).
 """)
 
 referral_cancelled = _signals.signal("referral-cancelled", doc="""
-A request was cancelled (by its requester, the coordinator, or with its session), or became
-unfilled. Sender: the request. Keywords: actor, reason, now. Receivers: bookings (withdraws
-its open offers, cancels its confirmed booking).
+A request was cancelled (by its requester or the coordinator: referrals; with its session:
+bookings). Sender: the request. Keywords: actor, reason, now, previous_status (its status
+before). Receivers: bookings (withdraws its open offers, cancels its confirmed booking);
+mail (tells the requester and the case table's contact, unless the requester's own
+municipality cancelled it).
+""")
+
+referral_unfilled = _signals.signal("referral-unfilled", doc="""
+Nobody accepted a request before its session (or the end of its window): it became
+unfilled. Sender: the request. Keywords: now. Receivers: mail (tells the requester and the
+case table's contact).
+""")
+
+expert_scope_wanted = _signals.signal("expert-scope-wanted", doc="""
+Which requests a user may read as an expert (need to know): referrals asks, for the request
+page and GET /api/v1/requests/{id}. Sender: the user. Keywords: now. Receivers: bookings
+(answers a SQL condition on Referral: the user's expert profile has an offer for it waiting
+for an answer before its deadline, or a confirmed booking).
 """)
 
 sitting_changed = _signals.signal("sitting-changed", doc="""
@@ -62,10 +77,17 @@ budget (answers the remaining amount, budget - spent - committed, of that year, 
 request's safety-region allocation when that is less; None when the year has no budget).
 """)
 
+offer_sent = _signals.signal("offer-sent", doc="""
+An offer was sent to its expert: the first of a queue, or the next one by the cascade.
+Sender: the offer. Keywords: now. Receivers: mail (queues the offer e-mail to the expert).
+""")
+
 booking_changed = _signals.signal("booking-changed", doc="""
-A booking was confirmed (an offer accepted, or booked directly), moved, or cancelled (its
-sequence changed). Sender: the booking. Keywords: now. Receivers: mail (queues the
-iCalendar invitation or cancellation).
+A booking was confirmed (an offer accepted, or booked directly: sequence 0), moved (a higher
+sequence), or cancelled. Sender: the booking. Keywords: now, actor (None for the system).
+Receivers: mail (queues the iCalendar invitation or cancellation to the expert and the case
+table's contact; tells the requester that the request was booked or moved, or that the pool
+cancelled the booking and the request is open again).
 """)
 
 hour_lines_approved = _signals.signal("hour-lines-approved", doc="""
@@ -81,7 +103,14 @@ budget (answers that year's km rate as a Decimal, or None when the year has no b
 
 request_page_shown = _signals.signal("request-page-shown", doc="""
 A request's page is being shown. Sender: the request. Keywords: actor. Receivers answer a
-dict of template context for the page: bookings (the offers, the booking, the candidates).
+dict of template context for the page: bookings (the offers, the booking, the candidates;
+for an expert their own offer and its answer buttons, or their booking).
+""")
+
+home_page_shown = _signals.signal("home-page-shown", doc="""
+The start page of a user whose role has no page of its own (an expert) is being shown.
+Sender: the user. Keywords: none. Receivers answer a dict of template context: bookings
+(the expert's offers waiting for an answer, soonest deadline first, and upcoming bookings).
 """)
 
 

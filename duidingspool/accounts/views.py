@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 
+from duidingspool import signals
 from duidingspool.accounts import links, services, sessions, throttle, twofactor
 from duidingspool.accounts.access import (login_required_any, owes_second_factor, public,
                                           roles_required)
@@ -599,4 +600,6 @@ def home():
         return redirect(url_for("referrals.index"))
     if current_user.has_role(Role.ADMIN):
         return redirect(url_for("casetables.admin_index"))
-    return render_template("accounts/home.html")
+    # An expert's offers and bookings come from bookings (a higher package).
+    return render_template("accounts/home.html",
+                           **signals.gather(signals.home_page_shown, current_user))

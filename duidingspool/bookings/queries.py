@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import case, or_, select
 from sqlalchemy.orm import selectinload
 
 from duidingspool.bookings.models import Booking, BookingStatus, Offer, OfferStatus
@@ -42,6 +42,40 @@ def confirmed_booking_of(referral: Referral) -> Booking | None:
                               Booking.status == BookingStatus.CONFIRMED)
         .options(selectinload(Booking.expert).selectinload(Expert.user))
     )
+
+
+def latest_booking_of(referral: Referral) -> Booking | None:
+    """The request's confirmed booking, else its latest completed or cancelled one (the
+    request page shows the expert's name and the booking's state)."""
+    return db.session.scalar(
+        select(Booking).where(Booking.referral_id == referral.id)
+        .options(selectinload(Booking.expert).selectinload(Expert.user))
+        .order_by(case((Booking.status == BookingStatus.CONFIRMED, 0), else_=1),
+                  Booking.id.desc())
+        .limit(1)
+    )
+
+
+def need_to_know(expert_id: int, *, now: datetime):
+    """The condition on Referral for the requests an expert may read (question, case code):
+    their offer waits for an answer before its deadline, or they are booked for it.
+    Queued, declined, withdrawn and expired offers and cancelled bookings give no access."""
+    offered = select(Offer.referral_id).where(
+        Offer.expert_id == expert_id, Offer.status.in_(ANSWERABLE), Offer.expires_at > now)
+    booked = select(Booking.referral_id).where(
+        Booking.expert_id == expert_id, Booking.status == BookingStatus.CONFIRMED)
+    return or_(Referral.id.in_(offered), Referral.id.in_(booked))
+
+
+def answerable_offer(expert: Expert | None, referral: Referral, *,
+                     now: datetime | None = None) -> Offer | None:
+    """The expert's offer of the request that waits for their answer, if there is one."""
+    if expert is None:
+        return None
+    now = now or utcnow()
+    return db.session.scalar(
+        select(Offer).where(Offer.expert_id == expert.id, Offer.referral_id == referral.id,
+                            Offer.status.in_(ANSWERABLE), Offer.expires_at > now))
 
 
 def expert_offers(expert: Expert | None, *, now: datetime | None = None

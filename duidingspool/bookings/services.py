@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from duidingspool.accounts.models import Role, User
 from duidingspool.audit.services import record
 from duidingspool.bookings.models import Booking, BookingStatus, Offer, OfferStatus
+from duidingspool.bookings.queries import confirmed_booking_of, latest_booking_of, need_to_know
 from duidingspool.casetables.models import Sitting, SittingStatus
 from duidingspool.db import utcnow
 from duidingspool.errors import Conflict, NotFound, ValidationFailed
@@ -225,6 +226,7 @@ def _send(offer: Offer, *, now: datetime, expires_at: datetime | None = None) ->
     offer.offered_at = now
     offer.expires_at = expires_at or default_expiry(offer.referral, offer, now=now)
     db.session.flush()
+    signals.offer_sent.send(offer, now=now)
 
 
 def _cascade(referral: Referral, *, now: datetime) -> Offer | None:
@@ -305,7 +307,7 @@ def accept(*, actor: User, offer: Offer, now: datetime | None = None) -> Booking
     referral.status = ReferralStatus.BOOKED
     db.session.flush()
     record(actor=actor, action="offer.accept", obj=offer, details={"booking_id": booking.id})
-    signals.booking_changed.send(booking, now=now)
+    signals.booking_changed.send(booking, now=now, actor=actor)
     return booking
 
 
@@ -500,6 +502,18 @@ def visible_bookings(actor: User):
     return query.where(or_(*conditions))
 
 
+def booking_shown_on_request(actor: User, referral: Referral) -> Booking | None:
+    """The booking the request page shows `actor`: to those who act for the request (its
+    municipality, the coordinator) its confirmed booking, else its latest one with its
+    state; to an expert only their own confirmed booking."""
+    if acts_for(actor, referral):
+        return latest_booking_of(referral)
+    booking = confirmed_booking_of(referral)
+    own = actor.expert if actor.has_role(Role.EXPERT) else None
+    return booking if booking is not None and own is not None and booking.expert_id == own.id \
+        else None
+
+
 def may_cancel_booking(actor: User, booking: Booking | None) -> bool:
     """Whether `actor` may cancel `booking` now: it is confirmed, and they act for its
     request (a coordinator, or a requester of its municipality)."""
@@ -526,7 +540,7 @@ def cancel_booking(*, actor: User | None, booking: Booking, reason: str,
         referral.status = ReferralStatus.SUBMITTED
     db.session.flush()
     record(actor=actor, action="booking.cancel", obj=booking)
-    signals.booking_changed.send(booking, now=now)
+    signals.booking_changed.send(booking, now=now, actor=actor)
     return booking
 
 
@@ -571,11 +585,16 @@ def follow_sitting(*, actor: User | None, sitting: Sitting, now: datetime | None
                 select(func.count()).select_from(Booking)
                 .where(Booking.referral_id == referral.id,
                        Booking.status == BookingStatus.CONFIRMED))
-            release_referral(actor=actor, referral=referral, reason=reason, now=now)
+            previous_status = referral.status
             referral.status = ReferralStatus.CANCELLED
             referral.cancelled_at = now
             referral.cancel_reason = reason
             db.session.flush()
+            # Announced as referrals.cancel announces a cancelled request: the receiver
+            # below releases it (offers withdrawn, booking cancelled), mail tells the
+            # requester and the case table.
+            signals.referral_cancelled.send(referral, actor=actor, reason=reason, now=now,
+                                            previous_status=previous_status)
             record(actor=actor, action="referral.cancel", obj=referral,
                    details={"cause": "session_cancelled"})
         return changed
@@ -601,7 +620,7 @@ def follow_sitting(*, actor: User | None, sitting: Sitting, now: datetime | None
         db.session.flush()
         record(actor=actor, action="booking.follow_session", obj=booking,
                details={"conflict": booking.conflict})
-        signals.booking_changed.send(booking, now=now)
+        signals.booking_changed.send(booking, now=now, actor=actor)
         changed += 1
     return changed
 
@@ -653,6 +672,7 @@ def mark_unfilled(*, referral_id: int, now: datetime) -> bool:
     release_referral(actor=None, referral=referral,
                      reason=_("No expert accepted before the session."), now=now)
     record(actor=None, action="referral.unfilled", obj=referral)
+    signals.referral_unfilled.send(referral, now=now)
     return True
 
 
@@ -678,3 +698,9 @@ def _release_cancelled_referral(referral: Referral, *, actor: User | None, reaso
 def _follow_changed_sitting(sitting: Sitting, *, actor: User | None,
                             now: datetime | None = None, **_kwargs) -> None:
     follow_sitting(actor=actor, sitting=sitting, now=now)
+
+
+@signals.expert_scope_wanted.connect
+def _requests_the_expert_needs(user: User, *, now: datetime, **_kwargs):
+    own = user.expert if user.has_role(Role.EXPERT) else None
+    return need_to_know(own.id, now=now) if own is not None else false()

@@ -57,9 +57,12 @@ def request_panel(actor: User, referral: Referral, *, values=None,
                   now: datetime | None = None, budget_refused: bool = False) -> dict:
     """What templates/bookings/_request_panel.html shows on the request page for `actor`."""
     now = now or utcnow()
-    booking = queries.confirmed_booking_of(referral)
+    booking = services.booking_shown_on_request(actor, referral)
+    own = actor.expert if actor.has_role(Role.EXPERT) else None
     panel = {
         "booking": booking,
+        # An expert's own offer of this request, with its answer buttons.
+        "my_offer": queries.answerable_offer(own, referral, now=now),
         "offers": [],
         "ranking": None,
         "offer_values": values,
@@ -94,12 +97,25 @@ def _request_page_panel(referral: Referral, *, actor: User, **_kwargs) -> dict:
     return request_panel(actor, referral)
 
 
+@signals.home_page_shown.connect
+def _expert_home(user: User, **_kwargs) -> dict:
+    """An expert's start page: offers waiting for an answer (soonest deadline first), then
+    upcoming bookings."""
+    own = user.expert if user.has_role(Role.EXPERT) else None
+    if own is None:
+        return {}
+    open_offers, _past = queries.expert_offers(own)
+    upcoming, _past = queries.expert_bookings(own)
+    return {"expert_home": True, "open_offers": open_offers, "upcoming": upcoming}
+
+
 def _render_request(referral: Referral, *, status: int, **panel):
     """The request page again (as referrals.detail renders it), with the offer form's errors."""
     question = referral_services.read_question(actor=current_user, referral=referral)
     return render_template(
         "referrals/detail.html", referral=referral, question=question,
         may_cancel=referral_services.may_cancel(current_user, referral),
+        acts_for=referral_services.acts_for(current_user, referral),
         locale=str(get_locale()), **request_panel(current_user, referral, **panel),
     ), status
 

@@ -113,6 +113,13 @@ def send_mail(*, now: datetime) -> JobResult:
                      if failed else None)
 
 
+def offer_reminders(*, now: datetime) -> JobResult:
+    """Remind experts, once per offer, to answer an offer whose deadline is near."""
+    return _each(reminders.offer_reminder_ids(now=now),
+                 lambda offer_id: reminders.remind_offer(offer_id=offer_id, now=now),
+                 label="offer")
+
+
 def session_reminders(*, now: datetime) -> JobResult:
     """Remind experts of a booked session REMINDER_BEFORE_HOURS ahead."""
     return _each(reminders.session_reminder_ids(now=now),
@@ -191,6 +198,8 @@ JOBS: dict[str, Job] = {
         Job("close_past_sessions", "Complete past bookings; mark untaken requests unfilled",
             close_past_sessions),
         Job("send_mail", "Send queued e-mail through SMTP", send_mail),
+        Job("offer_reminders", "Remind experts of an offer whose answer deadline is near",
+            offer_reminders),
         Job("session_reminders", "Remind experts of a booked session", session_reminders),
         Job("hours_reminders", "Remind experts to log hours after a session", hours_reminders),
         Job("budget_warnings", "Raise budget threshold warnings", budget_warnings),

@@ -1,10 +1,12 @@
-"""Reminders to experts: before a booked session, and to log hours after it.
+"""Reminders to experts: of an offer whose answer deadline is near, before a booked session,
+and to log hours after it.
 
 Each reminder is one outbox message whose `dedupe_key` names the occasion, so running a
-job twice, or two runs at once, queues it once: the unique key is the claim. The key of a
-session reminder holds the session's start, so a moved session gets a new reminder; the key
-of an hours reminder holds the week since the session, so it comes at most once a week.
-No case details go into these mails: case table, time, place, reference and a link only.
+job twice, or two runs at once, queues it once: the unique key is the claim. An offer is
+reminded of once; the key of a session reminder holds the session's start, so a moved
+session gets a new reminder; the key of an hours reminder holds the week since the session,
+so it comes at most once a week. No case details go into these mails: case table, time,
+place, reference and a link only.
 """
 
 from __future__ import annotations
@@ -15,13 +17,13 @@ from flask import current_app
 from flask_babel import force_locale, gettext
 from sqlalchemy import exists, select
 
-from duidingspool.bookings.models import Booking, BookingStatus
+from duidingspool.bookings.models import Booking, BookingStatus, Offer, OfferStatus
 from duidingspool.db import utcnow
 from duidingspool.extensions import db
 from duidingspool.hours.models import HourLine, HourStatus
 from duidingspool.ical.services import event_for_booking
 from duidingspool.mail.models import OutboxMessage
-from duidingspool.mail.services import queue_once
+from duidingspool.mail.services import case_url, offer_key, queue_offer_mail, queue_once
 from duidingspool.timeutil import to_local
 from duidingspool.web import public_url
 
@@ -66,6 +68,43 @@ def _queue_once(*, key: str, booking: Booking, template: str, subject, now: date
                       booking_id=booking.id, dedupe_key=key, now=now)
 
 
+def _offer_ahead() -> timedelta:
+    return timedelta(hours=float(current_app.config.get("OFFER_REMINDER_BEFORE_HOURS", 12)))
+
+
+def offer_reminder_ids(*, now: datetime) -> list[int]:
+    """Offers waiting for an answer whose deadline lies within OFFER_REMINDER_BEFORE_HOURS,
+    soonest first; only those sent before that time began (an offer sent later was just
+    mailed, so a reminder would only repeat it)."""
+    ahead = _offer_ahead()
+    rows = db.session.execute(
+        select(Offer.id, Offer.offered_at, Offer.expires_at)
+        .where(Offer.status == OfferStatus.PENDING, Offer.expires_at > now,
+               Offer.expires_at <= now + ahead)
+        .order_by(Offer.expires_at, Offer.id)).all()
+    return [offer_id for offer_id, offered_at, expires_at in rows
+            if offered_at is None or expires_at - offered_at > ahead]
+
+
+def remind_offer(*, offer_id: int, now: datetime) -> bool:
+    """Queue the expert's one reminder of an unanswered offer; True if this call queued it."""
+    offer = db.session.get(Offer, offer_id)
+    if offer is None or offer.status != OfferStatus.PENDING or offer.expires_at <= now:
+        return False
+    if _queued(offer_key(offer, reminder=True)):
+        return False
+    # The unique key is the claim: a concurrent run that queued it first wins.
+    return queue_offer_mail(offer=offer, now=now, reminder=True)
+
+
+def queue_offer_reminders(*, now: datetime | None = None) -> int:
+    """Queue every due offer reminder (one unit of work); how many this call queued.
+    The scheduler's job queues them one unit of work each (`remind_offer`)."""
+    now = now or utcnow()
+    return sum(remind_offer(offer_id=offer_id, now=now)
+               for offer_id in offer_reminder_ids(now=now))
+
+
 def session_reminder_ids(*, now: datetime) -> list[int]:
     """Confirmed bookings whose session starts within REMINDER_BEFORE_HOURS."""
     ahead = timedelta(hours=float(current_app.config.get("REMINDER_BEFORE_HOURS", 24)))
@@ -84,7 +123,7 @@ def remind_session(*, booking_id: int, now: datetime) -> bool:
         key=session_reminder_key(booking), booking=booking,
         template="mail/session_reminder.txt",
         subject=lambda v: gettext("Reminder: %(reference)s, %(case_table)s, %(when)s", **v),
-        now=now)
+        now=now, case_url=case_url(booking.referral))
 
 
 def queue_session_reminders(*, now: datetime | None = None) -> int:

@@ -22,14 +22,18 @@ from flask_babel import force_locale, gettext
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
-from duidingspool.bookings.models import Booking, BookingStatus
+from duidingspool.accounts.models import User
+from duidingspool.bookings.models import Booking, BookingStatus, Offer
+from duidingspool.casetables.models import SittingStatus
 from duidingspool.db import insert_once, utcnow
 from duidingspool.errors import NotFound
 from duidingspool import signals
 from duidingspool.extensions import db
 from duidingspool.ical import builder
-from duidingspool.ical.services import event_for_booking
+from duidingspool.ical.services import event_for_booking, place_of
 from duidingspool.mail.models import MailStatus, OutboxMessage
+from duidingspool.referrals.models import Referral, ReferralStatus
+from duidingspool.referrals.services import by_requester
 from duidingspool.timeutil import to_local
 from duidingspool.web import public_url
 
@@ -116,7 +120,10 @@ def queue_invitations(*, booking: Booking, now: datetime | None = None) -> list[
             body = current_app.jinja_env.get_template("mail/invitation.txt").render(
                 method=method, event=event, starts_at=to_local(event.starts_at),
                 ends_at=to_local(event.ends_at), first=booking.sequence == 0,
-                is_expert=is_expert)
+                is_expert=is_expert, expert_name=booking.expert.user.name,
+                # The expert reads the question and case code there while booked.
+                case_url=case_url(booking.referral)
+                if is_expert and method == REQUEST else None)
         messages.append(queue(
             to_address=address, subject=subject, body_text=body,
             ics=calendar.to_ical().decode(), ics_method=method, booking_id=booking.id,
@@ -167,6 +174,162 @@ def _blank_if_sensitive(message: OutboxMessage) -> None:
     """A sent (or abandoned) message's single-use link leaves the database."""
     if message.sensitive:
         message.body_text = BLANKED_TEXT
+
+
+def case_url(referral: Referral) -> str:
+    """The request's page: its question and case code, for an expert while it is offered to
+    them or booked for them (e-mails never carry them)."""
+    return public_url("referrals.detail", referral_id=referral.id)
+
+
+def _render(template: str, **context) -> str:
+    # Not render_template: no request (and so no page context) is needed here.
+    return current_app.jinja_env.get_template(template).render(**context)
+
+
+def _locale_of(user: User | None) -> str:
+    return (user.locale if user is not None else None) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def _place(referral: Referral) -> str:
+    sitting = referral.sitting
+    where = place_of(mode=referral.mode, sitting_location=sitting.location if sitting else None,
+                     sitting_online=sitting.is_online if sitting else None,
+                     address=referral.case_table.address)
+    return gettext("Online") if where == "Online" else where  # place_of speaks to feeds
+
+
+def _areas(referral: Referral, locale: str) -> str:
+    items = sorted(referral.expertise, key=lambda item: item.area.name_nl)
+    return ", ".join(gettext("%(area)s (level %(level)s)", area=item.area.display_name(locale),
+                             level=item.min_level) for item in items)
+
+
+def _short(value: datetime) -> str:
+    return to_local(value).strftime("%d-%m-%Y %H:%M")
+
+
+# --- offers to experts ------------------------------------------------------------------------
+
+def offer_key(offer: Offer, *, reminder: bool = False) -> str:
+    """The outbox key of an offer's e-mail, or of its one reminder."""
+    return f"offer-reminder:offer:{offer.id}" if reminder else f"offer:{offer.id}"
+
+
+def queue_offer_mail(*, offer: Offer, now: datetime | None = None,
+                     reminder: bool = False) -> bool:
+    """Queue, once, the e-mail that asks the expert to answer `offer` (or the reminder that
+    its deadline is near): case table, time, place, expertise asked, estimated hours, the
+    deadline and links; never the question or case code. True if this call queued it."""
+    now = now or utcnow()
+    user = offer.expert.user
+    locale = _locale_of(user)
+    referral = offer.referral
+    sitting = referral.sitting
+    starts_at = sitting.starts_at if sitting is not None else offer.starts_at
+    ends_at = sitting.ends_at if sitting is not None else offer.ends_at
+    with force_locale(locale):
+        values = {"reference": referral.reference, "case_table": referral.case_table.name,
+                  "when": _short(starts_at), "deadline": _short(offer.expires_at)}
+        subject = (gettext("Please answer before %(deadline)s: %(reference)s, %(case_table)s, "
+                           "%(when)s", **values) if reminder else
+                   gettext("Offer: %(reference)s, %(case_table)s, %(when)s", **values))
+        body = _render("mail/offer.txt", reminder=reminder, case_table=referral.case_table.name,
+                       starts_at=starts_at, ends_at=ends_at, place=_place(referral),
+                       areas=_areas(referral, locale), minutes=referral.estimated_minutes,
+                       expires_at=offer.expires_at,
+                       offer_url=public_url("bookings.my_offers") + f"#offer-{offer.id}",
+                       case_url=case_url(referral))
+    return queue_once(to_address=user.email, subject=subject, body_text=body,
+                      dedupe_key=offer_key(offer, reminder=reminder), now=now)
+
+
+# --- telling the requester --------------------------------------------------------------------
+
+BOOKED, MOVED, BOOKING_CANCELLED = "booked", "moved", "booking_cancelled"
+CANCELLED, UNFILLED = "cancelled", "unfilled"
+
+
+def _notice_recipients(referral: Referral, *, contact_informed: bool
+                       ) -> list[tuple[str, str]]:
+    """(address, locale) of the requester (while their account is enabled) and the case
+    table's contact address; without the contact when the same change already sent it the
+    calendar invitation or cancellation, which says as much (one e-mail per change)."""
+    requester = referral.created_by
+    contact = referral.case_table.contact_email
+    people: dict[str, str] = {}
+    if requester.is_enabled:
+        people[requester.email.lower()] = _locale_of(requester)
+    if contact:
+        people.setdefault(contact.lower(), _locale_of(None))
+    if contact_informed and contact:
+        people.pop(contact.lower(), None)
+    return list(people.items())
+
+
+def queue_request_notice(*, referral: Referral, kind: str, booking: Booking | None = None,
+                         contact_informed: bool = False,
+                         now: datetime | None = None) -> list[str]:
+    """Tell the requester (and the case table's contact) that their request was booked,
+    moved, had its booking cancelled by the pool, was cancelled by the pool, or became
+    unfilled; once per change and address. No question text or case code. Returns the
+    addresses this call queued a message for."""
+    now = now or utcnow()
+    sitting = referral.sitting
+    if booking is not None:
+        starts_at, ends_at = booking.starts_at, booking.ends_at
+    elif sitting is not None:
+        starts_at, ends_at = sitting.starts_at, sitting.ends_at
+    else:
+        starts_at = ends_at = None
+    queued = []
+    for address, locale in _notice_recipients(referral, contact_informed=contact_informed):
+        with force_locale(locale):
+            when = (_short(starts_at) if starts_at is not None
+                    else referral.window_start.strftime("%d-%m-%Y"))
+            subject = _notice_subject(kind, reference=referral.reference,
+                                      case_table=referral.case_table.name, when=when)
+            body = _render(
+                "mail/request_notice.txt", kind=kind, reference=referral.reference,
+                case_table=referral.case_table.name, starts_at=starts_at, ends_at=ends_at,
+                window_start=referral.window_start, window_end=referral.window_end,
+                place=_place(referral) if kind in (BOOKED, MOVED) else None,
+                expert=booking.expert.user.name if booking is not None else None,
+                session_cancelled=sitting is not None
+                and sitting.status == SittingStatus.CANCELLED,
+                url=public_url("referrals.detail", referral_id=referral.id))
+        key = (_key("notice", kind, booking.calendar_uid, booking.sequence, address)
+               if booking is not None else _key("notice", kind, referral.id, address))
+        if queue_once(to_address=address, subject=subject, body_text=body, dedupe_key=key,
+                      booking_id=booking.id if booking is not None else None, now=now):
+            queued.append(address)
+    return queued
+
+
+def _notice_subject(kind: str, **values) -> str:
+    if kind == BOOKED:
+        return gettext("Booked: %(reference)s, %(case_table)s, %(when)s", **values)
+    if kind == MOVED:
+        return gettext("Changed: %(reference)s, %(case_table)s, %(when)s", **values)
+    if kind == BOOKING_CANCELLED:
+        return gettext("Booking cancelled: %(reference)s, %(case_table)s, %(when)s", **values)
+    if kind == CANCELLED:
+        return gettext("Cancelled: %(reference)s, %(case_table)s, %(when)s", **values)
+    return gettext("Not filled: %(reference)s, %(case_table)s, %(when)s", **values)
+
+
+def booking_notice(booking: Booking, *, actor: User | None) -> str | None:
+    """What the requester hears of a booking's change: booked, moved, or (when the pool
+    cancelled it and the request is open again) booking cancelled. A booking cancelled with
+    its request is told as the request's cancellation; one the requester's municipality
+    cancelled itself is not told back to it."""
+    referral = booking.referral
+    if booking.status == BookingStatus.CONFIRMED:
+        return BOOKED if booking.sequence == 0 else MOVED
+    if (booking.status == BookingStatus.CANCELLED and referral.is_open
+            and not by_requester(actor, referral)):
+        return BOOKING_CANCELLED
+    return None
 
 
 # --- sending ----------------------------------------------------------------------------------
@@ -278,8 +441,35 @@ def sending(*, now: datetime | None = None, smtp_factory=None) -> Iterator[bool]
 
 
 @signals.booking_changed.connect
-def _invite_for_booking(booking: Booking, *, now: datetime | None = None, **_kwargs) -> None:
+def _invite_for_booking(booking: Booking, *, now: datetime | None = None,
+                        actor: User | None = None, **_kwargs) -> None:
     queue_invitations(booking=booking, now=now)
+    kind = booking_notice(booking, actor=actor)
+    if kind is not None:
+        # The case table's contact has just been sent the invitation or cancellation.
+        queue_request_notice(referral=booking.referral, kind=kind, booking=booking,
+                             contact_informed=True, now=now)
+
+
+@signals.offer_sent.connect
+def _ask_the_expert(offer: Offer, *, now: datetime | None = None, **_kwargs) -> None:
+    queue_offer_mail(offer=offer, now=now)
+
+
+@signals.referral_cancelled.connect
+def _tell_cancelled(referral: Referral, *, actor: User | None = None,
+                    now: datetime | None = None, previous_status: str | None = None,
+                    **_kwargs) -> None:
+    if by_requester(actor, referral):
+        return  # the requester's municipality cancelled it itself
+    # A booked request's contact gets the calendar cancellation of its booking instead.
+    queue_request_notice(referral=referral, kind=CANCELLED, now=now,
+                         contact_informed=previous_status == ReferralStatus.BOOKED)
+
+
+@signals.referral_unfilled.connect
+def _tell_unfilled(referral: Referral, *, now: datetime | None = None, **_kwargs) -> None:
+    queue_request_notice(referral=referral, kind=UNFILLED, now=now)
 
 
 # --- reading the outbox -----------------------------------------------------------------------

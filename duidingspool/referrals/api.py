@@ -54,12 +54,14 @@ def create_request():
     return dump(RequestSchema(), referral, status=201)
 
 
-@route("/requests/<int:request_id>", roles=[Role.REQUESTER, Role.COORDINATOR], tag=TAG,
-       summary="One request with its question text (the read is audited)",
+@route("/requests/<int:request_id>", roles=[Role.REQUESTER, Role.COORDINATOR, Role.EXPERT],
+       tag=TAG,
+       summary="One request with its question text (the read is audited); an expert reads "
+               "it while it is offered to them or booked for them",
        response=RequestSchema())
 def get_request(request_id: int):
-    """Read a request in scope; 404 otherwise."""
-    referral = queries.get_for(current_user, request_id)
+    """Read a request in scope (an expert's: need to know); 404 otherwise."""
+    referral = queries.get_readable(current_user, request_id)
     services.read_question(actor=current_user, referral=referral)
     return dump(RequestSchema(), referral)
 

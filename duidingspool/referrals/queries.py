@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, false, select
+from sqlalchemy import Select, false, or_, select
 from sqlalchemy.orm import selectinload
 
 from duidingspool.accounts.models import Role, User
@@ -15,6 +15,7 @@ from duidingspool.casetables.models import (
     SittingStatus,
     case_table_municipality,
 )
+from duidingspool import signals
 from duidingspool.db import utcnow
 from duidingspool.errors import NotFound
 from duidingspool.experts.models import ExpertiseArea
@@ -25,14 +26,18 @@ from duidingspool.referrals.models import Referral, ReferralExpertise, ReferralS
 SESSION_CHOICE_HORIZON = timedelta(days=366)
 
 
-def visible_referrals(actor: User) -> Select:
-    """A select of the requests `actor` may see: a coordinator all, a requester their
-    municipality's; anyone else none (an expert's offered requests come with offers)."""
-    query = select(Referral).options(
+def _with_details() -> Select:
+    return select(Referral).options(
         selectinload(Referral.case_table), selectinload(Referral.municipality),
         selectinload(Referral.sitting),
         selectinload(Referral.expertise).selectinload(ReferralExpertise.area),
     )
+
+
+def visible_referrals(actor: User) -> Select:
+    """A select of the requests `actor` may see and act on: a coordinator all, a requester
+    their municipality's; anyone else none (an expert reads, see `readable_referrals`)."""
+    query = _with_details()
     if actor.has_role(Role.COORDINATOR):
         return query
     if actor.has_role(Role.REQUESTER) and actor.municipality_id is not None:
@@ -40,9 +45,32 @@ def visible_referrals(actor: User) -> Select:
     return query.where(false())
 
 
+def readable_referrals(actor: User, *, now: datetime | None = None) -> Select:
+    """A select of the requests whose page (question, case code) `actor` may read: those of
+    `visible_referrals`, and for an expert those they need to know. Which those are,
+    bookings answers (signals.expert_scope_wanted): an offer waiting for their answer, or
+    their confirmed booking; before the offer is sent and once it is declined, withdrawn
+    or expired, or the booking cancelled, none."""
+    if actor.has_role(Role.COORDINATOR) or not actor.has_role(Role.EXPERT):
+        return visible_referrals(actor)
+    needed = signals.ask(signals.expert_scope_wanted, actor, now=now or utcnow())
+    if actor.has_role(Role.REQUESTER) and actor.municipality_id is not None:
+        needed = or_(needed, Referral.municipality_id == actor.municipality_id)
+    return _with_details().where(needed)
+
+
 def get_for(actor: User, referral_id: int) -> Referral:
     """The request if `actor` may see it; NotFound otherwise (never reveal it exists)."""
     referral = db.session.scalar(visible_referrals(actor).where(Referral.id == referral_id))
+    if referral is None:
+        raise NotFound(_("Request not found."))
+    return referral
+
+
+def get_readable(actor: User, referral_id: int, *, now: datetime | None = None) -> Referral:
+    """The request if `actor` may read it (`readable_referrals`); NotFound otherwise."""
+    referral = db.session.scalar(
+        readable_referrals(actor, now=now).where(Referral.id == referral_id))
     if referral is None:
         raise NotFound(_("Request not found."))
     return referral

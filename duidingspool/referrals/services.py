@@ -285,6 +285,14 @@ def acts_for(actor: User, referral: Referral) -> bool:
         actor.has_role(Role.REQUESTER) and actor.municipality_id == referral.municipality_id)
 
 
+def by_requester(actor: User | None, referral: Referral) -> bool:
+    """Whether `actor` changed `referral` as its requester's municipality rather than as the
+    pool (a coordinator, an administrator, or the system when there is no actor)."""
+    return (actor is not None and not actor.has_role(Role.COORDINATOR)
+            and actor.has_role(Role.REQUESTER)
+            and actor.municipality_id == referral.municipality_id)
+
+
 def may_cancel(actor: User, referral: Referral) -> bool:
     """Whether `actor` may cancel `referral` now (for showing the button)."""
     return referral.status in CANCELLABLE and acts_for(actor, referral)
@@ -317,7 +325,8 @@ def cancel(*, actor: User, referral: Referral, reason: str,
         if referral.status == ReferralStatus.CANCELLED:
             raise Conflict(_("This request has already been cancelled."))
         raise Conflict(_("A completed or unfilled request can no longer be cancelled."))
-    signals.referral_cancelled.send(referral, actor=actor, reason=reason, now=now)
+    signals.referral_cancelled.send(referral, actor=actor, reason=reason, now=now,
+                                    previous_status=previous_status)
     db.session.flush()
     record(actor=actor, action="referral.cancel", obj=referral,
            details={"reference": referral.reference, "from_status": str(previous_status)})

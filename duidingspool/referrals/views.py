@@ -111,13 +111,16 @@ def create():
 
 
 @bp.get("/<int:referral_id>")
-@roles_required(Role.REQUESTER, Role.COORDINATOR)
+@roles_required(Role.REQUESTER, Role.COORDINATOR, Role.EXPERT)
 def detail(referral_id: int):
-    """One request with its question text (the read is audited)."""
-    referral = queries.get_for(current_user, referral_id)
+    """One request with its question text (the read is audited): for its requester's
+    municipality and the coordinator, and for an expert while it is offered to them or
+    booked for them (need to know); 404 for anyone else."""
+    referral = queries.get_readable(current_user, referral_id)
     question = services.read_question(actor=current_user, referral=referral)
     return render_template("referrals/detail.html", referral=referral, question=question,
                            may_cancel=services.may_cancel(current_user, referral),
+                           acts_for=services.acts_for(current_user, referral),
                            locale=str(get_locale()),
                            **signals.gather(signals.request_page_shown, referral,
                                             actor=current_user))

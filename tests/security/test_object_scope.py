@@ -1,6 +1,7 @@
 """Object-level access: a requester of another municipality and an expert who was not offered
 a request get 404 on everything of that request (its page, API resource, hours and feed),
-exactly as for an object that does not exist."""
+exactly as for an object that does not exist (tests/security/test_need_to_know.py: how long
+an expert who was offered it may read it)."""
 
 from __future__ import annotations
 
@@ -47,7 +48,8 @@ def requester_urls(world) -> list[str]:
 
 
 def expert_urls(world) -> list[str]:
-    return [f"/api/v1/offers/{world.offer.id}", f"/api/v1/bookings/{world.booking.id}",
+    return [f"/verzoeken/{world.referral.id}", f"/api/v1/requests/{world.referral.id}",
+            f"/api/v1/offers/{world.offer.id}", f"/api/v1/bookings/{world.booking.id}",
             f"/boekingen/{world.booking.id}/uren", f"/api/v1/bookings/{world.booking.id}/hours",
             f"/api/v1/hours/{world.line.id}"]
 
