@@ -411,7 +411,7 @@ def book_directly(*, actor: User, referral: Referral, expert_id: int,
     record(actor=actor, action="booking.direct", obj=booking,
            details={"request_id": referral.id, "expert_id": expert_id, "offer_id": offer.id,
                     "offer_was": former, "offers_withdrawn": withdrawn})
-    signals.booking_changed.send(booking, now=now)
+    signals.booking_changed.send(booking, now=now, actor=actor)
     return booking
 
 
