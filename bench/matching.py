@@ -93,7 +93,7 @@ def build(n_experts: int, bookings_per_expert: int, rng: random.Random) -> int:
     sittings, referrals, offers, bookings, absences, busy = [], [], [], [], [], []
     booking_id = 0
     for i in range(1, n_experts + 1):
-        for k in range(bookings_per_expert):
+        for _ in range(bookings_per_expert):
             booking_id += 1
             starts = start_of_year + timedelta(days=rng.randint(0, 364), hours=rng.randint(0, 8))
             ends = starts + timedelta(hours=2)

@@ -276,7 +276,7 @@ def format_summary(summary: DemoSummary) -> str:
     ]
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     for i, row in enumerate(rows):
-        lines.append("  " + "  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
+        lines.append("  " + "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
         if i == 0:
             lines.append("  " + "  ".join("-" * w for w in widths))
     lines += ["", f"Open {data.DEMO_URL} and log in."]

@@ -145,7 +145,7 @@ def load_facts(referral: Referral, *, at: Interval | None = None
         experts.append(ExpertFacts(
             expert_id=expert_id, name=name, is_active=bool(active),
             vetting_valid_until=valid_until,
-            levels=dict(zip(areas, area_levels)),  # None: no level in that area
+            levels=dict(zip(areas, area_levels, strict=False)),  # None: no level in that area
             languages=language if has_language else no_language,
             home=(lat, lon), max_travel_km=max_km, max_minutes_per_month=max_hours * 60,
             hourly_rate=None, conflicts=conflict_with if conflict else no_conflict,

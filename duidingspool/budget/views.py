@@ -59,7 +59,7 @@ def chart_of(figures: services.YearFigures, month_names: list[str]) -> Chart:
         return round(baseline - float(value / top) * plot_h, 1)
 
     bars, points = [], []
-    for i, (amount, running) in enumerate(zip(monthly, cumulative)):
+    for i, (amount, running) in enumerate(zip(monthly, cumulative, strict=True)):
         x = LEFT + i * step
         bars.append({"x": round(x + step * 0.2, 1), "y": y(amount), "w": round(step * 0.6, 1),
                      "h": round(baseline - y(amount), 1), "label": month_names[i],

@@ -40,7 +40,7 @@ class FeedTokenFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         try:
             message = record.getMessage()
-        except Exception:  # a malformed record: leave it to the handler to complain
+        except Exception:  # noqa: BLE001 (a malformed record: the handler complains)
             return True
         if "/calendar/" in message:
             record.msg = redact(message)

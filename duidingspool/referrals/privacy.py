@@ -65,7 +65,7 @@ def is_valid_bsn(digits: str) -> bool:
     """The 11-test: d1*9 + d2*8 + ... + d8*2 - d9*1 is divisible by 11 (and not all zeros)."""
     if len(digits) != 9 or not digits.isdigit() or set(digits) == {"0"}:
         return False
-    total = sum(int(d) * w for d, w in zip(digits[:8], range(9, 1, -1))) - int(digits[8])
+    total = sum(int(d) * w for d, w in zip(digits[:8], range(9, 1, -1), strict=True)) - int(digits[8])
     return total % 11 == 0
 
 

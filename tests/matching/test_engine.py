@@ -48,8 +48,10 @@ def only_rule(request, expert) -> str | None:
     ({"home": ARNHEM}, "too_far"),
     ({"windows": {1: [(14 * 60, 17 * 60)]}}, "not_available"),
     ({"windows": {2: [(9 * 60, 17 * 60)]}}, "not_available"),
-    ({"absences": [Interval(SESSION.starts_at - timedelta(days=1), SESSION.starts_at + timedelta(minutes=1))]}, "absent"),
-    ({"bookings": [Interval(SESSION.ends_at + timedelta(minutes=30), SESSION.ends_at + timedelta(hours=2))]}, "busy_with_booking"),
+    ({"absences": [Interval(SESSION.starts_at - timedelta(days=1),
+                            SESSION.starts_at + timedelta(minutes=1))]}, "absent"),
+    ({"bookings": [Interval(SESSION.ends_at + timedelta(minutes=30),
+                            SESSION.ends_at + timedelta(hours=2))]}, "busy_with_booking"),
     ({"busy": [Interval(SESSION.starts_at, SESSION.starts_at + timedelta(minutes=30))]}, "busy_elsewhere"),
     ({"booked_minutes_month": 18 * 60}, "over_monthly_hours"),
 ])
