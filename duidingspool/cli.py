@@ -78,6 +78,16 @@ def users_create(email, name, roles, municipality, password):
     click.echo(f"created user {user.id} <{user.email}> with roles {', '.join(sorted(roles))}")
 
 
+def _user(email: str):
+    """The user with this e-mail address, or the command's error."""
+    from duidingspool.accounts import services as accounts
+
+    user = accounts.get_by_email(email)
+    if user is None:
+        raise click.ClickException(f"no user with e-mail {email}")
+    return user
+
+
 @users.command("deactivate")
 @click.option("--email", required=True)
 @with_appcontext
@@ -86,9 +96,7 @@ def users_deactivate(email):
     """Deactivate a user: every session ends, calendar feeds and API tokens are revoked."""
     from duidingspool.accounts import services as accounts
 
-    user = accounts.get_by_email(email)
-    if user is None:
-        raise click.ClickException(f"no user with e-mail {email}")
+    user = _user(email)
     accounts.deactivate(actor=None, user=user)
     click.echo(f"deactivated user {user.id} <{user.email}>")
 
@@ -101,9 +109,7 @@ def users_reactivate(email):
     """Let a deactivated user log in again (revoked feeds and tokens stay revoked)."""
     from duidingspool.accounts import services as accounts
 
-    user = accounts.get_by_email(email)
-    if user is None:
-        raise click.ClickException(f"no user with e-mail {email}")
+    user = _user(email)
     accounts.reactivate(actor=None, user=user)
     click.echo(f"reactivated user {user.id} <{user.email}>")
 
@@ -114,12 +120,9 @@ def users_reactivate(email):
 @one_unit_of_work
 def users_reset_two_factor(email):
     """Turn off a user's two-factor login (lost phone and codes); they set it up again."""
-    from duidingspool.accounts import services as accounts
     from duidingspool.accounts import twofactor
 
-    user = accounts.get_by_email(email)
-    if user is None:
-        raise click.ClickException(f"no user with e-mail {email}")
+    user = _user(email)
     twofactor.reset(actor=None, user=user)
     click.echo(f"two-factor login reset for user {user.id} <{user.email}>")
 
@@ -135,9 +138,7 @@ def tokens_create(email, name, days):
     """Create an API token; it is printed once and never stored."""
     from duidingspool.accounts import services as accounts
 
-    user = accounts.get_by_email(email)
-    if user is None:
-        raise click.ClickException(f"no user with e-mail {email}")
+    user = _user(email)
     _token, raw = accounts.create_token(actor=None, user=user, name=name,
                                         expires_at=utcnow() + timedelta(days=days))
     click.echo(raw)
