@@ -21,8 +21,9 @@ from duidingspool.referrals.services import cancel as cancel_referral
 from tests.bookings.helpers import World
 from tests.ical.helpers import read_all
 
-# Later than anything the services stamp with the real clock.
-NOW = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(minutes=10)
+# Later than anything the services stamp with the real clock, also in a long run of the whole
+# suite: this module is imported when the suite starts, its tests run many minutes later.
+NOW = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(hours=12)
 
 
 def _messages():
