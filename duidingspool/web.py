@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from urllib.parse import urlsplit
 
 from flask import Flask, current_app, flash, jsonify, render_template, request, session
 from flask_babel import format_currency, format_date, format_datetime, get_locale
@@ -98,15 +97,6 @@ def rejected(exc: SchemaError | DomainError, *, field: str = "_schema") -> dict:
     if isinstance(exc, DomainError) and not errors:
         errors = {field: [exc.message]}
     return {"errors": errors, "status": exc.status if isinstance(exc, DomainError) else 422}
-
-
-def public_url(endpoint: str, **values) -> str:
-    """The absolute URL of `endpoint` under PUBLIC_BASE_URL, also outside a request (jobs,
-    e-mails, calendar feeds): the app's URL map bound to that address."""
-    base = urlsplit(current_app.config["PUBLIC_BASE_URL"])
-    adapter = current_app.url_map.bind(base.netloc, script_name=base.path.rstrip("/") or "/",
-                                       url_scheme=base.scheme or "https")
-    return adapter.build(endpoint, values, force_external=True)
 
 
 def refused(exc: DomainError) -> None:

@@ -17,7 +17,6 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from urllib.parse import urlsplit
 
 from flask import current_app
 from flask_babel import force_locale, gettext
@@ -38,7 +37,6 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.orm import aliased
-from werkzeug.routing import MapAdapter
 
 from duidingspool.accounts.access import hash_token
 from duidingspool.accounts.models import Role, User
@@ -49,6 +47,7 @@ from duidingspool.db import UTCDateTime, utcnow
 from duidingspool.errors import NotFound, ValidationFailed
 from duidingspool.experts.models import Expert
 from duidingspool import signals
+from duidingspool.urls import public_routes
 from duidingspool.extensions import db
 from duidingspool.ical import builder
 from duidingspool.ical.models import CalendarFeed, FeedScope
@@ -100,7 +99,7 @@ def _requester_case_tables(user: User) -> list[CaseTable]:
 def _own_expert(user: User) -> Expert | None:
     if not user.has_role(Role.EXPERT):
         return None
-    return db.session.scalar(select(Expert).where(Expert.user_id == user.id))
+    return user.expert
 
 
 def feed_slots(actor: User) -> list[FeedSlot]:
@@ -412,30 +411,11 @@ def _variant(access: FeedAccess) -> tuple[str, bool]:
 
 # --- what a feed contains ----------------------------------------------------------------------
 
-def _public_routes() -> MapAdapter:
-    """The app's routes bound to PUBLIC_BASE_URL.
-
-    Links that leave the app (calendar events, e-mail, subscription URLs) are built from
-    the routes as `url_for(..., _external=True)` builds them, but always under
-    PUBLIC_BASE_URL: url_for takes the host of the request being served (or SERVER_NAME
-    outside one), while these links are read far from any request, are built by jobs
-    without one, and a feed's ETag promises the same bytes for the same PUBLIC_BASE_URL.
-    """
-    base = urlsplit(current_app.config["PUBLIC_BASE_URL"])
-    return current_app.url_map.bind(base.netloc, script_name=base.path.rstrip("/") or "/",
-                                    url_scheme=base.scheme)
-
-
-def public_url(endpoint: str, **values) -> str:
-    """The absolute URL of an endpoint under PUBLIC_BASE_URL, for links that leave the app."""
-    return _public_routes().build(endpoint, values, force_external=True)
-
-
 class _Links:
     """Where an event links to: the expert's bookings page, or the request's page."""
 
     def __init__(self) -> None:
-        self.routes = _public_routes()
+        self.routes = public_routes()
         self.my_bookings = self.routes.build("bookings.my_bookings", force_external=True)
 
     def of(self, *, booking_id: int, referral_id: int, for_expert: bool) -> str:

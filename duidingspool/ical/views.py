@@ -17,6 +17,7 @@ from duidingspool.db import utcnow
 from duidingspool.extensions import db
 from duidingspool.ical import services
 from duidingspool.ical.schemas import FeedCreateSchema
+from duidingspool.urls import public_url
 from duidingspool.web import INPUT_ERRORS, load_form, rejected
 
 bp = Blueprint("ical", __name__)
@@ -134,7 +135,7 @@ def _render_profile(*, new_feed=None, token: str | None = None, errors=None, sta
 
 def feed_url(token: str) -> str:
     """The subscription URL of a token, under PUBLIC_BASE_URL."""
-    return services.public_url("ical.feed", token=token)
+    return public_url("ical.feed", token=token)
 
 
 @bp.get("/profiel")

@@ -25,7 +25,7 @@ from duidingspool.ical.services import event_for_booking
 from duidingspool.mail.models import OutboxMessage
 from duidingspool.mail.services import case_url, offer_key, queue_offer_mail, queue_once
 from duidingspool.timeutil import to_local
-from duidingspool.web import public_url
+from duidingspool.urls import public_url
 
 # Hours that count as logged: the expert has handed them in.
 _LOGGED = (HourStatus.SUBMITTED, HourStatus.APPROVED)

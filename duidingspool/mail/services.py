@@ -35,7 +35,7 @@ from duidingspool.mail.models import MailStatus, OutboxMessage
 from duidingspool.referrals.models import Referral, ReferralStatus
 from duidingspool.referrals.services import by_requester
 from duidingspool.timeutil import to_local
-from duidingspool.web import public_url
+from duidingspool.urls import public_url
 
 # Minutes to wait after the 1st, 2nd, 3rd ... failure; the last value repeats.
 DEFAULT_RETRY_MINUTES = (1, 5, 30, 60)

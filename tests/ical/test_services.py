@@ -14,6 +14,7 @@ from duidingspool.errors import NotFound, ValidationFailed
 from duidingspool.extensions import db
 from duidingspool.ical import services
 from duidingspool.ical.models import CalendarFeed
+from duidingspool.urls import public_url
 from tests import factories as f
 from tests.bookings.helpers import World
 from tests.ical.helpers import booking_at, cancel_directly, local
@@ -224,7 +225,7 @@ def test_event_links_are_absolute_under_the_public_base_url_and_its_path(app):
     assert for_expert.url == f"{base}/boekingen/mijn#booking-{booking.id}"
     assert for_table.url == request_page
     assert for_table.description == f"Details in Duidingspool: {request_page}"
-    assert services.public_url("ical.feed", token="abc") == f"{base}/calendar/abc.ics"
+    assert public_url("ical.feed", token="abc") == f"{base}/calendar/abc.ics"
 
 
 def test_feed_rows_are_the_tables_address_or_online(app):
