@@ -13,7 +13,8 @@ would have made. What it writes:
 - past sessions of both case tables, each with one or more requests that were offered,
   accepted and completed, with hour lines: approved APPROVED_AFTER (ten days) after the
   session, so the sessions of the last ten days have hours waiting for approval (and the
-  one of today or yesterday none yet);
+  one of today or yesterday none yet; in the first days of January, after the holidays on
+  which no case table meets, there may be none waiting);
 - the number of requests and their hours are computed from today's date, so that the
   approved amounts come to SPENT_SHARE (2/3) of the year's budget, spread over the past
   sessions of the year: few sessions in March means busy sessions, many in September means
@@ -105,7 +106,10 @@ HISTORY_ACTION = "demo.history"
 # session always has hours waiting).
 APPROVED_AFTER = timedelta(days=10)
 MIN_SETTLED_SESSIONS = 8  # fewer approved sessions in the year: the previous year is lived too
-PLANNED_BOOKING_COST = Decimal("1100")  # about 10 hours at EUR 110: a quiet year's request
+# What a request costs in a year with time enough: about 13-14 hours at EUR 110
+# (preparation, the session, travel, a written advice). Fewer sessions left in the year
+# make the requests more and larger, up to these limits:
+PLANNED_BOOKING_COST = Decimal("1500")
 MAX_REQUESTS_PER_SESSION = 6
 RECENT_REQUESTS_PER_SESSION = 2
 MIN_BOOKING_MINUTES, MAX_BOOKING_MINUTES = 180, 960
@@ -556,9 +560,9 @@ def _plan(sittings: list[Sitting], *, now: datetime, targets: dict[int, Decimal]
         if not settled:
             continue
         wanted = math.ceil(target / PLANNED_BOOKING_COST)
-        for i, step in enumerate(settled):
+        for i, step in enumerate(settled):  # some sessions need no expert at all
             share = (i + 1) * wanted // len(settled) - i * wanted // len(settled)
-            step.requests = min(max(share, 1), MAX_REQUESTS_PER_SESSION)
+            step.requests = min(share, MAX_REQUESTS_PER_SESSION)
     settled = [step for step in steps if step.settled]
     for offset, special in ((4, "unfilled"), (3, "illness"), (2, "requester_cancel")):
         if len(settled) >= offset:
@@ -655,8 +659,10 @@ def _book_request(pool: _Pool, step: _Step, n: int, *, special: str | None, ledg
         at = max(accepted + timedelta(hours=1), sitting.starts_at - timedelta(days=3))
         cancelled = bookings.cancel_booking(actor=pool.coordinator, booking=booking,
                                             reason=data.ILLNESS_REASON, now=at)
+        asked = set(db.session.scalars(select(Offer.expert_id)
+                                       .where(Offer.referral_id == referral.id)))
         ranking = [c for c in rank_request(referral=referral).candidates
-                   if c.expert_id != booking.expert_id]
+                   if c.expert_id not in asked]
         if not ranking:
             return []
         first = ranking[0]

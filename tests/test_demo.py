@@ -443,3 +443,11 @@ def test_load_demo_early_in_the_year_lives_the_previous_year_too(app):
         date(2026, 11, 10),
     ]
     assert {s.time() for s in starts} == {time(13, 0)}
+
+
+def test_demo_command_refuses_a_malformed_now(runner):
+    result = runner.invoke(args=["demo", "--now", "15-09-2026"])
+
+    assert result.exit_code == 2
+    assert "2026-09-15" in result.output
+    assert _count(User) == 0
