@@ -663,7 +663,10 @@ def _book_request(pool: _Pool, step: _Step, n: int, *, special: str | None, ledg
                                        .where(Offer.referral_id == referral.id)))
         ranking = [c for c in rank_request(referral=referral).candidates
                    if c.expert_id not in asked]
-        if not ranking:
+        if not ranking:  # nobody else could: the case table goes without
+            referrals.cancel(actor=requester, referral=referral,
+                             reason=data.NO_CANDIDATE_REASON, now=at + timedelta(hours=1))
+            _settle(referral, at + timedelta(hours=1))
             return []
         first = ranking[0]
         offer, = _offer(pool, referral, [first.expert_id], at=at + timedelta(minutes=90))

@@ -32,7 +32,7 @@ from duidingspool.extensions import db
 from duidingspool.hours.models import HourLine, HourStatus
 from duidingspool.ical.services import create_feed, feed_events, resolve
 from duidingspool.mail.models import MailStatus, OutboxMessage
-from duidingspool.referrals.models import Referral, ReferralStatus
+from duidingspool.referrals.models import OPEN_STATUSES, Referral, ReferralStatus
 from duidingspool.timeutil import local_day_bounds, local_to_utc, to_local
 from tests.conftest import _empty_all_tables
 
@@ -160,6 +160,9 @@ class TestLivedYear:
         inbox = _count(Referral, Referral.status == ReferralStatus.SUBMITTED)
         upcoming = _count(Booking, Booking.status == BookingStatus.CONFIRMED,
                           Booking.starts_at > lived.now)
+        open_in_the_past = _count(Referral, Referral.status.in_(OPEN_STATUSES),
+                                  Referral.sitting_id.in_(select(Sitting.id).where(
+                                      Sitting.starts_at <= lived.now)))
 
         assert cancelled_bookings >= 2
         assert unfilled == 1
@@ -170,6 +173,7 @@ class TestLivedYear:
         assert declined >= 1
         assert inbox >= 1
         assert upcoming >= 2
+        assert open_in_the_past == 0
 
     def test_past_bookings_are_completed_with_their_lived_times(self, lived):
         rows = db.session.execute(
