@@ -173,6 +173,9 @@ STAFF = [
     DemoUser("beheer@example.org", "Ruben Scheltinga", ("admin",)),
     DemoUser("casustafel.twente@example.org", "Sanne Oude Wesselink", ("requester",), "GM0153"),
     DemoUser("casustafel.arnhem@example.org", "Mehmet Doğan-Verbeek", ("requester",), "GM0202"),
+    DemoUser("veiligheid.hengelo@example.org", "Bram ter Horst", ("requester",), "GM0164"),
+    DemoUser("veiligheid.almelo@example.org", "Noor Kamphuis", ("requester",), "GM0141"),
+    DemoUser("veiligheid.ede@example.org", "Esther van Beek", ("requester",), "GM0228"),
 ]
 
 
@@ -244,3 +247,76 @@ EXPERTS = [
                ("nl", "fa", "en"), "95.00", 90, 12,
                ((1, "13:00", "17:00"), (3, "09:00", "17:00")), conflicts=("GM0281",)),
 ]
+
+
+# --- the lived year: what the pool's requests were about -------------------------------------
+
+# The spent share of the budget the demo's history aims at on the day it runs (the band the
+# dashboard should show is 55-80 %), and of the previous year when that one is built too
+# (a finished year: most of the budget used). See demo.py, "The lived year".
+SPENT_SHARE = "0.67"
+PREVIOUS_YEAR_SPENT_SHARE = "0.90"
+
+
+@dataclass(frozen=True)
+class DemoCase:
+    """A kind of question a case table brings to the pool; invented, without personal data."""
+
+    areas: dict[str, int]  # expertise code -> minimum level
+    question: str
+    estimated_hours: str
+    mode: str = "in_person"
+    language: str | None = None
+    urgency: str = "normal"
+
+
+CASES = [
+    DemoCase({"jihadism": 2},
+             "Een jongvolwassene deelt berichten van een jihadistische groepering en zoekt "
+             "contact met gelijkgezinden. Is dit provocatie of een ideologische ontwikkeling, "
+             "en welke signalen zijn zorgelijk?", "4"),
+    DemoCase({"polarisation": 2},
+             "Na een incident lopen de spanningen tussen twee groepen jongeren in een wijk op. "
+             "Hoe duiden we de polarisatie en wat kan de gemeente doen?", "3"),
+    DemoCase({"family-network": 2},
+             "Ouders maken zich zorgen over hun zoon, die zich terugtrekt en nieuwe religieuze "
+             "contacten heeft. Hoe kan het netwerk worden betrokken?", "3", mode="online"),
+    DemoCase({"right-wing-extremism": 2, "online-radicalisation": 1},
+             "Een scholier deelt memes uit extreemrechtse online subculturen. Hoe ernstig zijn "
+             "deze signalen en welke aanpak past bij deze leeftijd?", "3", mode="online"),
+    DemoCase({"returnees-travellers": 2},
+             "De terugkeer van een vrouw uit een conflictgebied wordt verwacht. Welke risico's "
+             "en beschermende factoren spelen bij de re-integratie?", "4", urgency="high"),
+    DemoCase({"mental-health": 2},
+             "Psychische kwetsbaarheid en radicale uitingen lopen door elkaar. Welke rol spelen "
+             "de klachten, en wie moet in de aanpak aan tafel?", "3"),
+    DemoCase({"islamic-theology": 2},
+             "Iemand beroept zich op religieuze bronnen om geweld te rechtvaardigen. Welke "
+             "theologische duiding helpt de casustafel in het gesprek?", "3", mode="online"),
+    DemoCase({"anti-government-extremism": 2},
+             "Een inwoner verspreidt soevereinistische standpunten en weigert elk contact met "
+             "de gemeente. Wat betekenen deze signalen en hoe leggen we contact?", "3",
+             mode="online"),
+    DemoCase({"online-radicalisation": 2},
+             "Een minderjarige is actief in besloten chatgroepen met gewelddadige content. Hoe "
+             "schatten we het risico in en wat vragen we aan school en ouders?", "3",
+             mode="online", urgency="high"),
+    DemoCase({"family-network": 1, "polarisation": 1},
+             "Een gezin voelt zich na maatschappelijke onrust buitengesloten; een van de "
+             "kinderen uit zich steeds feller. Hoe versterken we het netwerk?", "3"),
+    DemoCase({"left-wing-extremism": 2},
+             "Actievoerders kondigen harde acties aan tegen een bedrijf in de regio. Wanneer "
+             "gaat activisme over in extremisme?", "3", mode="online"),
+    DemoCase({"jihadism": 1, "returnees-travellers": 1},
+             "Een jongere had contact met een uitreiziger en vraagt naar reismogelijkheden. "
+             "Welke duiding en welke vervolgstappen zijn nodig?", "4", language="ar",
+             mode="online", urgency="urgent"),
+]
+
+# Reasons used in the history (reasons reach other people, so they hold no personal data).
+DECLINE_REASON = "Die dag al elders ingepland."
+ILLNESS_REASON = "De deskundige is ziek gemeld; de casustafel krijgt een vervanger."
+REQUESTER_CANCEL_REASON = "De casus is eerder dan gepland afgesloten."
+NO_CANDIDATE_REASON = "Geen deskundige beschikbaar; de casus is zonder duiding besproken."
+# Prefix of the case codes per case table (pseudonymous codes of the case tables themselves).
+CASE_CODE_PREFIX = {"Casustafel Twente": "TW", "Casustafel Arnhem": "AR"}
