@@ -67,6 +67,7 @@ from duidingspool.bookings.candidates import rank_request
 from duidingspool.bookings.models import Booking, Offer
 from duidingspool.budget.models import DEFAULT_THRESHOLDS, Budget
 from duidingspool.budget.services import year_figures
+from duidingspool.casetables.services import generate_sessions
 from duidingspool.casetables.models import (
     CaseTable,
     Municipality,
@@ -210,8 +211,6 @@ def load_demo(*, now: datetime | None = None) -> DemoSummary:
 
 def _generate_sessions(table: CaseTable, *, first_day: date, now: datetime) -> int:
     """The table's sessions from `first_day` (local) to the usual horizon after `now`."""
-    from duidingspool.casetables.services import generate_sessions
-
     start, _end = local_day_bounds(first_day)
     horizon = int(current_app.config.get("SESSION_HORIZON_DAYS", 365))
     return generate_sessions(actor=None, case_table=table, now=start,
