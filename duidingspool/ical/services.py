@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -59,20 +60,20 @@ FEED_FORMAT_VERSION = "1"
 TOKEN_BYTES = 32
 
 
-def _setting(name: str, default: int) -> int:
-    return int(current_app.config.get(name, default))
+def _setting(name: str, default: int, config: Mapping | None) -> int:
+    return int((current_app.config if config is None else config).get(name, default))
 
 
-def cancelled_days() -> int:
-    return _setting("FEED_CANCELLED_DAYS", 30)
+def cancelled_days(config: Mapping | None = None) -> int:
+    return _setting("FEED_CANCELLED_DAYS", 30, config)
 
 
-def past_days() -> int:
-    return _setting("FEED_PAST_DAYS", 365)
+def past_days(config: Mapping | None = None) -> int:
+    return _setting("FEED_PAST_DAYS", 365, config)
 
 
-def refresh_interval() -> timedelta:
-    return timedelta(minutes=_setting("FEED_REFRESH_MINUTES", 60))
+def refresh_interval(config: Mapping | None = None) -> timedelta:
+    return timedelta(minutes=_setting("FEED_REFRESH_MINUTES", 60, config))
 
 
 # --- which feeds a user may have -------------------------------------------------------------
@@ -216,8 +217,9 @@ class FeedAccess:
 # the feed stamps behind the ETag (see FeedStamp). It is plain SQL, built once: SQLAlchemy
 # caches its compiled form under a key made from its text, which costs far less to look up
 # than the key of the equivalent select() (a large expression tree, walked and hashed on
-# every execution). Of its four scope variants (CASE-guarded subqueries) the database
-# evaluates only the feed's own.
+# every execution). The database evaluates only what the feed's scope needs: the role and
+# visibility checks `_access` reads for that scope (NULL for the others), and the one of
+# the four stamp variants (CASE-guarded subqueries) that is the feed's own.
 
 def _has_role_sql(*roles: Role) -> str:
     names = ", ".join(f"'{role.value}'" for role in roles)
@@ -257,13 +259,18 @@ def _lookup_statement(key: str) -> TextualSelect:
                account.locale, account.municipality_id,
                expert.id AS expert_id, expert.is_active AS expert_active,
                case_table.name AS case_table_name,
-               {_has_role_sql(Role.EXPERT)} AS is_expert,
-               {_has_role_sql(Role.REQUESTER)} AS is_requester,
-               {_has_role_sql(Role.COORDINATOR)} AS is_coordinator,
-               {_SEES_ALL} AS sees_all_tables,
-               EXISTS (SELECT 1 FROM case_table_municipality AS ctm
-                       WHERE ctm.case_table_id = feed.case_table_id
-                         AND ctm.municipality_id = account.municipality_id) AS table_visible,
+               CASE WHEN feed.scope = {_EXPERT} THEN {_has_role_sql(Role.EXPERT)}
+                    END AS is_expert,
+               CASE WHEN feed.scope = {_TABLE} THEN {_has_role_sql(Role.REQUESTER)}
+                    END AS is_requester,
+               CASE WHEN feed.scope = {_ALL} THEN {_has_role_sql(Role.COORDINATOR)}
+                    END AS is_coordinator,
+               CASE WHEN feed.scope = {_TABLE} THEN {_SEES_ALL} END AS sees_all_tables,
+               CASE WHEN feed.scope = {_TABLE} THEN
+                    EXISTS (SELECT 1 FROM case_table_municipality AS ctm
+                            WHERE ctm.case_table_id = feed.case_table_id
+                              AND ctm.municipality_id = account.municipality_id)
+                    END AS table_visible,
                {_per_scope("sum(stamp.version)")} AS version,
                {_per_scope("max(stamp.changed_at)")} AS last_change
         FROM calendar_feed AS feed
@@ -347,11 +354,12 @@ def _state(access: FeedAccess, row, now: datetime) -> FeedState:
     if last_change is not None and last_change > last_modified:
         last_modified = last_change
     last_modified = min(last_modified, now).replace(microsecond=0)
+    config = current_app.config  # looked up once: each look-up costs as much as the hash
     parts = (FEED_FORMAT_VERSION, access.feed_id, access.scope, access.case_table_name or "",
              access.locale or "", access.municipality_id or "", version or 0,
-             last_change.isoformat() if last_change else "", day.isoformat(), cancelled_days(),
-             past_days(), refresh_interval().total_seconds(),
-             current_app.config["PUBLIC_BASE_URL"])
+             last_change.isoformat() if last_change else "", day.isoformat(),
+             cancelled_days(config), past_days(config),
+             refresh_interval(config).total_seconds(), config["PUBLIC_BASE_URL"])
     etag = hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:40]
     return FeedState(etag=etag, last_modified=last_modified)
 
