@@ -214,8 +214,12 @@ def make_offers(*, actor: User, referral: Referral, expert_ids: list[int],
     db.session.flush()
     if not has_pending:
         _send(offers[0], now=now, expires_at=expires_at)
-    referral.status = ReferralStatus.OFFERED
-    db.session.flush()
+    # Compare-and-swap: a direct booking of the same request at this moment wins, and this
+    # offer is refused rather than turning the booked request back into an offered one.
+    if not _cas(Referral, referral.id, expected=OPEN_STATUSES,
+                values={"status": ReferralStatus.OFFERED, "updated_at": now}):
+        raise Conflict(_("This request is no longer open."))
+    _refresh(referral)
     record(actor=actor, action="offer.create", obj=referral,
            details={"experts": expert_ids, "offer_ids": [o.id for o in offers]})
     return offers
@@ -255,6 +259,33 @@ def _cascade(referral: Referral, *, now: datetime) -> Offer | None:
         return nxt
 
 
+def _confirm(*, referral: Referral, offer: Offer, when: Interval,
+             now: datetime) -> tuple[Booking, int]:
+    """Book `offer`'s expert on `referral` at `when` and withdraw the request's other open
+    offers; the database's unique index and exclusion constraint decide a race (409).
+    Returns the booking and how many offers were withdrawn."""
+    booking = Booking(referral_id=referral.id, offer_id=offer.id, expert_id=offer.expert_id,
+                      sitting_id=referral.sitting_id, starts_at=when.starts_at,
+                      ends_at=when.ends_at, status=BookingStatus.CONFIRMED,
+                      estimated_minutes=referral.estimated_minutes,
+                      case_table_id=referral.case_table_id,
+                      calendar_uid=secrets.token_hex(16))
+    db.session.add(booking)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        raise Conflict(_("This request or this expert was booked at the same moment by "
+                         "someone else; nothing was changed.")) from None
+    withdrawn = db.session.execute(
+        update(Offer)
+        .where(Offer.referral_id == referral.id, Offer.id != offer.id,
+               Offer.status.in_((OfferStatus.PENDING, OfferStatus.QUEUED)))
+        .values(status=OfferStatus.WITHDRAWN, responded_at=now)
+        .execution_options(synchronize_session="fetch")
+    ).rowcount
+    return booking, withdrawn
+
+
 def accept(*, actor: User, offer: Offer, now: datetime | None = None) -> Booking:
     """The expert accepts: book them, withdraw the request's other offers."""
     now = now or utcnow()
@@ -285,25 +316,7 @@ def accept(*, actor: User, offer: Offer, now: datetime | None = None) -> Booking
         raise Conflict(_("You can no longer accept this offer: %(reason)s.",
                               reason=RULE_MESSAGES[exclusion.rule]))
 
-    booking = Booking(referral_id=referral.id, offer_id=offer.id, expert_id=own.id,
-                      sitting_id=referral.sitting_id, starts_at=when.starts_at,
-                      ends_at=when.ends_at, status=BookingStatus.CONFIRMED,
-                      estimated_minutes=referral.estimated_minutes,
-                      case_table_id=referral.case_table_id,
-                      calendar_uid=secrets.token_hex(16))
-    db.session.add(booking)
-    try:
-        db.session.flush()
-    except IntegrityError:
-        raise Conflict(_("This request or this expert was booked at the same moment by "
-                              "someone else; nothing was changed.")) from None
-    db.session.execute(
-        update(Offer)
-        .where(Offer.referral_id == referral.id, Offer.id != offer.id,
-               Offer.status.in_((OfferStatus.PENDING, OfferStatus.QUEUED)))
-        .values(status=OfferStatus.WITHDRAWN, responded_at=now)
-        .execution_options(synchronize_session="fetch")
-    )
+    booking, _withdrawn = _confirm(referral=referral, offer=offer, when=when, now=now)
     referral.status = ReferralStatus.BOOKED
     db.session.flush()
     record(actor=actor, action="offer.accept", obj=offer, details={"booking_id": booking.id})
@@ -387,26 +400,8 @@ def book_directly(*, actor: User, referral: Referral, expert_id: int,
                             override_reason=budget_override_reason, now=now)
     offer, former = _accepted_offer(actor=actor, referral=referral, expert_id=expert_id,
                                     at=at, override_reason=overrides[expert_id], now=now)
-    when = at or _time_of(referral)
-    booking = Booking(referral_id=referral.id, offer_id=offer.id, expert_id=expert_id,
-                      sitting_id=referral.sitting_id, starts_at=when.starts_at,
-                      ends_at=when.ends_at, status=BookingStatus.CONFIRMED,
-                      estimated_minutes=referral.estimated_minutes,
-                      case_table_id=referral.case_table_id,
-                      calendar_uid=secrets.token_hex(16))
-    db.session.add(booking)
-    try:
-        db.session.flush()
-    except IntegrityError:
-        raise Conflict(_("This request or this expert was booked at the same moment by "
-                         "someone else; nothing was changed.")) from None
-    withdrawn = db.session.execute(
-        update(Offer)
-        .where(Offer.referral_id == referral.id, Offer.id != offer.id,
-               Offer.status.in_((OfferStatus.PENDING, OfferStatus.QUEUED)))
-        .values(status=OfferStatus.WITHDRAWN, responded_at=now)
-        .execution_options(synchronize_session="fetch")
-    ).rowcount
+    booking, withdrawn = _confirm(referral=referral, offer=offer, when=at or _time_of(referral),
+                                  now=now)
     db.session.flush()
     record(actor=actor, action="booking.direct", obj=booking,
            details={"request_id": referral.id, "expert_id": expert_id, "offer_id": offer.id,

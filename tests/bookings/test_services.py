@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from duidingspool.bookings import services
 from duidingspool.casetables import services as casetables
@@ -15,7 +15,7 @@ from duidingspool.errors import Conflict, NotFound, ValidationFailed
 from duidingspool.experts.models import Absence
 from duidingspool.extensions import db
 from duidingspool.mail.models import OutboxMessage
-from duidingspool.referrals.models import ReferralStatus
+from duidingspool.referrals.models import Referral, ReferralStatus
 from tests import factories as f
 from tests.bookings.helpers import World, next_weekday_at
 
@@ -36,6 +36,25 @@ def test_offer_to_a_queue_sends_the_first_and_queues_the_rest(app):
     assert [o.status for o in offers] == [OfferStatus.PENDING, OfferStatus.QUEUED]
     assert offers[0].expires_at <= referral.sitting.starts_at
     assert referral.status == ReferralStatus.OFFERED
+
+
+def test_offer_to_a_request_booked_meanwhile_is_refused_and_leaves_it_booked(app):
+    w = World()
+    referral = w.request()
+    expert = w.expert()
+    # Another transaction (a direct booking) booked the request after this one loaded it.
+    db.session.execute(update(Referral).where(Referral.id == referral.id)
+                       .values(status=ReferralStatus.BOOKED)
+                       .execution_options(synchronize_session=False))
+    db.session.commit()
+
+    with pytest.raises(Conflict):
+        services.make_offers(actor=w.coordinator, referral=referral, expert_ids=[expert.id])
+
+    db.session.rollback()  # what the request's unit of work does with a refusal
+    assert db.session.scalar(
+        select(Referral.status).where(Referral.id == referral.id)) == ReferralStatus.BOOKED
+    assert db.session.scalar(select(func.count()).select_from(Offer)) == 0
 
 
 def test_accept_books_the_expert_and_withdraws_the_other_offers(app):
