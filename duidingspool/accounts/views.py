@@ -133,12 +133,12 @@ def forgot_password():
     """Ask for a link to choose a new password; the same answer whether or not the address
     belongs to an account, rate limited like logging in."""
     if request.method == "GET":
-        return render_template("accounts/forgot_password.html", email="")
+        return render_template("accounts/forgot_password.html", email="", errors={})
     started = time.monotonic()
     email = request.form.get("email", "").strip()[:254]
     if not email:
-        flash(_("Enter the e-mail address you log in with."), "error")
-        return render_template("accounts/forgot_password.html", email=""), 422
+        return render_template("accounts/forgot_password.html", email="", errors={
+            "email": [_("Enter the e-mail address you log in with.")]}), 422
     address = request.remote_addr
     wait = throttle.password_reset_blocked(email=email, address=address)
     if wait is not None:
@@ -146,7 +146,7 @@ def forgot_password():
         flash(_("Too many requests for a new password from this address or for this e-mail "
                 "address; try again in %(minutes)d minutes.", minutes=minutes), "error")
         response = current_app.make_response(
-            render_template("accounts/forgot_password.html", email=email))
+            render_template("accounts/forgot_password.html", email=email, errors={}))
         response.status_code = 429
         response.headers["Retry-After"] = str(wait)
         return response
