@@ -392,3 +392,13 @@ def test_link_token_never_reaches_the_log(app, client, caplog):
     assert record.getMessage() == \
         '127.0.0.1 - - "GET /wachtwoord/instellen/[redacted] HTTP/1.1" 302 -'
     assert any(isinstance(flt, LinkTokenFilter) for flt in logging.getLogger("werkzeug").filters)
+
+
+def test_forgotten_password_without_address_shows_the_message_at_the_field(app, client):
+    response = client.post("/wachtwoord/vergeten", data={"email": "  "})
+
+    page = _text(response)
+    assert response.status_code == 422
+    assert 'id="email-errors"' in page  # at the field
+    assert 'class="error-summary"' in page  # and in the summary
+    assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
