@@ -25,12 +25,20 @@ class DuidingspoolApp(Flask):
 
     A view or API handler that returns normally is committed; one that raises is rolled
     back (a `DomainError` or validation error then answers 4xx through the error handlers
-    in `web`, anything else 500). Views, API handlers and services never commit.
+    in `web`, anything else 500). Views, API handlers and services never commit. A view
+    marked `extensions.read_only` writes nothing and is not wrapped.
     """
 
     def dispatch_request(self):
+        from flask import request
+
         from duidingspool.extensions import unit_of_work
 
+        view = self.view_functions.get(request.endpoint)
+        if getattr(view, "read_only", False):
+            # A read-only view (see `extensions.read_only`): no session to commit, so none
+            # is opened; the app context's teardown discards one if the view used it.
+            return super().dispatch_request()
         with unit_of_work():
             return super().dispatch_request()
 

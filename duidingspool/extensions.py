@@ -18,6 +18,14 @@ csrf = CSRFProtect()
 babel = Babel()
 
 
+def read_only(view):
+    """Mark a view that never writes: the request then opens no unit of work (no ORM session
+    is begun and committed for it). For hot read paths such as the calendar feed, which
+    answers most polls from one plain connection."""
+    view.read_only = True
+    return view
+
+
 @contextmanager
 def unit_of_work() -> Iterator[None]:
     """One unit of work outside a request (a job's item, a CLI command): commit it when the

@@ -14,7 +14,7 @@ from werkzeug.http import http_date
 from duidingspool.accounts.access import login_required_any, public
 from duidingspool.accounts.throttle import limiter
 from duidingspool.db import utcnow
-from duidingspool.extensions import db
+from duidingspool.extensions import db, read_only
 from duidingspool.ical import services
 from duidingspool.ical.schemas import FeedCreateSchema
 from duidingspool.urls import public_url
@@ -95,6 +95,7 @@ def _cache_headers(state: services.FeedState) -> list[tuple[str, str]]:
 
 @bp.get("/calendar/<token>.ics")
 @public
+@read_only
 def feed(token: str):
     """A secret calendar feed; 304 when unchanged, decided without building the calendar."""
     now = utcnow()

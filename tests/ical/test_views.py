@@ -9,6 +9,8 @@ import urllib.request
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 from werkzeug.http import http_date
 from werkzeug.serving import make_server
 
@@ -126,6 +128,30 @@ def test_if_none_match_answers_304_without_building(client, expert_world, monkey
     assert response.data == b""
     assert response.headers["ETag"] == etag
     assert response.headers["Cache-Control"] == "private, no-cache"
+
+
+def test_feed_poll_opens_no_unit_of_work(client, expert_world):
+    """The feed is read-only: a poll answered 304 neither begins nor commits an ORM session
+    transaction (the calendar's most frequent request stays one plain query); a page does."""
+    w, expert = expert_world
+    booking_at(w, expert, local(2027, 2, 9))
+    url = _feed(expert.user)
+    etag = client.get(url).headers["ETag"]
+    begun = []
+
+    def count(session, *args):
+        begun.append(session)
+
+    event.listen(Session, "after_transaction_create", count)
+    event.listen(Session, "after_commit", count)
+    try:
+        assert client.get(url, headers={"If-None-Match": etag}).status_code == 304
+        assert begun == []
+        assert client.get("/login").status_code == 200
+        assert begun != []
+    finally:
+        event.remove(Session, "after_transaction_create", count)
+        event.remove(Session, "after_commit", count)
 
 
 def test_if_none_match_compares_weakly(client, expert_world):
