@@ -114,6 +114,21 @@ Sender: the user. Keywords: none. Receivers answer a dict of template context: b
 """)
 
 
+complaint_filed = _signals.signal("complaint-filed", doc="""
+A requester filed a complaint about a booking (results). Sender: the complaint. Keywords:
+now. Receivers: mail (tells the expert, without the complaint's text).
+""")
+
+complaint_decided = _signals.signal("complaint-decided", doc="""
+The coordinator decided a complaint (results). Sender: the complaint. Keywords: now.
+Receivers: mail (tells the requester who filed it and the expert the outcome).
+""")
+
+complaint_flagged = _signals.signal("complaint-flagged", doc="""
+A complaint has had no decision for COMPLAINT_FLAG_DAYS (results' flag job). Sender: the
+complaint. Keywords: now. Receivers: mail (alerts the coordinators, once per complaint).
+""")
+
 def ask(signal, sender, **kwargs):
     """The one answer to `signal`; a signal that asks for a value has exactly one receiver."""
     answers = [value for _receiver, value in signal.send(sender, **kwargs)]
