@@ -151,9 +151,10 @@ def _route_exists(exc: MethodNotAllowed) -> bool:
     return False
 
 
-def _number(value) -> str:
-    """A count or decimal in the UI language's format (1.234 / 1,234; 4,5 / 4.5)."""
-    return format_decimal(value) if value is not None else ""
+def _number(value, fmt: str | None = None) -> str:
+    """A count or decimal in the UI language's format (1.234 / 1,234; 4,5 / 4.5); `fmt` is
+    a Babel number pattern, e.g. "0.0" for one decimal always shown."""
+    return format_decimal(value, format=fmt) if value is not None else ""
 
 
 def init_app(app: Flask) -> None:

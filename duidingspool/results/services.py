@@ -289,7 +289,8 @@ def answer_complaint(*, actor: User, complaint: Complaint, answer: str | None,
 
 
 def decide_complaint(*, actor: User, complaint: Complaint, decision: str,
-                     note: str | None = None, now: datetime | None = None) -> Complaint:
+                     decision_note: str | None = None, now: datetime | None = None
+                     ) -> Complaint:
     """The coordinator's decision: upheld or not upheld, once."""
     now = now or utcnow()
     if not actor.has_role(Role.COORDINATOR):
@@ -297,7 +298,7 @@ def decide_complaint(*, actor: User, complaint: Complaint, decision: str,
     if decision not in DECIDED:
         raise ValidationFailed(_("Choose a decision."), fields={
             "decision": [_("Choose upheld or not upheld.")]})
-    note = _free_text(note, "decision_note")
+    note = _free_text(decision_note, "decision_note")
     if not _swap(complaint, from_statuses=[ComplaintStatus.OPEN, ComplaintStatus.ANSWERED],
                  values={"status": decision, "decision_note": note, "decided_at": now,
                          "decided_by_id": actor.id}):

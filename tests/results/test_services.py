@@ -99,7 +99,7 @@ def test_complaint_flow_filed_answered_decided_with_mail_to_each(held):
     with pytest.raises(NotFound):
         services.decide_complaint(actor=expert.user, complaint=complaint, decision="upheld")
     services.decide_complaint(actor=w.coordinator, complaint=complaint, decision="not_upheld",
-                              note="Overmacht.")
+                              decision_note="Overmacht.")
     assert complaint.status == ComplaintStatus.NOT_UPHELD
     with pytest.raises(Conflict):
         services.decide_complaint(actor=w.coordinator, complaint=complaint, decision="upheld")
