@@ -107,6 +107,11 @@ dict of template context for the page: bookings (the offers, the booking, the ca
 for an expert their own offer and its answer buttons, or their booking).
 """)
 
+requests_page_shown = _signals.signal("requests-page-shown", doc="""
+A requester's list of requests is being shown. Sender: the user. Keywords: none. Receivers
+answer a dict of template context: results (the sessions held waiting for their evaluation).
+""")
+
 home_page_shown = _signals.signal("home-page-shown", doc="""
 The start page of a user whose role has no page of its own (an expert) is being shown.
 Sender: the user. Keywords: none. Receivers answer a dict of template context: bookings

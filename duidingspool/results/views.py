@@ -58,6 +58,11 @@ def _request_page_results(referral: Referral, *, actor: User, **_kwargs) -> dict
     } for booking in bookings]}
 
 
+@signals.requests_page_shown.connect
+def _requests_page_results(user: User, **_kwargs) -> dict:
+    return {"awaiting_evaluation": services.awaiting_evaluation(user)}
+
+
 # --- evaluations --------------------------------------------------------------------------
 
 @bp.route("/boekingen/<int:booking_id>/evaluatie", methods=["GET", "POST"])

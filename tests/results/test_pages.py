@@ -107,3 +107,14 @@ def test_year_report_shows_results_per_area_and_region_never_per_expert(client, 
     assert api["results"]["totals"]["evaluations"] == 1
     per_expert = client.get(f"/resultaten?jaar={year}").get_data(as_text=True)
     assert expert.user.name in per_expert
+
+
+def test_requests_page_lists_sessions_waiting_for_evaluation(client, login_as, held):
+    w, expert, booking = held
+    login_as(w.requester)
+    page = client.get("/verzoeken/").get_data(as_text=True)
+    assert 'id="awaiting-evaluation"' in page
+    assert f"/boekingen/{booking.id}/evaluatie" in page
+    client.post(f"/boekingen/{booking.id}/evaluatie",
+                data={"usefulness": "3", "on_time": "true", "prepared": "true"})
+    assert 'id="awaiting-evaluation"' not in client.get("/verzoeken/").get_data(as_text=True)
