@@ -121,6 +121,8 @@ JOB_SCHEDULES = {
     "refresh_busy_calendars": {"minutes": 30},
     "generate_sessions": {"cron": "30 4 * * *"},
     "retention_purge": {"cron": "15 4 * * *"},
+    "evaluation_requests": {"cron": "0 10 * * *"},
+    "complaint_flags": {"cron": "30 8 * * *"},
 }
 # A run that starts later than this after its time (the process was busy or down) is skipped;
 # the next one catches up (every job picks up whatever is due).
@@ -138,3 +140,12 @@ HOURS_REMINDER_MAX_WEEKS = 8
 # was completed or cancelled (counts, hours and money stay); erased in batches of this size.
 RETENTION_MONTHS = 12
 RETENTION_BATCH_SIZE = 500
+
+# Results (evaluations and complaints). After a booked session has ended the requester is
+# asked once, by e-mail, to evaluate it, if it ended at most EVALUATION_ASK_DAYS ago (older
+# sessions are not asked about when the job first runs). A complaint can be filed up to
+# COMPLAINT_WINDOW_DAYS after the session; one without a decision after COMPLAINT_FLAG_DAYS
+# is flagged to the coordinators.
+EVALUATION_ASK_DAYS = 14
+COMPLAINT_WINDOW_DAYS = 30
+COMPLAINT_FLAG_DAYS = 14

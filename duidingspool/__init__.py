@@ -77,6 +77,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     from duidingspool.hours.views import bp as hours_bp
     from duidingspool.budget.views import bp as budget_bp
     from duidingspool.reports.views import bp as reports_bp
+    from duidingspool.results.views import bp as results_bp
 
     access.init_app(app)
     web.init_app(app)
@@ -89,6 +90,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     app.register_blueprint(hours_bp)
     app.register_blueprint(budget_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(results_bp)
     app.register_blueprint(ical_bp)
     app.register_blueprint(mail_bp)
     app.register_blueprint(audit_bp)

@@ -64,7 +64,7 @@ from duidingspool.audit.models import AuditEvent
 from duidingspool.audit.services import record
 from duidingspool.bookings import services as bookings
 from duidingspool.bookings.candidates import rank_request
-from duidingspool.bookings.models import Booking, Offer
+from duidingspool.bookings.models import Booking, BookingStatus, Offer
 from duidingspool.budget.models import DEFAULT_THRESHOLDS, Budget
 from duidingspool.budget.services import year_figures
 from duidingspool.casetables.services import generate_sessions
@@ -93,6 +93,8 @@ from duidingspool.hours import services as hours
 from duidingspool.hours.models import HourCategory, HourLine
 from duidingspool.mail.models import MailStatus, OutboxMessage
 from duidingspool.referrals import services as referrals
+from duidingspool.results import services as results
+from duidingspool.results.models import ComplaintKind
 from duidingspool.referrals.models import Referral
 from duidingspool.timeutil import local_day_bounds, local_to_utc, to_local
 
@@ -140,6 +142,8 @@ class DemoSummary:
     draft_budget_year: int = 0
     lived: list[LivedYear] = field(default_factory=list)
     logins: list[DemoLogin] = field(default_factory=list)
+    evaluations: int = 0
+    complaints: int = 0
 
 
 @dataclass
@@ -196,6 +200,7 @@ def load_demo(*, now: datetime | None = None) -> DemoSummary:
     if not _history_written(today.year):
         summary.lived, generated = _live(tables=tables, experts=experts, areas=areas, now=now)
         summary.sessions_generated += generated
+        summary.evaluations, summary.complaints = _results(now=now)
     for table in tables:
         summary.upcoming_sessions[table.name] = _count_upcoming(table, today)
 
@@ -695,6 +700,48 @@ def _book_request(pool: _Pool, step: _Step, n: int, *, special: str | None, ledg
     return lines
 
 
+# --- results: evaluations, process notes and one complaint ---------------------------------
+
+EVALUATION_REMARKS = ("Heldere duiding; de casustafel kon er direct mee verder.",
+                      None, "Goed voorbereid, nuttige vragen aan de tafel.", None)
+
+
+def _results(*, now: datetime) -> tuple[int, int]:
+    """Two of three sessions held are evaluated by their requester a day later, every
+    fourth gets the expert's process note, and one recent session (ended 5 to 25 days ago)
+    has a complaint that the expert has answered and the coordinator still has to decide."""
+    held = db.session.scalars(
+        select(Booking).where(Booking.status == BookingStatus.COMPLETED,
+                              Booking.ends_at <= now - timedelta(days=1))
+        .order_by(Booking.starts_at, Booking.id)).all()
+    evaluated = 0
+    for i, booking in enumerate(held):
+        requester = booking.referral.created_by
+        expert_user = booking.expert.user
+        if i % 3 != 2:
+            results.submit_evaluation(
+                actor=requester, booking=booking, usefulness=(3, 4, 5, 4, 5)[i % 5],
+                on_time=i % 11 != 0, prepared=i % 7 != 0,
+                remark=EVALUATION_REMARKS[i % len(EVALUATION_REMARKS)],
+                now=booking.ends_at + timedelta(days=1))
+            evaluated += 1
+        if i % 4 == 0:
+            results.record_process_note(actor=expert_user, booking=booking,
+                                        follow_up_advised=i % 8 == 0,
+                                        written_advice_sent=i % 8 != 0,
+                                        now=booking.ends_at + timedelta(hours=4))
+    recent = [b for b in held if now - timedelta(days=25) <= b.ends_at <= now - timedelta(days=5)]
+    if not recent:
+        return evaluated, 0
+    booking = recent[0]
+    complaint = results.file_complaint(
+        actor=booking.referral.created_by, booking=booking, kind=ComplaintKind.LATE,
+        description=data.COMPLAINT_TEXT, now=booking.ends_at + timedelta(days=2))
+    results.answer_complaint(actor=booking.expert.user, complaint=complaint,
+                             answer=data.COMPLAINT_ANSWER, now=booking.ends_at + timedelta(days=3))
+    return evaluated, 1
+
+
 def _live(*, tables: list[CaseTable], experts: list[Expert],
           areas: dict[str, ExpertiseArea], now: datetime) -> tuple[list[LivedYear], int]:
     """Write the year up to `now` as the pool lived it (and the year before, early in a
@@ -819,6 +866,9 @@ def format_summary(summary: DemoSummary) -> str:
         f"EUR {lived.pending:,.2f} waiting for approval"
         for lived in summary.lived
     ]
+    if summary.lived:
+        lines.append(f"  results             {summary.evaluations} evaluations, "
+                     f"{summary.complaints} complaint waiting for a decision")
     lines += [
         "",
         "Demo logins (every account has the same password):",
@@ -864,3 +914,4 @@ def demo_command(now: datetime | None):
     except DomainError as exc:
         raise click.ClickException(exc.message) from exc
     click.echo(format_summary(summary))
+

@@ -320,3 +320,7 @@ REQUESTER_CANCEL_REASON = "De casus is eerder dan gepland afgesloten."
 NO_CANDIDATE_REASON = "Geen deskundige beschikbaar; de casus is zonder duiding besproken."
 # Prefix of the case codes per case table (pseudonymous codes of the case tables themselves).
 CASE_CODE_PREFIX = {"Casustafel Twente": "TW", "Casustafel Arnhem": "AR"}
+
+# The demo's one complaint (results): about a late arrival, answered by the expert.
+COMPLAINT_TEXT = "De specialist kwam twintig minuten te laat; de bespreking begon zonder duiding."
+COMPLAINT_ANSWER = "Door een storing op het spoor was ik later; ik had de voorzitter gebeld."

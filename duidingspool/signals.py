@@ -107,12 +107,32 @@ dict of template context for the page: bookings (the offers, the booking, the ca
 for an expert their own offer and its answer buttons, or their booking).
 """)
 
+requests_page_shown = _signals.signal("requests-page-shown", doc="""
+A requester's list of requests is being shown. Sender: the user. Keywords: none. Receivers
+answer a dict of template context: results (the sessions held waiting for their evaluation).
+""")
+
 home_page_shown = _signals.signal("home-page-shown", doc="""
 The start page of a user whose role has no page of its own (an expert) is being shown.
 Sender: the user. Keywords: none. Receivers answer a dict of template context: bookings
 (the expert's offers waiting for an answer, soonest deadline first, and upcoming bookings).
 """)
 
+
+complaint_filed = _signals.signal("complaint-filed", doc="""
+A requester filed a complaint about a booking (results). Sender: the complaint. Keywords:
+now. Receivers: mail (tells the expert, without the complaint's text).
+""")
+
+complaint_decided = _signals.signal("complaint-decided", doc="""
+The coordinator decided a complaint (results). Sender: the complaint. Keywords: now.
+Receivers: mail (tells the requester who filed it and the expert the outcome).
+""")
+
+complaint_flagged = _signals.signal("complaint-flagged", doc="""
+A complaint has had no decision for COMPLAINT_FLAG_DAYS (results' flag job). Sender: the
+complaint. Keywords: now. Receivers: mail (alerts the coordinators, once per complaint).
+""")
 
 def ask(signal, sender, **kwargs):
     """The one answer to `signal`; a signal that asks for a value has exactly one receiver."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask import Flask, current_app, flash, jsonify, render_template, request, session
-from flask_babel import format_currency, format_date, format_datetime, get_locale
+from flask_babel import format_currency, format_date, format_datetime, format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -151,6 +151,12 @@ def _route_exists(exc: MethodNotAllowed) -> bool:
     return False
 
 
+def _number(value, fmt: str | None = None) -> str:
+    """A count or decimal in the UI language's format (1.234 / 1,234; 4,5 / 4.5); `fmt` is
+    a Babel number pattern, e.g. "0.0" for one decimal always shown."""
+    return format_decimal(value, format=fmt) if value is not None else ""
+
+
 def init_app(app: Flask) -> None:
     """Install the edge: must run before the blueprints are registered (URL converter)."""
     app.url_map.converters["int"] = DbIntConverter
@@ -161,6 +167,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["localdate"] = _localdate
     app.jinja_env.filters["hours"] = _hours
     app.jinja_env.filters["money"] = _money
+    app.jinja_env.filters["number"] = _number
 
     @app.before_request
     def remember_remote_addr():

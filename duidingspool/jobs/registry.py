@@ -27,8 +27,10 @@ from duidingspool.experts.models import Expert
 from duidingspool.experts.services import refresh_busy_calendar
 from duidingspool.extensions import db, unit_of_work
 from duidingspool.mail import reminders
+from duidingspool.mail import results as results_mail
 from duidingspool.mail import services as mail
 from duidingspool.referrals.services import purge_expired
+from duidingspool.results import services as results
 from duidingspool.timeutil import to_local
 
 log = logging.getLogger(__name__)
@@ -187,8 +189,24 @@ def retention_purge(*, now: datetime) -> JobResult:
     def batches():
         while erased := purge_expired(now=now):
             yield erased
+        # Then the remarks and complaint texts about the requests just purged.
+        yield results.purge_texts()
 
     return JobResult(processed=sum(_committed(batches())))
+
+
+def evaluation_requests(*, now: datetime) -> JobResult:
+    """Ask requesters, once per session held, to evaluate it."""
+    return _each(results.evaluation_request_ids(now=now),
+                 lambda booking_id: results_mail.ask_evaluation(booking_id, now=now),
+                 label="booking")
+
+
+def complaint_flags(*, now: datetime) -> JobResult:
+    """Flag complaints without a decision after COMPLAINT_FLAG_DAYS; alert the coordinators."""
+    return _each(results.overdue_complaint_ids(now=now),
+                 lambda complaint_id: results.flag_overdue(complaint_id, now=now),
+                 label="complaint")
 
 
 JOBS: dict[str, Job] = {
@@ -210,5 +228,9 @@ JOBS: dict[str, Job] = {
             generate_sessions),
         Job("retention_purge", "Erase question texts and case codes after the retention period",
             retention_purge),
+        Job("evaluation_requests", "Ask requesters to evaluate sessions held",
+            evaluation_requests),
+        Job("complaint_flags", "Flag complaints without a decision and alert the coordinators",
+            complaint_flags),
     )
 }

@@ -6,6 +6,7 @@ from flask import Blueprint, render_template
 
 from duidingspool.accounts.access import roles_required
 from duidingspool.accounts.models import Role
+from duidingspool.mail import results as _results  # noqa: F401  (connects its receivers)
 from duidingspool.mail import services
 
 bp = Blueprint("mail", __name__, url_prefix="/postvak-uit")

@@ -77,7 +77,8 @@ def index():
         per_page=PER_PAGE, error_out=False,
     )
     return render_template("referrals/index.html", pagination=pagination, status=status,
-                           statuses=list(ReferralStatus))
+                           statuses=list(ReferralStatus),
+                           **signals.gather(signals.requests_page_shown, current_user))
 
 
 @bp.route("/nieuw", methods=["GET", "POST"])

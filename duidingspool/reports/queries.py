@@ -22,9 +22,11 @@ from duidingspool.budget import queries as q
 from duidingspool.budget.services import YearFigures, year_figures
 from duidingspool.casetables.models import Municipality, SafetyRegion
 from duidingspool.experts.models import Expert, ExpertiseArea
+from duidingspool.db import utcnow
 from duidingspool.extensions import db
 from duidingspool.hours.models import HourCategory, HourLine, HourTally
 from duidingspool.referrals.models import Referral, ReferralExpertise, ReferralStatus
+from duidingspool.results.queries import YearResults, year_results
 
 BOOKED = (ReferralStatus.BOOKED, ReferralStatus.COMPLETED)
 
@@ -67,6 +69,16 @@ class YearReport:
     categories: list[CostRow]
     experts: list[CostRow]
     budget: YearFigures
+    results: YearResults
+
+    @property
+    def cost_per_session(self) -> Decimal | None:
+        """Approved money of the year per session held (the sessions' own year)."""
+        sessions = self.results.totals.sessions
+        if not sessions:
+            return None
+        approved = sum((row.amount for row in self.categories), Decimal("0"))
+        return (approved / sessions).quantize(Decimal("0.01"), ROUND_HALF_UP)
 
 
 def _request_counts():
@@ -212,4 +224,5 @@ def year_report(*, year: int, locale: str | None = None,
         categories=categories,
         experts=experts,
         budget=year_figures(year=year, now=now),
+        results=year_results(year=year, now=now or utcnow(), locale=locale),
     )

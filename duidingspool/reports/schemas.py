@@ -34,6 +34,27 @@ class CostRowSchema(Schema):
     pending_amount = fields.Decimal(as_string=True)
 
 
+class ScoreTotalsSchema(Schema):
+    sessions_held = fields.Integer(attribute="sessions")
+    evaluations = fields.Integer()
+    average_usefulness = fields.Decimal(attribute="average", as_string=True, allow_none=True)
+    on_time = fields.Integer()
+    prepared = fields.Integer()
+
+
+class ScoreRowSchema(ScoreTotalsSchema):
+    name = fields.String()
+
+
+class ResultsSchema(Schema):
+    totals = fields.Nested(ScoreTotalsSchema)
+    expertise_areas = fields.List(fields.Nested(ScoreRowSchema), attribute="areas")
+    safety_regions = fields.List(fields.Nested(ScoreRowSchema), attribute="regions")
+    complaints = fields.Dict(keys=fields.String(),
+                             values=fields.Dict(keys=fields.String(), values=fields.Integer()),
+                             metadata={"description": "Counts per kind, then per status"})
+
+
 class YearReportSchema(Schema):
     year = fields.Integer()
     totals = fields.Nested(RequestTotalsSchema)
@@ -44,3 +65,6 @@ class YearReportSchema(Schema):
     hours_per_category = fields.List(fields.Nested(CostRowSchema), attribute="categories")
     hours_per_expert = fields.List(fields.Nested(CostRowSchema), attribute="experts")
     budget = fields.Nested(YearFiguresSchema)
+    results = fields.Nested(ResultsSchema, metadata={
+        "description": "Sessions held, evaluations and complaints; never per expert"})
+    cost_per_session = fields.Decimal(as_string=True, allow_none=True)

@@ -16,11 +16,13 @@ from duidingspool.audit.services import record_export
 from duidingspool.db import utcnow
 from duidingspool.errors import NotFound
 from duidingspool.reports.queries import YearReport, year_report
+from duidingspool.results.services import kind_labels, status_labels
 from duidingspool.timeutil import to_local
 
 bp = Blueprint("reports", __name__, url_prefix="/rapportage")
 
-TABLES = ("regions", "municipalities", "areas", "categories", "experts", "budget")
+TABLES = ("regions", "municipalities", "areas", "categories", "experts", "budget",
+          "results_areas", "results_regions", "complaints")
 
 
 def _check_year(year: int) -> None:
@@ -49,6 +51,22 @@ def csv_rows(report: YearReport, table: str) -> list[list]:
             [r.name, r.lines, _hm(r.minutes), r.amount, _hm(r.pending_minutes),
              r.pending_amount] for r in rows]
 
+    def score_rows(rows):
+        return [[_("Name"), _("Sessions held"), _("Evaluations"), _("Response rate (%)"),
+                 _("Average usefulness (1-5)"), _("On time"), _("Prepared")]] + [
+            [r.name, r.sessions, r.evaluations,
+             r.response_rate if r.response_rate is not None else "",
+             r.average if r.average is not None else "", r.on_time, r.prepared] for r in rows]
+
+    if table == "results_areas":
+        return score_rows(report.results.areas)
+    if table == "results_regions":
+        return score_rows(report.results.regions)
+    if table == "complaints":
+        kinds, statuses = kind_labels(), status_labels()
+        return [[_("About"), *statuses.values(), _("Total")]] + [
+            [kinds[kind], *(by_status[s] for s in statuses), sum(by_status.values())]
+            for kind, by_status in report.results.complaints.items()]
     if table == "regions":
         return request_rows(report.regions)
     if table == "municipalities":

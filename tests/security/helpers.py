@@ -15,6 +15,7 @@ from duidingspool.extensions import db
 from duidingspool.hours.models import HourLine
 from duidingspool.ical import services as ical
 from duidingspool.mail import services as mail
+from duidingspool.results.models import Complaint
 from tests import factories as f
 from tests.bookings.helpers import available_expert, direct_booking
 
@@ -65,6 +66,9 @@ class AccessWorld:
         self.message = mail.queue(to_address="deskundige@example.org", subject="Uitnodiging",
                                   body_text="Tekst")
         self.feed, self.feed_token = ical.create_feed(actor=self.expert.user, scope="expert")
+        self.complaint = Complaint(booking_id=self.booking.id, filed_by_id=self.users["requester"].id,
+                                   kind="late", status="open", filed_at=now)
+        db.session.add(self.complaint)
         db.session.commit()
 
     def url_args(self) -> dict:
@@ -78,5 +82,5 @@ class AccessWorld:
             "rate_id": self.rate.id, "window_id": self.window.id,
             "absence_id": self.absence.id, "message_id": self.message.id,
             "feed_id": self.feed.id, "token": self.feed_token, "year": 2026,
-            "table": "regions",
+            "table": "regions", "complaint_id": self.complaint.id,
         }
