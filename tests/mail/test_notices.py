@@ -149,10 +149,10 @@ def test_offer_email_is_queued_once_however_often_it_is_asked(app):
 
 # --- the reminder before the answer deadline ---------------------------------------------------
 
-def _offered(*, starts_at=None):
+def _offered(*, starts_at=None, now=None):
     w, referral = _world(starts_at=starts_at or next_weekday_at(12, days_ahead=10))
     expert = _expert(w)
-    now = utcnow()
+    now = now or utcnow()
     [offer] = bookings.make_offers(actor=w.coordinator, referral=referral,
                                    expert_ids=[expert.id], now=now)
     return expert, offer
@@ -192,7 +192,10 @@ def test_no_offer_reminder_once_the_offer_is_answered(app):
 
 def test_no_offer_reminder_for_an_offer_sent_inside_the_reminder_time(app):
     # The session is 6 hours away, so the deadline is too: the offer e-mail just went out.
-    expert, offer = _offered(starts_at=utcnow().replace(microsecond=0) + timedelta(hours=6))
+    # Offered at 06:00 UTC of a weekday, so the session falls in the expert's availability
+    # whatever time of day the suite runs.
+    offered_at = next_weekday_at(6, days_ahead=3)
+    expert, offer = _offered(starts_at=offered_at + timedelta(hours=6), now=offered_at)
     offer_is_short = offer.expires_at - offer.offered_at < timedelta(hours=12)
 
     assert offer_is_short
