@@ -98,7 +98,7 @@ def dashboard():
     data = services.dashboard()
     return render_template("budget/dashboard.html", data=data,
                            chart=chart_of(data.figures, _month_names()),
-                           gauge=gauge_of(data.figures.total))
+                           total_gauge=gauge_of(data.figures.total))
 
 
 def _render_year(year: int, *, values=None, errors=None, status: int = 200):
