@@ -12,7 +12,7 @@ from marshmallow import EXCLUDE
 from marshmallow import ValidationError as SchemaError
 from werkzeug.datastructures import MultiDict
 
-from duidingspool import signals
+from duidingspool import formats, signals
 from duidingspool.accounts.access import roles_required
 from duidingspool.accounts.models import Role
 from duidingspool.extensions import db
@@ -60,8 +60,7 @@ def _form_context(values) -> dict:
         "session_groups": grouped,
         "areas": queries.active_areas(),
         "earlier": queries.earlier_requests(current_user),
-        "languages": [(code, (locale.languages.get(code) if locale else None) or code)
-                      for code in FORM_LANGUAGES],
+        "languages": [(code, formats.language_name(code)) for code in FORM_LANGUAGES],
         "locale": str(locale),
     }
 

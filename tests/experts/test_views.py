@@ -21,12 +21,13 @@ def test_area_pages_forbidden_for_non_admins(app, as_user, role, path):
 
 
 def test_area_list(app, as_user, admin):
-    area = f.expertise_area(name_nl="Jihadisme")
+    area = f.expertise_area(name_nl="Jihadisme", name_en="Jihadism", code="jihadism")
 
     page = as_user(admin).get("/beheer/expertisegebieden").get_data(as_text=True)
 
-    assert "Jihadisme" in page
-    assert f"/beheer/expertisegebieden/{area.id}" in page
+    # By its name in the interface language (English here), not by its code.
+    assert f'<a href="/beheer/expertisegebieden/{area.id}">Jihadism</a>' in page
+    assert "<td>jihadism</td>" in page
 
 
 def test_create_area(app, as_user, admin):
