@@ -81,8 +81,10 @@ SMTP_PASSWORD = None
 SMTP_STARTTLS = True
 MAIL_FROM = "duidingspool@example.org"
 
-# Base URL used in links that leave the app (feeds, e-mail).
-PUBLIC_BASE_URL = "http://127.0.0.1:5000"
+# Base URL used in links that leave the app (feeds, e-mail); set it in production. Unset,
+# pages link under the host of the request and jobs under http://127.0.0.1:5000
+# (duidingspool/urls.py).
+PUBLIC_BASE_URL = None
 
 # Matching: minutes kept free around an expert's other bookings for travel.
 MATCHING_TRAVEL_BUFFER_MINUTES = 60

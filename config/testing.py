@@ -10,3 +10,4 @@ SERVER_NAME = "localhost"
 ICS_FETCH_ALLOW_PRIVATE = True
 # The forgotten-password form's minimum answer time (tests/accounts/test_links.py sets one).
 PASSWORD_RESET_MIN_SECONDS = 0
+PUBLIC_BASE_URL = "http://127.0.0.1:5000"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask import Flask, current_app, flash, jsonify, render_template, request, session
-from flask_babel import format_currency, format_date, format_datetime, format_decimal, get_locale
+from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -15,6 +15,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
+from duidingspool import formats
 from duidingspool.accounts.access import authenticated_by_bearer, is_api_request
 from duidingspool.audit.services import remote_addr_var
 from duidingspool.errors import Conflict, DomainError, ValidationFailed
@@ -120,18 +121,17 @@ def _localdate(value: date | datetime | None, fmt: str = "d MMMM y") -> str:
     return format_date(value, fmt)
 
 
-def _money(amount) -> str:
+def _money(amount, whole: bool = False) -> str:
     """An amount in euros the way the interface language writes it (€ 1.250,00 in Dutch)."""
-    if amount is None:
-        return ""
-    return format_currency(amount, "EUR")
+    return formats.money(amount, whole=whole)
 
 
-def _hours(minutes: int | None) -> str:
-    if minutes is None:
-        return ""
-    hours, rest = divmod(minutes, 60)
-    return f"{hours}:{rest:02d}"
+def _audit_filters(app: Flask) -> None:
+    from duidingspool.audit import labels
+
+    app.jinja_env.filters["audit_action"] = labels.action_label
+    app.jinja_env.filters["audit_object"] = labels.object_label
+    app.jinja_env.filters["audit_details"] = labels.details_in_words
 
 
 def _route_exists(exc: MethodNotAllowed) -> bool:
@@ -151,12 +151,6 @@ def _route_exists(exc: MethodNotAllowed) -> bool:
     return False
 
 
-def _number(value, fmt: str | None = None) -> str:
-    """A count or decimal in the UI language's format (1.234 / 1,234; 4,5 / 4.5); `fmt` is
-    a Babel number pattern, e.g. "0.0" for one decimal always shown."""
-    return format_decimal(value, format=fmt) if value is not None else ""
-
-
 def init_app(app: Flask) -> None:
     """Install the edge: must run before the blueprints are registered (URL converter)."""
     app.url_map.converters["int"] = DbIntConverter
@@ -165,9 +159,12 @@ def init_app(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=trusted, x_proto=trusted, x_host=trusted)
     app.jinja_env.filters["localtime"] = _localtime
     app.jinja_env.filters["localdate"] = _localdate
-    app.jinja_env.filters["hours"] = _hours
+    app.jinja_env.filters["hours"] = formats.hours
     app.jinja_env.filters["money"] = _money
-    app.jinja_env.filters["number"] = _number
+    app.jinja_env.filters["number"] = formats.number
+    app.jinja_env.filters["percent"] = formats.percent
+    app.jinja_env.filters["language_name"] = formats.language_name
+    _audit_filters(app)
 
     @app.before_request
     def remember_remote_addr():

@@ -96,8 +96,10 @@ def unauthorized():
     if is_api_request():
         return _json_error(401, "unauthorized", _l("Log in or send a valid API token."))
     if "_user_id" in session:
+        from duidingspool.accounts import sessions
+
         # A session ended elsewhere (logout, password change, deactivation): say so once.
-        session.clear()
+        sessions.clear()
         flash(_l("You have been logged out. Log in again."), "info")
     return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
 
@@ -114,7 +116,7 @@ def _end_idle_session() -> None:
 
     if sessions.idle_expired():
         logout_user()
-        session.clear()
+        sessions.clear()
         flash(_l("Your session has expired; log in again."), "info")
 
 

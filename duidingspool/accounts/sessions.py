@@ -21,6 +21,18 @@ VERSION_KEY = "_sv"
 SECOND_FACTOR_KEY = "_2fa"
 SEEN_KEY = "_seen"
 NEXT_KEY = "_2fa_next"
+# The interface language chosen with the language switch (duidingspool/i18n.py reads it).
+LOCALE_KEY = "locale"
+
+
+def clear() -> str | None:
+    """Empty the session (login, logout, an ended session) but keep the interface language
+    the user chose in this browser; returns that language, if any."""
+    locale = session.get(LOCALE_KEY)
+    session.clear()
+    if locale:
+        session[LOCALE_KEY] = locale
+    return locale
 
 
 def stamp(store: MutableMapping, user, *, second_factor: bool, now: float | None = None) -> None:

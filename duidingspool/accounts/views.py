@@ -103,8 +103,12 @@ def login():
             return _too_many("accounts/login.html", wait, email=email)
         user = services.authenticate(email=email, password=request.form.get("password", ""))
         if user is not None:
-            session.clear()
+            chosen = sessions.clear()
             login_user(user)
+            if chosen in current_app.config["LANGUAGES"]:
+                # The language chosen on the login page stays, like a choice made when
+                # logged in (kept in the user's profile, so e-mails follow it too).
+                services.set_locale(actor=user, user=user, locale=chosen)
             sessions.start(user, second_factor=False)
             target = _safe_next(request.args.get("next"))
             if owes_second_factor(user):
@@ -204,7 +208,7 @@ def choose_password():
         return _render_choose(links.find(token) or link, **outcome)
     # Whoever was logged in in this browser is logged out: the new password is the user's.
     logout_user()
-    session.clear()
+    sessions.clear()
     flash(_("Your password has been set. Log in with your e-mail address %(email)s and the "
             "new password.", email=user.email), "info")
     return redirect(url_for("accounts.login"))
@@ -336,7 +340,7 @@ def logout():
     """End the session, and every other session of the user."""
     services.end_sessions(actor=current_user, user=current_user, reason="logout")
     logout_user()
-    session.clear()
+    sessions.clear()
     flash(_("You have been logged out."), "info")
     return redirect(url_for("accounts.login"))
 

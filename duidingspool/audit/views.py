@@ -13,7 +13,7 @@ from marshmallow import EXCLUDE
 from marshmallow import ValidationError as SchemaError
 from duidingspool.accounts.access import roles_required
 from duidingspool.accounts.models import Role
-from duidingspool.audit import queries
+from duidingspool.audit import labels, queries
 from duidingspool.audit.schemas import AuditFilterSchema
 from duidingspool.audit.services import filter_details, record_export
 from duidingspool.timeutil import to_local
@@ -48,7 +48,9 @@ def index():
     args = {k: v for k, v in request.args.items() if k != "page" and v.strip() != ""}
     return render_template(
         "audit/index.html", page=page, errors=errors, values=request.args, args=args,
-        users=queries.users(), object_types=queries.object_types(),
+        users=queries.users(),
+        object_types=sorted(((t, labels.object_label(t)) for t in queries.object_types()),
+                            key=lambda pair: pair[1]),
     ), 422 if errors else 200
 
 

@@ -15,7 +15,7 @@ from werkzeug.datastructures import MultiDict
 from duidingspool import signals
 from duidingspool.accounts.access import roles_required
 from duidingspool.accounts.models import Role, User
-from duidingspool.bookings import queries, services
+from duidingspool.bookings import planning, queries, services
 from duidingspool.bookings.candidates import rank_request
 from duidingspool.bookings.models import OfferStatus
 from duidingspool.bookings.schemas import (
@@ -326,6 +326,34 @@ def overview():
     return render_template("bookings/overview.html", conflicts=queries.conflicted_bookings(),
                            upcoming=queries.upcoming_bookings(),
                            rule_messages=services.RULE_MESSAGES)
+
+
+def _weekday_names() -> list[str]:
+    """Monday to Sunday in the interface language."""
+    from babel.dates import get_day_names
+
+    names = get_day_names("wide", locale=get_locale())
+    return [names[day] for day in range(7)]
+
+
+@bp.get("/planning")
+@roles_required(Role.COORDINATOR)
+def planning_month():
+    """The month at a glance: every case table's sessions with the state of their requests,
+    as a calendar and as a list (`?maand=2026-12`; `?weergave=lijst` for the list alone)."""
+    today = to_local(utcnow()).date()
+    errors: dict[str, list[str]] = {}
+    try:
+        month = planning.parse_month(request.args.get("maand"), today=today)
+    except REFUSALS as exc:
+        errors = rejected(exc, field="maand")["errors"]
+        month = planning.parse_month(None, today=today)
+    plan = planning.month_plan(month)
+    return render_template(
+        "bookings/planning.html", plan=plan, errors=errors, today=today,
+        list_only=request.args.get("weergave") == "lijst", weekdays=_weekday_names(),
+        typed=request.args.get("maand", month.key) if errors else month.key,
+        states=planning.STATE_ORDER), 422 if errors else 200
 
 
 @bp.route("/boekingen/<int:booking_id>/annuleren", methods=["GET", "POST"])

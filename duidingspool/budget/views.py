@@ -11,6 +11,7 @@ from flask_login import current_user
 from marshmallow import EXCLUDE
 from sqlalchemy import select
 
+from duidingspool import formats
 from duidingspool.accounts.access import roles_required
 from duidingspool.accounts.models import Role
 from duidingspool.budget import services
@@ -98,7 +99,7 @@ def dashboard():
     data = services.dashboard()
     return render_template("budget/dashboard.html", data=data,
                            chart=chart_of(data.figures, _month_names()),
-                           gauge=gauge_of(data.figures.total))
+                           total_gauge=gauge_of(data.figures.total))
 
 
 def _render_year(year: int, *, values=None, errors=None, status: int = 200):
@@ -106,16 +107,33 @@ def _render_year(year: int, *, values=None, errors=None, status: int = 200):
     regions = db.session.scalars(select(SafetyRegion).order_by(SafetyRegion.name)).all()
     if values is None:
         budget = figures.budget
-        values = {"amount": budget.amount if budget else "",
-                  "km_rate": budget.km_rate if budget else DEFAULT_KM_RATE,
+        # As the user would type them: 125.000,00 and 0,23 in Dutch.
+        values = {"amount": formats.decimal_input(budget.amount) if budget else "",
+                  "km_rate": formats.decimal_input(budget.km_rate if budget
+                                                   else DEFAULT_KM_RATE),
                   "thresholds": ", ".join(str(t) for t in services.thresholds_of(budget))}
         for a in (budget.allocations if budget else []):
-            values[f"allocation_{a.safety_region_id}"] = a.amount
+            values[f"allocation_{a.safety_region_id}"] = formats.decimal_input(a.amount)
     return render_template(
         "budget/year.html", year=year, figures=figures, regions=regions, values=values,
         errors=errors or {}, chart=chart_of(figures, _month_names()),
         gauges={f.key: gauge_of(f) for f in [figures.total, *figures.allocations]},
         warnings=services.warnings_of(year=year)), status
+
+
+def _typed_numbers(form) -> dict:
+    """The filled-in fields of the budget form, amounts read the way the user typed them
+    (125.000,00 or 125000.00; the thresholds may carry a % sign)."""
+    data = {}
+    for key, value in form.items():
+        if not value.strip():
+            continue
+        if key in ("amount", "km_rate") or key.startswith("allocation_"):
+            value = formats.parse_decimal_input(value)
+        elif key == "thresholds":
+            value = value.replace("%", "")
+        data[key] = value
+    return data
 
 
 @bp.get("/budget")
@@ -139,9 +157,7 @@ def year_save(year: int):
     """Set the year's budget, km rate, thresholds and allocations per safety region."""
     services.check_year(year)
     try:
-        data = BudgetFormSchema().load(
-            {key: value for key, value in request.form.items() if value.strip()},
-            unknown=EXCLUDE)
+        data = BudgetFormSchema().load(_typed_numbers(request.form), unknown=EXCLUDE)
         services.set_budget(actor=current_user, year=year, **data)
     except INPUT_ERRORS as exc:
         return _render_year(year, values=request.form, **rejected(exc, field="_form"))

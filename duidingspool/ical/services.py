@@ -48,7 +48,7 @@ from duidingspool.db import UTCDateTime, utcnow
 from duidingspool.errors import NotFound, ValidationFailed
 from duidingspool.experts.models import Expert
 from duidingspool import signals
-from duidingspool.urls import public_routes
+from duidingspool.urls import public_base_url, public_routes
 from duidingspool.extensions import db
 from duidingspool.ical import builder
 from duidingspool.ical.models import CalendarFeed, FeedScope
@@ -359,7 +359,7 @@ def _state(access: FeedAccess, row, now: datetime) -> FeedState:
              access.locale or "", access.municipality_id or "", version or 0,
              last_change.isoformat() if last_change else "", day.isoformat(),
              cancelled_days(config), past_days(config),
-             refresh_interval(config).total_seconds(), config["PUBLIC_BASE_URL"])
+             refresh_interval(config).total_seconds(), public_base_url())
     etag = hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:40]
     return FeedState(etag=etag, last_modified=last_modified)
 

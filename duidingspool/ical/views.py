@@ -135,8 +135,9 @@ def _render_profile(*, new_feed=None, token: str | None = None, errors=None, sta
 
 
 def feed_url(token: str) -> str:
-    """The subscription URL of a token, under PUBLIC_BASE_URL."""
-    return public_url("ical.feed", token=token)
+    """The subscription URL of a token, under PUBLIC_BASE_URL (where that is unset, under
+    the host this page was asked for, which is where the feed is served too)."""
+    return public_url("ical.feed", token=token, request_host=True)
 
 
 @bp.get("/profiel")

@@ -474,10 +474,11 @@ def _tell_unfilled(referral: Referral, *, now: datetime | None = None, **_kwargs
 
 # --- reading the outbox -----------------------------------------------------------------------
 
-def list_messages(*, limit: int = 200) -> list[OutboxMessage]:
-    """The newest messages first."""
-    return list(db.session.scalars(
-        select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)))
+def list_messages(*, page: int = 1, per_page: int = 50):
+    """One page of the outbox, newest first (a Flask-SQLAlchemy pagination; a page past the
+    last one is empty)."""
+    return db.paginate(select(OutboxMessage).order_by(OutboxMessage.id.desc()),
+                       page=max(page, 1), per_page=per_page, error_out=False)
 
 
 def get_message(message_id: int) -> OutboxMessage:

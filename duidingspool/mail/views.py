@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, abort, render_template, request
 
 from duidingspool.accounts.access import roles_required
 from duidingspool.accounts.models import Role
@@ -11,12 +11,19 @@ from duidingspool.mail import services
 
 bp = Blueprint("mail", __name__, url_prefix="/postvak-uit")
 
+PER_PAGE = 50
+
 
 @bp.get("/")
 @roles_required(Role.COORDINATOR)
 def outbox():
-    """Outgoing messages, newest first, with their delivery status."""
-    return render_template("mail/outbox.html", messages=services.list_messages())
+    """Outgoing messages, newest first, with their delivery status, a page at a time."""
+    page = request.args.get("page", 1, type=int)
+    pagination = services.list_messages(page=page, per_page=PER_PAGE)
+    if page != 1 and not pagination.items:
+        abort(404)  # no such page
+    return render_template("mail/outbox.html", pagination=pagination,
+                           messages=pagination.items)
 
 
 @bp.get("/<int:message_id>")

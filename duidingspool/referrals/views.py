@@ -12,7 +12,7 @@ from marshmallow import EXCLUDE
 from marshmallow import ValidationError as SchemaError
 from werkzeug.datastructures import MultiDict
 
-from duidingspool import signals
+from duidingspool import formats, signals
 from duidingspool.accounts.access import roles_required
 from duidingspool.accounts.models import Role
 from duidingspool.extensions import db
@@ -60,10 +60,32 @@ def _form_context(values) -> dict:
         "session_groups": grouped,
         "areas": queries.active_areas(),
         "earlier": queries.earlier_requests(current_user),
-        "languages": [(code, (locale.languages.get(code) if locale else None) or code)
-                      for code in FORM_LANGUAGES],
+        "languages": [(code, formats.language_name(code)) for code in FORM_LANGUAGES],
         "locale": str(locale),
     }
+
+
+def _next_session(session_groups, case_table_id: str | None):
+    """The first upcoming session of the chosen case table, or of any case table."""
+    candidates = [s for _table, sessions in session_groups for s in sessions
+                  if case_table_id is None or str(s.case_table_id) == case_table_id]
+    return min(candidates, key=lambda s: s.starts_at, default=None)
+
+
+def _with_defaults(values: MultiDict, context: dict) -> MultiDict:
+    """A new form's choices before the user makes them: the only case table, and the next
+    session of the chosen case table (unless the link already chose, or asked for a date
+    window with `session_id=`)."""
+    defaults = values.to_dict(flat=False)
+    if "case_table_id" not in values and len(context["case_tables"]) == 1:
+        defaults["case_table_id"] = [str(context["case_tables"][0].id)]
+    if "session_id" not in values and not values.get("window_start"):
+        chosen = (defaults.get("case_table_id") or [None])[0] or None
+        upcoming = _next_session(context["session_groups"], chosen)
+        if upcoming is not None:
+            defaults["session_id"] = [str(upcoming.id)]
+            defaults.setdefault("case_table_id", [str(upcoming.case_table_id)])
+    return MultiDict(defaults)
 
 
 @bp.get("/")
@@ -104,9 +126,8 @@ def create():
     else:
         values = MultiDict(request.args)
     context = _form_context(values)
-    if request.method == "GET" and "case_table_id" not in values and len(context["case_tables"]) == 1:
-        values = MultiDict({**values.to_dict(), "case_table_id": str(context["case_tables"][0].id)})
-        context["values"] = values
+    if request.method == "GET":
+        context["values"] = _with_defaults(values, context)
     status = 422 if errors else 200
     return render_template("referrals/form.html", errors=errors, **context), status
 

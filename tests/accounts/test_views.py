@@ -174,3 +174,40 @@ def test_language_choice_of_a_logged_in_user_is_stored_and_audited(login_as, app
     db.session.expire_all()
     assert user.locale == "en"
     assert db.session.scalars(select(AuditEvent.action)).all() == ["user.locale"]
+
+
+def test_language_chosen_on_the_login_page_is_kept_after_login(client, app):
+    user = f.user(Role.REQUESTER)
+    db.session.commit()
+    client.post("/language", data={"locale": "en", "next": "/login"})
+
+    client.post("/login", data={"email": user.email, "password": f.PASSWORD})
+
+    html = client.get("/verzoeken/").get_data(as_text=True)
+    assert '<html lang="en">' in html
+    assert "My requests" in html
+    db.session.expire_all()
+    assert user.locale == "en"
+
+
+def test_language_chosen_stays_after_logout(client, app):
+    user = f.user(Role.REQUESTER)
+    db.session.commit()
+    client.post("/language", data={"locale": "en", "next": "/login"})
+    client.post("/login", data={"email": user.email, "password": f.PASSWORD})
+
+    client.post("/logout")
+
+    assert '<html lang="en">' in client.get("/login").get_data(as_text=True)
+
+
+def test_login_without_a_language_choice_keeps_the_users_language(client, app):
+    user = f.user(Role.REQUESTER)
+    user.locale = "en"
+    db.session.commit()
+
+    client.post("/login", data={"email": user.email, "password": f.PASSWORD})
+
+    assert '<html lang="en">' in client.get("/verzoeken/").get_data(as_text=True)
+    db.session.expire_all()
+    assert user.locale == "en"

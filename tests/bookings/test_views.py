@@ -82,7 +82,7 @@ def test_request_page_shows_candidates_with_score_parts_and_excluded_with_reason
         f"<strong>{candidate.score:.1f}</strong>",
         *[f"{candidate.parts[p]:.1f}" for p in
           ("expertise", "continuity", "fairness", "travel", "cost")],
-        "0.0 km", money(Decimal("100.00")), money(Decimal("300.00")), "—",
+        "0 km", money(Decimal("100.00")), money(Decimal("300.00")), "—",
     ]
     assert f'href="/verzoeken/{referral.id}/boeken/{good.id}"' in cells[-1]
     far_row = row(page, f"excluded-{far.id}")

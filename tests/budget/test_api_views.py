@@ -100,3 +100,18 @@ def test_offer_form_shows_reason_field_when_over_budget(app, login_as):
     assert accepted.status_code == 302
     offer = db.session.scalar(db.select(Offer).where(Offer.referral_id == referral.id))
     assert offer.budget_override_reason == "Spoed"
+
+
+def test_dashboard_draws_the_budget_gauge(app, login_as):
+    world = Priced(amount="1000.00")
+    this_year = to_local(utcnow()).year
+    if this_year != 2026:
+        db.session.add(Budget(year=this_year, amount=Decimal("1000.00")))
+    db.session.commit()
+
+    html = login_as(world.coordinator).get("/dashboard").get_data(as_text=True)
+
+    # The gauge macro used to be shadowed by a template variable of the same name, which
+    # left the bar without a width: <svg width="" viewBox="0 0  24">.
+    assert '<svg width="300" height="24" viewBox="0 0 300 24"' in html
+    assert 'width=""' not in html

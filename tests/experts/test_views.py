@@ -21,12 +21,13 @@ def test_area_pages_forbidden_for_non_admins(app, as_user, role, path):
 
 
 def test_area_list(app, as_user, admin):
-    area = f.expertise_area(name_nl="Jihadisme")
+    area = f.expertise_area(name_nl="Jihadisme", name_en="Jihadism", code="jihadism")
 
     page = as_user(admin).get("/beheer/expertisegebieden").get_data(as_text=True)
 
-    assert "Jihadisme" in page
-    assert f"/beheer/expertisegebieden/{area.id}" in page
+    # By its name in the interface language (English here), not by its code.
+    assert f'<a href="/beheer/expertisegebieden/{area.id}">Jihadism</a>' in page
+    assert "<td>jihadism</td>" in page
 
 
 def test_create_area(app, as_user, admin):
@@ -325,3 +326,24 @@ SUMMARY:Private""")
     assert db.session.execute(select(BusyInterval.starts_at, BusyInterval.ends_at)).all() == [
         (start, start + timedelta(hours=1))]
     assert "Private" not in client.get("/beschikbaarheid").get_data(as_text=True)
+
+
+def test_link_styled_buttons_are_not_white_on_the_white_page(app, as_user, admin):
+    from tests.web.helpers import css_rule
+
+    expert = f.expert(user=f.user(Role.EXPERT, locale="en"))
+    db.session.add(AvailabilityWindow(expert_id=expert.id, weekday=1, start_minute=540,
+                                      end_minute=1020))
+    f.expertise_area(name_nl="Jihadisme")
+    db.session.commit()
+
+    availability = as_user(expert.user).get("/beschikbaarheid").get_data(as_text=True)
+    areas = as_user(admin).get("/beheer/expertisegebieden").get_data(as_text=True)
+
+    # Every `button` is white text on blue; a button that reads like a link loses the blue,
+    # so its class must give it a dark colour (it was white on white).
+    assert '<button type="submit" class="link-button">Remove</button>' in availability
+    assert '<button type="submit" class="link-button">Deactivate</button>' in areas
+    rule = css_rule("button.link-button")
+    assert rule["background"] == "none"
+    assert rule["color"] not in ("#fff", "#ffffff", "white", "inherit")

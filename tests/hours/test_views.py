@@ -63,3 +63,16 @@ def test_coordinator_bulk_approves_ticked_lines(app, login_as):
     db.session.refresh(a)
     db.session.refresh(b)
     assert (a.status, b.status) == ("approved", "approved")
+
+
+def test_draft_line_delete_button_is_a_visible_link_button(app, login_as):
+    world = Priced()
+    booking = world.booking("2026-06-30T10:00")
+    db.session.commit()
+    client = login_as(world.expert.user)
+    client.post(f"/boekingen/{booking.id}/uren",
+                data={"category": "attendance", "hours": "1", "action": "draft"})
+
+    page = client.get(f"/boekingen/{booking.id}/uren").get_data(as_text=True)
+
+    assert '<button type="submit" class="link-button">Delete</button>' in page

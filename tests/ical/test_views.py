@@ -355,3 +355,37 @@ def test_real_dev_server_log_has_no_token(app, caplog):
 
     assert "/calendar/[redacted]" in caplog.text
     assert token not in caplog.text
+
+
+def test_profile_link_without_public_base_url_uses_the_host_the_browser_asked_for(
+        client, login_as, app):
+    w = World()
+    expert = w.expert()
+    expert.user.locale = "en"
+    app.config["PUBLIC_BASE_URL"] = None
+    app.config["SERVER_NAME"] = None
+    db.session.commit()
+    login_as(expert.user)
+
+    created = client.post("/profiel/kalenders", data={"scope": "expert"},
+                          base_url="http://localhost:5213")
+
+    html = created.get_data(as_text=True)
+    token = re.search(r'value="http://localhost:5213/calendar/([\w-]+)\.ics"', html)[1]
+    assert f'href="webcal://localhost:5213/calendar/{token}.ics"' in html
+    assert "127.0.0.1:5000" not in html
+    assert "Link (https)" not in html
+
+
+def test_links_in_e_mail_never_follow_the_request_host(app):
+    from duidingspool.urls import public_url
+
+    app.config["PUBLIC_BASE_URL"] = None
+    with app.test_request_context("/", base_url="http://evil.example.test"):
+        assert public_url("accounts.forgot_password") == "http://127.0.0.1:5000/wachtwoord/vergeten"
+        assert public_url("ical.feed", token="t", request_host=True).startswith(
+            "http://evil.example.test/")
+    app.config["PUBLIC_BASE_URL"] = "https://pool.example.org/app/"
+    with app.test_request_context("/", base_url="http://evil.example.test"):
+        assert public_url("ical.feed", token="t", request_host=True) == (
+            "https://pool.example.org/app/calendar/t.ics")

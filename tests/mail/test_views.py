@@ -56,3 +56,38 @@ def test_other_roles_cannot_read_the_outbox(client, login_as, app):
 
     assert client.get("/postvak-uit/").status_code == 403
     assert client.get(f"/postvak-uit/{message.id}").status_code == 404
+
+
+def test_outbox_is_paged_newest_first(client, login_as, app, monkeypatch):
+    from duidingspool.mail import views
+
+    monkeypatch.setattr(views, "PER_PAGE", 2)
+    coordinator = f.user(Role.COORDINATOR, locale="en")
+    messages = [_message() for _ in range(5)]
+    db.session.commit()
+    login_as(coordinator)
+
+    first = client.get("/postvak-uit/").get_data(as_text=True)
+    last = client.get("/postvak-uit/?page=3").get_data(as_text=True)
+
+    assert [f'id="message-{m.id}"' in first for m in messages] == [False, False, False, True, True]
+    assert "Page 1 of 3" in first
+    assert 'href="/postvak-uit/?page=2" rel="next"' in first and 'rel="prev"' not in first
+    assert [f'id="message-{m.id}"' in last for m in messages] == [True, False, False, False, False]
+    assert 'href="/postvak-uit/?page=2" rel="prev"' in last and 'rel="next"' not in last
+    assert client.get("/postvak-uit/?page=4").status_code == 404
+
+
+def test_outbox_shows_more_than_the_newest_200(client, login_as, app):
+    coordinator = f.user(Role.COORDINATOR, locale="en")
+    oldest = _message()
+    for _ in range(200):
+        _message()
+    db.session.commit()
+    login_as(coordinator)
+
+    pages = client.get("/postvak-uit/").get_data(as_text=True)
+    last = client.get("/postvak-uit/?page=5").get_data(as_text=True)
+
+    assert "Page 1 of 5" in pages
+    assert f'id="message-{oldest.id}"' in last

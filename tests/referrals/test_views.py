@@ -203,3 +203,49 @@ def test_inbox_lists_urgent_first_then_newest(login_as):
     assert positions == sorted(positions)
     assert booked.reference not in page
     assert booked.reference in all_page
+
+
+def test_create_form_preselects_the_next_session(login_as):
+    w = world()
+    later = factories.sitting(w.table, starts_at=w.session.starts_at + timedelta(days=7))
+    earlier = factories.sitting(w.table, starts_at=w.session.starts_at - timedelta(days=7))
+    db.session.commit()
+
+    page = login_as(w.requester).get("/verzoeken/nieuw").get_data(as_text=True)
+
+    assert f'<option value="{earlier.id}" selected>' in page
+    assert f'<option value="{later.id}">' in page
+    assert f'<option value="{w.session.id}">' in page
+    assert '<option value="" selected>' not in page
+
+
+def test_create_form_without_sessions_falls_back_to_the_date_window(login_as):
+    w = world()
+    w.session.starts_at = utcnow() - timedelta(days=1)
+    db.session.commit()
+
+    response = login_as(w.requester).get("/verzoeken/nieuw")
+
+    assert response.status_code == 200
+    select = response.get_data(as_text=True).split('id="session_id"')[1].split("</select>")[0]
+    assert " selected>" not in select
+
+
+def test_create_form_level_select_beside_its_checkbox_with_script_to_hide_it(login_as, client):
+    w = world()
+    db.session.commit()
+
+    page = login_as(w.requester).get("/verzoeken/nieuw").get_data(as_text=True)
+
+    # Without the script every level select stays usable beside its own checkbox ...
+    row = page.split('<div class="area-choice">')[1].split("</div>")[0]
+    assert f'name="area" value="{w.area.id}"' in row
+    assert f'<select id="level_{w.area.id}" name="level_{w.area.id}"' in row
+    assert " hidden" not in row
+    # ... and an external script (the CSP allows no inline script) hides the select of an
+    # area that is not ticked.
+    assert '<script src="/static/request-form.js" defer></script>' in page
+    script = client.get("/static/request-form.js")
+    assert script.status_code == 200
+    code = script.get_data(as_text=True)
+    assert '"level_" + box.value' in code and "level.hidden = !box.checked" in code

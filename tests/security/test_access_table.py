@@ -182,6 +182,7 @@ TABLE: dict[tuple[str, str], dict[str, int]] = {
     ("POST", "/login/code"): {A: 302, R: 302, C: 302, E: 302, D: 302},
     ("POST", "/logout"): {A: 302, R: 302, C: 302, E: 302, D: 302},
     ("GET", "/mijn-uren"): {A: 302, R: 403, C: 403, E: 200, D: 403},
+    ("GET", "/planning"): {A: 302, R: 403, C: 200, E: 403, D: 403},
     ("GET", "/postvak-uit/"): {A: 302, R: 403, C: 200, E: 403, D: 403},
     ("GET", "/postvak-uit/<int:message_id>"): {A: 302, R: 404, C: 200, E: 404, D: 404},
     ("GET", "/profiel"): {A: 302, R: 200, C: 200, E: 200, D: 200},
