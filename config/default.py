@@ -121,6 +121,8 @@ JOB_SCHEDULES = {
     "refresh_busy_calendars": {"minutes": 30},
     "generate_sessions": {"cron": "30 4 * * *"},
     "retention_purge": {"cron": "15 4 * * *"},
+    # After generate_sessions (04:30), so the night's new sessions join their series.
+    "extend_standing_series": {"cron": "45 4 * * *"},
 }
 # A run that starts later than this after its time (the process was busy or down) is skipped;
 # the next one catches up (every job picks up whatever is due).
