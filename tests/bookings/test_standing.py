@@ -293,3 +293,26 @@ def test_the_job_expires_an_unanswered_series_offer(app):
     assert series.status == SeriesStatus.EXPIRED
     with pytest.raises(Conflict):
         standing.accept(actor=w.specialist.user, series=series, now=later)
+
+
+def test_the_series_commits_the_estimated_cost_of_its_booked_dates(app, as_user):
+    from decimal import Decimal
+
+    from duidingspool.budget.services import standing_commitments, year_figures
+    from duidingspool.timeutil import to_local
+
+    w = StandingWorld(sessions=2)
+    series = w.propose()
+    standing.accept(actor=w.specialist.user, series=series)
+    years = sorted({to_local(s.starts_at).year for s in w.sittings})
+
+    found = [c for year in years for c in standing_commitments(year=year)]
+
+    # 3 hours x EUR 100 per date, two dates; all of the years' committed amount.
+    assert {c.series.id for c in found} == {series.id}
+    assert (sum(c.dates for c in found), sum(c.committed for c in found)) == (
+        2, Decimal("600.00"))
+    assert sum(year_figures(year=year).total.committed for year in years) == Decimal("600.00")
+    client = as_user(w.coordinator)
+    html = client.get(f"/budget/{years[0]}").get_data(as_text=True)
+    assert 'id="standing-commitments"' in html
