@@ -67,6 +67,7 @@ from duidingspool.referrals.models import (
     ReferralStatus,
     Urgency,
 )
+from duidingspool.referrals.services import check_privacy
 from duidingspool.timeutil import local_day_bounds, to_local
 
 # Advisory-lock namespace for "proposing a series for a case table" (PostgreSQL only).
@@ -471,6 +472,8 @@ def cancel(*, actor: User, series: StandingSeries, reason: str,
     if not reason:
         raise ValidationFailed(_("Give a reason for the cancellation."),
                                fields={"reason": [_("Give a reason.")]})
+    # The reason reaches each date's request (and the requester's page): no personal data.
+    check_privacy(today=to_local(now).date(), reason=reason)
     if not _cas(StandingSeries, series.id, expected=ACTIVE,
                 values={"status": SeriesStatus.CANCELLED, "cancelled_at": now,
                         "cancel_reason": reason[:500]}):

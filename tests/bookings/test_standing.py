@@ -18,7 +18,7 @@ from duidingspool.bookings.models import (
 )
 from duidingspool.casetables.services import cancel_sitting, move_sitting
 from duidingspool.db import utcnow
-from duidingspool.errors import Conflict, NotFound, ValidationFailed
+from duidingspool.errors import Conflict, NotFound, PrivacyViolation, ValidationFailed
 from duidingspool.experts.models import Absence
 from duidingspool.extensions import db
 from duidingspool.jobs.registry import JOBS
@@ -216,11 +216,14 @@ def test_cancelling_the_series_cancels_future_dates_and_keeps_past_ones(app):
     assert [b.sitting_id for b in _confirmed(series)] == [w.sittings[0].id]
 
 
-def test_cancel_needs_a_reason(app):
+def test_cancel_needs_a_reason_without_personal_data(app):
     w = StandingWorld()
     series = w.propose()
     with pytest.raises(ValidationFailed):
         standing.cancel(actor=w.coordinator, series=series, reason=" ")
+    with pytest.raises(PrivacyViolation):
+        standing.cancel(actor=w.coordinator, series=series,
+                        reason="Bel j.jansen@example.org")
     assert series.status == SeriesStatus.OFFERED
 
 
