@@ -176,3 +176,24 @@ def test_request_page_shows_the_standing_specialist(app, as_user):
     html = client.get(f"/verzoeken/{referral.id}").get_data(as_text=True)
 
     assert 'id="standing"' in html and w.specialist.user.name in html
+
+
+def test_the_experts_feed_has_one_event_per_booked_date(app, client):
+    from duidingspool.bookings import standing
+    from duidingspool.ical import services as ical
+
+    w = StandingWorld(sessions=3)
+    series = w.propose()
+    standing.accept(actor=w.specialist.user, series=series,
+                    declined_session_ids=[w.sittings[1].id])
+    _feed, token = ical.create_feed(actor=w.specialist.user, scope="expert")
+    db.session.commit()
+
+    text = client.get(f"/calendar/{token}.ics").get_data(as_text=True)
+
+    booked = db.session.scalars(select(Booking).where(
+        Booking.expert_id == w.specialist.id)).all()
+    assert text.count("BEGIN:VEVENT") == 2
+    assert sorted(b.calendar_uid for b in booked) == sorted(
+        line.split(":", 1)[1].split("@")[0].strip() for line in text.splitlines()
+        if line.startswith("UID:"))
