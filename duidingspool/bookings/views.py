@@ -112,7 +112,8 @@ def _expert_home(user: User, **_kwargs) -> dict:
         return {}
     open_offers, _past = queries.expert_offers(own)
     upcoming, _past = queries.expert_bookings(own)
-    return {"expert_home": True, "open_offers": open_offers, "upcoming": upcoming}
+    return {"expert_home": True, "open_offers": open_offers, "upcoming": upcoming,
+            "series_offers": standing.open_series_offers(own)}
 
 
 def _render_request(referral: Referral, *, status: int, **panel):

@@ -135,6 +135,7 @@ def test_page_expert_accepts_with_a_declined_date(app, as_user):
     client = as_user(w.specialist.user)
     assert client.get("/aanbiedingen").get_data(as_text=True).count(
         f'id="series-{series.id}"') == 1
+    assert client.get("/").get_data(as_text=True).count(f'id="series-{series.id}"') == 1
 
     answer = client.post(f"/vaste-specialist/{series.id}/accepteren",
                          data={"declined_session_ids": [str(w.sittings[0].id)]})
