@@ -125,6 +125,8 @@ JOB_SCHEDULES = {
     "retention_purge": {"cron": "15 4 * * *"},
     "evaluation_requests": {"cron": "0 10 * * *"},
     "complaint_flags": {"cron": "30 8 * * *"},
+    # After generate_sessions (04:30), so the night's new sessions join their series.
+    "extend_standing_series": {"cron": "45 4 * * *"},
 }
 # A run that starts later than this after its time (the process was busy or down) is skipped;
 # the next one catches up (every job picks up whatever is due).

@@ -64,7 +64,14 @@ from duidingspool.audit.models import AuditEvent
 from duidingspool.audit.services import record
 from duidingspool.bookings import services as bookings
 from duidingspool.bookings.candidates import rank_request
-from duidingspool.bookings.models import Booking, BookingStatus, Offer
+from duidingspool.bookings import standing
+from duidingspool.bookings.models import (
+    Booking,
+    BookingStatus,
+    CaseTableTally,
+    Offer,
+    StandingSeries,
+)
 from duidingspool.budget.models import DEFAULT_THRESHOLDS, Budget
 from duidingspool.budget.services import year_figures
 from duidingspool.casetables.services import generate_sessions
@@ -140,6 +147,8 @@ class DemoSummary:
     budget_year: int = 0
     budget_amount: Decimal = Decimal("0")
     draft_budget_year: int = 0
+    # "<case table>: <expert>, <n> dates" of the standing specialist the demo added, if any.
+    standing: str | None = None
     lived: list[LivedYear] = field(default_factory=list)
     logins: list[DemoLogin] = field(default_factory=list)
     evaluations: int = 0
@@ -201,6 +210,7 @@ def load_demo(*, now: datetime | None = None) -> DemoSummary:
         summary.lived, generated = _live(tables=tables, experts=experts, areas=areas, now=now)
         summary.sessions_generated += generated
         summary.evaluations, summary.complaints = _results(now=now)
+    summary.standing = _load_standing(tables[-1], now=now)
     for table in tables:
         summary.upcoming_sessions[table.name] = _count_upcoming(table, today)
 
@@ -842,6 +852,55 @@ def _today(pool: _Pool, tables: list[CaseTable], *, now: datetime, lived: LivedY
         lived.requests += 1
 
 
+STANDING_DAYS = 90  # the demo's standing specialist: the table's sessions this far ahead
+
+
+def _load_standing(table: CaseTable, *, now: datetime) -> str | None:
+    """A standing specialist for `table` (the weekly one): the expert with the most bookings
+    at the table this year, proposed three days ago for its sessions of the next
+    STANDING_DAYS (within this year: next year's budget stays untouched) and accepted two
+    days ago without the second date, which is listed as needing a substitute. Once: not
+    when the table has a series running today, or no expert has been booked there."""
+    today = to_local(now).date()
+    if db.session.scalar(select(StandingSeries.id).where(
+            StandingSeries.case_table_id == table.id, StandingSeries.ends_on >= today)):
+        return None
+    expert_id = db.session.scalar(
+        select(CaseTableTally.expert_id).where(CaseTableTally.case_table_id == table.id,
+                                               CaseTableTally.year == today.year)
+        .order_by(CaseTableTally.bookings.desc(), CaseTableTally.expert_id).limit(1))
+    if expert_id is None:
+        return None
+    coordinator = accounts.get_by_email(next(u.email for u in data.STAFF
+                                             if "coordinator" in u.roles))
+    expert = db.session.get(Expert, expert_id)
+    ends_on = min(today + timedelta(days=STANDING_DAYS), date(today.year, 12, 31))
+    try:
+        series = standing.propose(actor=coordinator, case_table=table, expert_id=expert_id,
+                                  starts_on=today + timedelta(days=1), ends_on=ends_on,
+                                  estimated_minutes=150,
+                                  now=now - timedelta(days=3))
+        declined = [series.dates[1].sitting_id] if len(series.dates) > 2 else []
+        accepted = now - timedelta(days=2)
+        standing.accept(actor=expert.user, series=series, declined_session_ids=declined,
+                        now=accepted)
+    except DomainError:
+        return None  # no session left this year, say
+    # The lived times (the services stamp these with the real clock, see the module).
+    for item in series.dates:
+        if item.referral is None or item.referral.question is not None:
+            continue
+        item.referral.created_at = series.offered_at
+        for booking in db.session.scalars(select(Booking).where(
+                Booking.referral_id == item.referral_id)):
+            booking.created_at = booking.updated_at = accepted
+        for offer in db.session.scalars(select(Offer).where(
+                Offer.referral_id == item.referral_id)):
+            offer.created_at = series.offered_at
+    db.session.flush()
+    return f"{table.name}: {expert.user.name}, {len(series.dates)} dates"
+
+
 def format_summary(summary: DemoSummary) -> str:
     """The overview and the demo logins as plain text for the terminal."""
     lines = [
@@ -860,6 +919,8 @@ def format_summary(summary: DemoSummary) -> str:
         f"  {'budget ' + str(summary.draft_budget_year) + ' (draft)':<20}"
         f"EUR {summary.budget_amount:,.2f}, nothing booked on it yet",
     ]
+    if summary.standing:
+        lines.append(f"  standing specialist {summary.standing}")
     lines += [
         f"  {'lived year ' + str(lived.year):<20}{lived.requests} requests, "
         f"{lived.bookings} bookings, EUR {lived.spent:,.2f} spent ({lived.spent_percent} %), "

@@ -118,6 +118,18 @@ Sender: the user. Keywords: none. Receivers answer a dict of template context: b
 (the expert's offers waiting for an answer, soonest deadline first, and upcoming bookings).
 """)
 
+referral_submitted = _signals.signal("referral-submitted", doc="""
+A requester submitted a request. Sender: the request. Keywords: actor, now. Receivers:
+bookings (a request for a session of a table with a standing specialist is offered to that
+specialist first, unless a rule or the budget keeps them from it).
+""")
+
+standing_offer_sent = _signals.signal("standing-offer-sent", doc="""
+The coordinator proposed an expert as a case table's standing specialist: one offer for the
+series of sessions in a period. Sender: the series. Keywords: now. Receivers: mail (queues
+the series offer e-mail to the expert).
+""")
+
 
 complaint_filed = _signals.signal("complaint-filed", doc="""
 A requester filed a complaint about a booking (results). Sender: the complaint. Keywords:

@@ -175,6 +175,21 @@ class TestLivedYear:
         assert upcoming >= 2
         assert open_in_the_past == 0
 
+    def test_the_weekly_table_has_a_standing_specialist_with_a_date_to_substitute(self, lived):
+        from duidingspool.bookings import standing
+        from duidingspool.bookings.models import SeriesStatus, StandingSeries
+
+        [series] = db.session.scalars(select(StandingSeries)).all()
+        states = [row.state.state for row in standing.series_dates(series)]
+
+        assert (series.case_table.name, series.status) == ("Casustafel Arnhem",
+                                                           SeriesStatus.ACCEPTED)
+        assert states[1] == "declined" and states.count("booked") >= 2
+        assert f"standing specialist Casustafel Arnhem: {series.expert.user.name}" in lived.output
+        page = lived.client_as("coordinator@example.org").get(
+            f"/casustafels/{series.case_table_id}/vaste-specialist")
+        assert page.status_code == 200
+
     def test_past_bookings_are_completed_with_their_lived_times(self, lived):
         rows = db.session.execute(
             select(Booking, Referral, Sitting)

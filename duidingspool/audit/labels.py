@@ -98,6 +98,23 @@ ACTIONS = {
     "user.two_factor_reset": _l("Two-factor login reset"),
     "audit_trail.export": _l("Audit trail downloaded"),
     "year_report.export": _l("Year report downloaded"),
+    "complaint.answer": _l("Complaint answered by the expert"),
+    "complaint.decide": _l("Complaint decided"),
+    "complaint.file": _l("Complaint filed"),
+    "complaint.flag": _l("Complaint flagged: no decision in time"),
+    "evaluation.submit": _l("Session evaluated"),
+    "process_note.record": _l("Process note recorded"),
+    "standing.accept": _l("Standing specialist accepted the series"),
+    "standing.cancel": _l("Standing specialist series cancelled"),
+    "standing.date_booked": _l("Series date booked"),
+    "standing.date_conflict": _l("Series date needs a substitute"),
+    "standing.decline": _l("Standing specialist declined the series"),
+    "standing.expire": _l("Series offer expired"),
+    "standing.extend": _l("Series extended with new sessions"),
+    "standing.first_offer": _l("Request offered to the standing specialist first"),
+    "standing.first_offer_skipped": _l("Standing specialist could not take the request"),
+    "standing.propose": _l("Standing specialist proposed"),
+    "standing.substitute": _l("Substitute booked for a series date"),
 }
 
 OBJECTS = {
@@ -111,6 +128,9 @@ OBJECTS = {
     "budget_allocation": _l("Budget allocation"),
     "budget_warning": _l("Budget warning"),
     "calendar_feed": _l("Calendar link"),
+    "complaint": _l("Complaint"),
+    "evaluation": _l("Evaluation"),
+    "standing_series": _l("Standing specialist series"),
     "case_table": _l("Case table"),
     "expert": _l("Expert"),
     "expert_rate": _l("Hourly rate"),
@@ -150,6 +170,9 @@ DETAIL_LABELS = {
     "hourly_rate": _l("Hourly rate"), "thresholds": _l("Warning thresholds"),
     "object_type": _l("Object type"), "object_id": _l("Object ID"),
     "date_from": _l("From"), "date_to": _l("Until"),
+    "usefulness": _l("Usefulness (1-5)"), "kind": _l("About"), "decision": _l("Decision"),
+    "follow_up_advised": _l("Follow-up advised"),
+    "written_advice_sent": _l("Written advice sent"),
 }
 
 

@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from duidingspool.accounts.models import Role
 from duidingspool.api.core import dump, load_json, route
-from duidingspool.bookings import queries, services
+from duidingspool.bookings import queries, services, standing
 from duidingspool.bookings.models import Offer
 from duidingspool.bookings.schemas import (
     BookingSchema,
@@ -18,9 +18,14 @@ from duidingspool.bookings.schemas import (
     RankingSchema,
     ReasonSchema,
     RequiredReasonSchema,
+    StandingAcceptSchema,
+    StandingProposeSchema,
+    StandingSeriesSchema,
+    SubstituteSchema,
 )
 from duidingspool.extensions import db
 from duidingspool.bookings.candidates import rank_request
+from duidingspool.casetables.queries import get_case_table_for
 from duidingspool.referrals.queries import get_for as get_referral_for
 
 TAG = "offers and bookings"
@@ -131,3 +136,96 @@ def booking_cancel(booking_id: int):
     data = load_json(RequiredReasonSchema())
     services.cancel_booking(actor=current_user, booking=booking, reason=data["reason"])
     return dump(BookingSchema(), booking)
+
+
+# --- standing specialists ---------------------------------------------------------------------
+
+STANDING_TAG = "standing specialists"
+
+
+def _series_view(series):
+    return standing.view_of(series)
+
+
+@route("/case-tables/<int:case_table_id>/standing", roles=[Role.COORDINATOR, Role.REQUESTER],
+       tag=STANDING_TAG,
+       summary="The case table's standing-specialist series with each date's state (booked, "
+               "needs a substitute, substitute booked, cancelled ...); requesters of the "
+               "table see the accepted ones",
+       response=StandingSeriesSchema(many=True))
+def case_table_standing(case_table_id: int):
+    table = get_case_table_for(current_user, case_table_id)
+    views = [_series_view(s) for s in standing.series_of_table(current_user, table)]
+    return dump(StandingSeriesSchema(many=True), views)
+
+
+@route("/case-tables/<int:case_table_id>/standing", method="POST", roles=[Role.COORDINATOR],
+       tag=STANDING_TAG,
+       summary="Propose an expert as the case table's standing specialist for a period: one "
+               "offer for every upcoming session in it (409 when the table already has an "
+               "offered or accepted series overlapping the period)",
+       body=StandingProposeSchema(), response=StandingSeriesSchema(), status=201)
+def case_table_standing_create(case_table_id: int):
+    table = get_case_table_for(current_user, case_table_id)
+    data = load_json(StandingProposeSchema())
+    hours = data.pop("estimated_hours")
+    series = standing.propose(actor=current_user, case_table=table,
+                              estimated_minutes=int(round(hours * 60)), **data)
+    return dump(StandingSeriesSchema(), _series_view(series), 201)
+
+
+@route("/standing/<int:series_id>", roles=[Role.COORDINATOR, Role.EXPERT], tag=STANDING_TAG,
+       summary="One series: the coordinator's, or the offered expert's own",
+       response=StandingSeriesSchema())
+def standing_detail(series_id: int):
+    series = standing.get_series_for(current_user, series_id)
+    return dump(StandingSeriesSchema(), _series_view(series))
+
+
+@route("/standing/<int:series_id>/accept", method="POST", roles=[Role.EXPERT], tag=STANDING_TAG,
+       summary="Accept a series offer, whole or declining named sessions: every other date "
+               "is booked as its own booking, unless a rule (absence, another booking, travel "
+               "buffer) keeps the expert from it; such dates and the declined ones need a "
+               "substitute",
+       body=StandingAcceptSchema(), response=StandingSeriesSchema())
+def standing_accept(series_id: int):
+    series = standing.get_series_for(current_user, series_id)
+    data = load_json(StandingAcceptSchema())
+    standing.accept(actor=current_user, series=series, **data)
+    return dump(StandingSeriesSchema(), _series_view(series))
+
+
+@route("/standing/<int:series_id>/decline", method="POST", roles=[Role.EXPERT],
+       tag=STANDING_TAG, summary="Decline a whole series offer",
+       body=ReasonSchema(), response=StandingSeriesSchema())
+def standing_decline(series_id: int):
+    series = standing.get_series_for(current_user, series_id)
+    data = load_json(ReasonSchema())
+    standing.decline(actor=current_user, series=series, reason=data.get("reason"))
+    return dump(StandingSeriesSchema(), _series_view(series))
+
+
+@route("/standing/<int:series_id>/cancel", method="POST", roles=[Role.COORDINATOR],
+       tag=STANDING_TAG,
+       summary="Cancel a series (or withdraw its offer): the dates still to come are cancelled "
+               "with their bookings, past ones stay",
+       body=RequiredReasonSchema(), response=StandingSeriesSchema())
+def standing_cancel(series_id: int):
+    series = standing.get_series_for(current_user, series_id)
+    data = load_json(RequiredReasonSchema())
+    standing.cancel(actor=current_user, series=series, reason=data["reason"])
+    return dump(StandingSeriesSchema(), _series_view(series))
+
+
+@route("/standing/<int:series_id>/dates/<int:date_id>/substitute", method="POST",
+       roles=[Role.COORDINATOR], tag=STANDING_TAG,
+       summary="Hand one date to a substitute (the candidates of the date's request, "
+               "GET /requests/{id}/candidates, propose one): its booking is cancelled and the "
+               "substitute booked directly; 422 names the rule that excludes them",
+       body=SubstituteSchema(), response=BookingSchema(), status=201)
+def standing_substitute(series_id: int, date_id: int):
+    series = standing.get_series_for(current_user, series_id)
+    item = standing.get_date_for(current_user, series, date_id)
+    data = load_json(SubstituteSchema())
+    booking = standing.substitute(actor=current_user, series=series, item=item, **data)
+    return dump(BookingSchema(), booking, 201)

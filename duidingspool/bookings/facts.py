@@ -17,6 +17,8 @@ from duidingspool.bookings.models import (
     Booking,
     BookingStatus,
     CaseTableTally,
+    SeriesStatus,
+    StandingSeries,
     WorkloadTally,
 )
 from duidingspool.casetables.models import Municipality
@@ -39,7 +41,7 @@ from duidingspool.matching.engine import (
     reference_date,
 )
 from duidingspool.referrals.models import Referral
-from duidingspool.timeutil import LOCAL_TZ
+from duidingspool.timeutil import LOCAL_TZ, to_local
 
 COUNTED_BOOKINGS = (BookingStatus.CONFIRMED, BookingStatus.COMPLETED)
 # The longest a booking can last (enforced by bookings.services); bounds overlap searches.
@@ -76,6 +78,14 @@ def request_facts(referral: Referral, *, coordinates: dict[int, tuple[float, flo
                    Booking.status.in_(COUNTED_BOOKINGS))
             .order_by(Booking.id.desc()).limit(1)
         )
+    on = (to_local(session.starts_at).date() if session is not None
+          else referral.window_start)
+    standing_expert_id = db.session.scalar(
+        select(StandingSeries.expert_id)
+        .where(StandingSeries.case_table_id == referral.case_table_id,
+               StandingSeries.status == SeriesStatus.ACCEPTED,
+               StandingSeries.starts_on <= on, StandingSeries.ends_on >= on)
+        .order_by(StandingSeries.id.desc()).limit(1))
     return RequestFacts(
         referral_id=referral.id,
         municipality_id=referral.municipality_id,
@@ -88,6 +98,7 @@ def request_facts(referral: Referral, *, coordinates: dict[int, tuple[float, flo
         window=window,
         place=coordinates.get(referral.case_table.host_municipality_id),
         previous_expert_id=previous_expert_id,
+        standing_expert_id=standing_expert_id,
     )
 
 

@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, UniqueConstraint, text
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from duidingspool.db import UTCDateTime, one_of, utcnow
@@ -164,3 +173,104 @@ class CaseTableTally(db.Model):
     bookings: Mapped[int] = mapped_column(Integer)
 
     __table_args__ = {"info": {"kept_by_triggers": True}}
+
+
+class SeriesStatus(enum.StrEnum):
+    OFFERED = "offered"  # waiting for the expert's answer
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"  # by the coordinator: withdrawn before, or cancelled after, accept
+
+
+class StandingSeries(db.Model):
+    """A standing specialist for a case table: one expert proposed for every session of the
+    table in a period (inclusive local dates), answered with one offer.
+
+    Each date becomes an ordinary request with its own booking (StandingDate), so hours,
+    feeds, iTIP, budget, moving and cancelling work per date as for any booking.
+    """
+
+    __tablename__ = "standing_series"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_table_id: Mapped[int] = mapped_column(
+        ForeignKey("case_table.id", ondelete="RESTRICT"), index=True)
+    expert_id: Mapped[int] = mapped_column(ForeignKey("expert.id", ondelete="RESTRICT"),
+                                           index=True)
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    # The work estimated per session: each date's request and booking take it.
+    estimated_minutes: Mapped[int] = mapped_column(Integer)
+    mode: Mapped[str] = mapped_column(String(20), default="in_person")
+    status: Mapped[str] = mapped_column(String(20), default=SeriesStatus.OFFERED)
+    offered_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decline_reason: Mapped[str | None] = mapped_column(String(500))
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancel_reason: Mapped[str | None] = mapped_column(String(500))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="RESTRICT"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    case_table: Mapped["CaseTable"] = relationship()  # noqa: F821
+    expert: Mapped["Expert"] = relationship()  # noqa: F821
+    created_by: Mapped["User"] = relationship()  # noqa: F821
+    dates: Mapped[list[StandingDate]] = relationship(
+        back_populates="series", order_by="StandingDate.starts_at",
+        cascade="all, delete-orphan")
+
+    __table_args__ = (
+        CheckConstraint(one_of("status", SeriesStatus), name="status"),
+        CheckConstraint("ends_on >= starts_on", name="period"),
+        CheckConstraint("estimated_minutes BETWEEN 15 AND 2400", name="estimated_minutes"),
+        CheckConstraint("mode IN ('in_person', 'online')", name="mode"),
+        CheckConstraint("expires_at > offered_at", name="expiry"),
+        CheckConstraint(
+            "status <> 'cancelled' OR cancelled_at IS NOT NULL", name="cancelled_has_time"),
+    )
+
+
+class DateStatus(enum.StrEnum):
+    OFFERED = "offered"  # part of the series' open offer
+    BOOKED = "booked"  # booked for the standing specialist (its request has the booking)
+    DECLINED = "declined"  # the expert declined this date: needs a substitute
+    CONFLICT = "conflict"  # not booked, a rule keeps the expert away: needs a substitute
+    LAPSED = "lapsed"  # the session had started before the series was accepted
+    CANCELLED = "cancelled"  # the series was withdrawn, declined or cancelled before it
+
+
+class StandingDate(db.Model):
+    """One session of a standing series, with what became of it.
+
+    `referral_id` is the date's request once the series is accepted: booked for the
+    standing specialist, or open in the inbox ("needs a substitute"); what happens to it
+    afterwards (moved, cancelled, handed to a substitute) is the request's and its booking's.
+    """
+
+    __tablename__ = "standing_date"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    series_id: Mapped[int] = mapped_column(ForeignKey("standing_series.id", ondelete="CASCADE"))
+    # A session the table's rule no longer gives is deleted (casetables) while no request
+    # refers to it: it leaves the series with it.
+    sitting_id: Mapped[int] = mapped_column(ForeignKey("sitting.id", ondelete="CASCADE"),
+                                            index=True)
+    # The session's start when the date was added: its order in the series.
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    referral_id: Mapped[int | None] = mapped_column(
+        ForeignKey("referral.id", ondelete="RESTRICT"), index=True)
+    status: Mapped[str] = mapped_column(String(20), default=DateStatus.OFFERED)
+    # The rule (matching.engine.RULES) that kept the expert from a CONFLICT date.
+    conflict: Mapped[str | None] = mapped_column(String(50))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    series: Mapped[StandingSeries] = relationship(back_populates="dates")
+    sitting: Mapped["Sitting"] = relationship()  # noqa: F821
+    referral: Mapped["Referral | None"] = relationship()  # noqa: F821
+
+    __table_args__ = (
+        UniqueConstraint("series_id", "sitting_id"),
+        CheckConstraint(one_of("status", DateStatus), name="status"),
+        CheckConstraint("status <> 'conflict' OR conflict IS NOT NULL", name="conflict_has_rule"),
+    )

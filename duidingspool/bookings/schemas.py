@@ -146,3 +146,85 @@ class RankingSchema(Schema):
     remaining_budget = fields.Decimal(as_string=True, allow_none=True, metadata={
         "description": "Euros left for the request's year (and its region's allocation, "
                        "when less): budget - spent - committed; null without a budget"})
+
+
+# --- standing specialists ---------------------------------------------------------------------
+
+class StandingProposeSchema(Schema):
+    """Propose an expert as a case table's standing specialist for a period."""
+
+    expert_id = fields.Integer(required=True, strict=False, validate=validate.Range(min=1))
+    starts_on = fields.Date(required=True, metadata={"description": "First date (local)"})
+    ends_on = fields.Date(required=True, metadata={"description": "Last date (local), inclusive"})
+    estimated_hours = fields.Decimal(required=True, places=2, as_string=True,
+                                     validate=validate.Range(min=0.25, max=40),
+                                     metadata={"description": "Estimated work per session"})
+    mode = fields.String(load_default="in_person",
+                         validate=validate.OneOf(["in_person", "online"]))
+    expires_at = fields.AwareDateTime(load_default=None, allow_none=True,
+                                      metadata={"description": "Answer deadline; default from settings"})
+
+
+class StandingAcceptSchema(Schema):
+    """Accept a series offer: every date, or all but the named sessions."""
+
+    declined_session_ids = fields.List(
+        fields.Integer(strict=False, validate=validate.Range(min=1)), load_default=list,
+        validate=validate.Length(max=400),
+        metadata={"description": "Sessions (ids) of the series the expert cannot take; they "
+                                 "are listed as needing a substitute"})
+
+
+class SubstituteSchema(Schema):
+    """Hand one date of a series to a substitute (booked directly)."""
+
+    expert_id = fields.Integer(required=True, strict=False, validate=validate.Range(min=1))
+    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500),
+                           metadata={"description": "Why the standing specialist's booking "
+                                                    "of the date is cancelled, if it is"})
+    budget_override_reason = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(max=500),
+        metadata={"description": "Needed when the estimated cost takes spent plus committed "
+                                 "over the year's budget (else 409 budget_exceeded)"})
+
+
+class StandingDateSchema(Schema):
+    id = fields.Integer()
+    session_id = fields.Integer(attribute="item.sitting_id")
+    starts_at = fields.AwareDateTime(attribute="item.sitting.starts_at")
+    ends_at = fields.AwareDateTime(attribute="item.sitting.ends_at")
+    state = fields.String(attribute="state.state", metadata={
+        "description": "offered, booked, held, substitute, needs_substitute, declined, "
+                       "cancelled, lapsed or unfilled"})
+    needs_substitute = fields.Boolean(attribute="state.needs_substitute")
+    rule = fields.String(attribute="state.rule", allow_none=True,
+                         metadata={"description": "Why the date was not booked"})
+    expert_name = fields.String(attribute="state.expert_name", allow_none=True)
+    booking_id = fields.Method("get_booking_id", metadata={"type": "integer", "nullable": True})
+    request_id = fields.Integer(attribute="item.referral_id", allow_none=True)
+
+    def get_booking_id(self, row):
+        return row.state.booking.id if row.state.booking is not None else None
+
+
+class StandingSeriesSchema(Schema):
+    """A series with its dates; dumps a `standing.SeriesView` (the series and its dates'
+    states, worked out by the service)."""
+
+    id = fields.Integer(attribute="series.id")
+    case_table_id = fields.Integer(attribute="series.case_table_id")
+    case_table = fields.Function(lambda v: v.series.case_table.name)
+    expert_id = fields.Integer(attribute="series.expert_id")
+    expert_name = fields.Function(lambda v: v.series.expert.user.name)
+    starts_on = fields.Date(attribute="series.starts_on")
+    ends_on = fields.Date(attribute="series.ends_on")
+    estimated_hours = fields.Function(lambda v: round(v.series.estimated_minutes / 60, 2),
+                                      metadata={"type": "number"})
+    mode = fields.String(attribute="series.mode")
+    status = fields.String(attribute="series.status", metadata={
+        "description": "offered, accepted, declined, expired or cancelled"})
+    offered_at = fields.AwareDateTime(attribute="series.offered_at")
+    expires_at = fields.AwareDateTime(attribute="series.expires_at")
+    responded_at = fields.AwareDateTime(attribute="series.responded_at", allow_none=True)
+    cancelled_at = fields.AwareDateTime(attribute="series.cancelled_at", allow_none=True)
+    dates = fields.List(fields.Nested(StandingDateSchema))

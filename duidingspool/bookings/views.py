@@ -15,7 +15,7 @@ from werkzeug.datastructures import MultiDict
 from duidingspool import signals
 from duidingspool.accounts.access import roles_required
 from duidingspool.accounts.models import Role, User
-from duidingspool.bookings import planning, queries, services
+from duidingspool.bookings import planning, queries, services, standing
 from duidingspool.bookings.candidates import rank_request
 from duidingspool.bookings.models import OfferStatus
 from duidingspool.bookings.schemas import (
@@ -23,9 +23,13 @@ from duidingspool.bookings.schemas import (
     OfferCreateSchema,
     ReasonSchema,
     RequiredReasonSchema,
+    StandingAcceptSchema,
+    StandingProposeSchema,
+    SubstituteSchema,
 )
 from duidingspool.db import utcnow
-from duidingspool.errors import BudgetExceeded, DomainError, NotFound
+from duidingspool.casetables.queries import get_case_table_for
+from duidingspool.errors import BudgetExceeded, DomainError, Forbidden, NotFound
 from duidingspool.experts.models import Expert
 from duidingspool.extensions import db
 from duidingspool.referrals import services as referral_services
@@ -75,6 +79,8 @@ def request_panel(actor: User, referral: Referral, *, values=None,
         "now": now,
         # The budget check refused the offer: show the override reason field.
         "budget_refused": budget_refused or bool(values and values.get("budget_override_reason")),
+        # The case table's standing specialist on the request's date, if it has one.
+        "standing": standing.standing_of_request(referral),
     }
     if actor.has_role(Role.COORDINATOR):
         panel["offers"] = queries.offers_of(referral)
@@ -106,7 +112,8 @@ def _expert_home(user: User, **_kwargs) -> dict:
         return {}
     open_offers, _past = queries.expert_offers(own)
     upcoming, _past = queries.expert_bookings(own)
-    return {"expert_home": True, "open_offers": open_offers, "upcoming": upcoming}
+    return {"expert_home": True, "open_offers": open_offers, "upcoming": upcoming,
+            "series_offers": standing.open_series_offers(own)}
 
 
 def _render_request(referral: Referral, *, status: int, **panel):
@@ -264,6 +271,7 @@ def _render_my_offers(*, status: int = 200, offer_errors: dict | None = None,
                       values: dict | None = None):
     open_offers, past_offers = queries.expert_offers(current_user.expert)
     return render_template("bookings/my_offers.html", open_offers=open_offers,
+                           series_offers=standing.open_series_offers(current_user.expert),
                            past_offers=past_offers, offer_errors=offer_errors or {},
                            values=values or {}, locale=str(get_locale())), status
 
@@ -379,3 +387,159 @@ def cancel(booking_id: int):
                                     _anchor="offer" if reoffer else "booking"))
     return render_template("bookings/cancel.html", booking=booking, errors=errors,
                            values=request.form, reoffer=reoffer), status
+
+
+# --- standing specialists ---------------------------------------------------------------------
+
+def _render_standing(table, *, status: int = 200, values=None, errors: dict | None = None):
+    views = [standing.view_of(s) for s in standing.series_of_table(current_user, table)]
+    return render_template(
+        "bookings/standing.html", table=table, views=views,
+        experts=standing.proposable_experts() if current_user.has_role(Role.COORDINATOR) else [],
+        values=values if values is not None else MultiDict({"estimated_hours": "2",
+                                                             "mode": "in_person"}),
+        errors=errors or {}, now=utcnow()), status
+
+
+def _propose_payload(form) -> dict:
+    payload = {name: form.get(name, "").strip() for name in
+               ("expert_id", "starts_on", "ends_on", "estimated_hours", "mode")}
+    payload = {name: value for name, value in payload.items() if value}
+    expires = form.get("expires_at", "").strip()
+    if expires:
+        payload["expires_at"] = _aware_iso(expires)
+    return payload
+
+
+@bp.route("/casustafels/<int:case_table_id>/vaste-specialist", methods=["GET", "POST"])
+@roles_required(Role.COORDINATOR, Role.REQUESTER)
+def standing_page(case_table_id: int):
+    """A case table's standing specialist: its series with each date's state; the
+    coordinator proposes one here. Requesters of the table see the accepted series."""
+    table = get_case_table_for(current_user, case_table_id)
+    if request.method == "GET":
+        return _render_standing(table)
+    if not current_user.has_role(Role.COORDINATOR):
+        raise Forbidden(_("Only the coordinator proposes a standing specialist."))
+    try:
+        data = StandingProposeSchema().load(_propose_payload(request.form))
+        hours = data.pop("estimated_hours")
+        series = standing.propose(actor=current_user, case_table=table,
+                                  estimated_minutes=int(round(hours * 60)), **data)
+    except INPUT_ERRORS as exc:
+        failed = rejected(exc, field="_form")
+        return _render_standing(table, values=request.form, **failed)
+    flash(_("%(name)s has been asked to be the standing specialist (%(count)s sessions).",
+            name=series.expert.user.name, count=len(series.dates)), "info")
+    return redirect(url_for("bookings.standing_page", case_table_id=table.id,
+                            _anchor=f"series-{series.id}"))
+
+
+@bp.route("/vaste-specialist/<int:series_id>/annuleren", methods=["GET", "POST"])
+@roles_required(Role.COORDINATOR)
+def standing_cancel(series_id: int):
+    """Confirm, then cancel a series: the dates still to come are cancelled, past ones stay."""
+    series = standing.get_series_for(current_user, series_id)
+    errors: dict[str, list[str]] = {}
+    status = 200
+    if request.method == "POST":
+        try:
+            data = load_form(RequiredReasonSchema())
+            cancelled = standing.cancel(actor=current_user, series=series,
+                                        reason=data["reason"])
+        except INPUT_ERRORS as exc:
+            failed = rejected(exc, field="_form")
+            errors, status = failed["errors"], failed["status"]
+            if isinstance(exc, SchemaError) and "reason" in errors:
+                errors["reason"] = [_("Give a reason.")]
+        else:
+            flash(_("The series has been cancelled: %(count)s dates still to come.",
+                    count=cancelled), "info")
+            return redirect(url_for("bookings.standing_page",
+                                    case_table_id=series.case_table_id))
+    view = standing.view_of(series)
+    now = utcnow()
+    upcoming = [d for d in view.dates if d.item.sitting.starts_at > now
+                and d.state.state not in ("cancelled", "lapsed")]
+    return render_template("bookings/standing_cancel.html", series=series, upcoming=upcoming,
+                           errors=errors, values=request.form), status
+
+
+def _render_standing_offer(series, *, status: int = 200, errors: dict | None = None,
+                           declined=()):
+    return render_template("bookings/standing_offer.html", series=series,
+                           view=standing.view_of(series), errors=errors or {},
+                           declined={str(i) for i in declined}, now=utcnow()), status
+
+
+@bp.get("/vaste-specialist/<int:series_id>")
+@roles_required(Role.EXPERT, Role.COORDINATOR)
+def standing_offer(series_id: int):
+    """A series offer: its sessions, to accept whole or with declined dates."""
+    return _render_standing_offer(standing.get_series_for(current_user, series_id))
+
+
+@bp.post("/vaste-specialist/<int:series_id>/accepteren")
+@roles_required(Role.EXPERT)
+def standing_accept(series_id: int):
+    """Accept the series: every date not ticked as declined is booked."""
+    series = standing.get_series_for(current_user, series_id)
+    try:
+        data = load_form(StandingAcceptSchema())
+        standing.accept(actor=current_user, series=series, **data)
+    except INPUT_ERRORS as exc:
+        failed = rejected(exc, field="_form")
+        return _render_standing_offer(series, status=failed["status"], errors=failed["errors"],
+                                      declined=request.form.getlist("declined_session_ids"))
+    view = standing.view_of(series)
+    flash(_("You are the standing specialist: %(booked)s dates booked, %(open)s need a "
+            "substitute.", booked=sum(d.state.state == "booked" for d in view.dates),
+            open=len(view.needing_substitute)), "info")
+    return redirect(url_for("bookings.standing_offer", series_id=series.id))
+
+
+@bp.post("/vaste-specialist/<int:series_id>/afwijzen")
+@roles_required(Role.EXPERT)
+def standing_decline(series_id: int):
+    """Decline the whole series."""
+    series = standing.get_series_for(current_user, series_id)
+    try:
+        data = load_form(ReasonSchema())
+        standing.decline(actor=current_user, series=series, reason=data.get("reason"))
+    except INPUT_ERRORS as exc:
+        failed = rejected(exc, field="_form")
+        return _render_standing_offer(series, status=failed["status"], errors=failed["errors"])
+    flash(_("You have declined the series."), "info")
+    return redirect(url_for("bookings.my_offers"))
+
+
+@bp.route("/vaste-specialist/<int:series_id>/data/<int:date_id>/vervanger",
+          methods=["GET", "POST"])
+@roles_required(Role.COORDINATOR)
+def standing_substitute(series_id: int, date_id: int):
+    """One date: the matcher's candidates for it, and handing it to one of them."""
+    series = standing.get_series_for(current_user, series_id)
+    item = standing.get_date_for(current_user, series, date_id)
+    errors: dict[str, list[str]] = {}
+    status = 200
+    if request.method == "POST":
+        payload = {name: request.form.get(name, "").strip() for name in
+                   ("expert_id", "reason", "budget_override_reason")}
+        try:
+            data = SubstituteSchema().load({k: v for k, v in payload.items() if v})
+            booking = standing.substitute(actor=current_user, series=series, item=item, **data)
+        except INPUT_ERRORS as exc:
+            failed = rejected(exc, field="_form")
+            errors, status = failed["errors"], failed["status"]
+        else:
+            flash(_("%(name)s has been booked for this date.", name=booking.expert.user.name),
+                  "info")
+            return redirect(url_for("bookings.standing_page", case_table_id=series.case_table_id,
+                                    _anchor=f"date-{item.id}"))
+    ranking = None
+    if item.referral is not None and item.sitting.starts_at > utcnow():
+        ranking = rank_request(referral=item.referral)
+    return render_template("bookings/standing_date.html", series=series, item=item,
+                           state=standing.date_state(item), ranking=ranking,
+                           rule_messages=services.RULE_MESSAGES, errors=errors,
+                           values=request.form, locale=str(get_locale())), status

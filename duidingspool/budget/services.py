@@ -32,7 +32,14 @@ from sqlalchemy.orm import selectinload
 from duidingspool import signals
 from duidingspool.accounts.models import User
 from duidingspool.audit.services import record
-from duidingspool.bookings.models import Booking, BookingStatus, Offer, OfferStatus
+from duidingspool.bookings.models import (
+    Booking,
+    BookingStatus,
+    Offer,
+    OfferStatus,
+    StandingDate,
+    StandingSeries,
+)
 from duidingspool.budget import queries as q
 from duidingspool.budget.models import (
     DEFAULT_THRESHOLDS,
@@ -190,6 +197,37 @@ def year_figures(*, year: int, now: datetime | None = None) -> YearFigures:
     return YearFigures(year=year, budget=budget, total=total,
                        allocations=sorted(by_region.values(), key=lambda f: f.label or ""),
                        elapsed=elapsed)
+
+
+@dataclass
+class SeriesCommitment:
+    """What a standing series commits in a year: its confirmed dates without approved hours
+    (the standing specialist's and substitutes'), counted as `year_figures` counts them."""
+    series: StandingSeries
+    dates: int
+    committed: Decimal
+
+
+def standing_commitments(*, year: int) -> list[SeriesCommitment]:
+    """Per standing series, the committed cost of its booked dates in `year` (part of the
+    year's committed figure, shown apart); one statement, by case table name."""
+    start, end = q.year_bounds(year)
+    no_approved = ~exists().where(HourLine.booking_id == Booking.id,
+                                  HourLine.status == HourStatus.APPROVED)
+    rate = q.rate_on(Booking.expert_id, local_date(Booking.starts_at))
+    rows = db.session.execute(
+        select(StandingDate.series_id, func.count(Booking.id),
+               func.sum(Booking.estimated_minutes * rate, type_=q.RAW))
+        .select_from(Booking)
+        .join(StandingDate, StandingDate.referral_id == Booking.referral_id)
+        .where(Booking.status == BookingStatus.CONFIRMED, Booking.starts_at >= start,
+               Booking.starts_at < end, no_approved)
+        .group_by(StandingDate.series_id)).all()
+    series = {s.id: s for s in db.session.scalars(
+        select(StandingSeries).where(StandingSeries.id.in_([row[0] for row in rows])))}
+    found = [SeriesCommitment(series[series_id], int(count), q.cents(q.raw_money(raw, per=60)))
+             for series_id, count, raw in rows]
+    return sorted(found, key=lambda c: (c.series.case_table.name, c.series.starts_on))
 
 
 def raise_threshold_warnings(*, year: int, now: datetime | None = None) -> list[BudgetWarning]:

@@ -118,7 +118,8 @@ def _render_year(year: int, *, values=None, errors=None, status: int = 200):
         "budget/year.html", year=year, figures=figures, regions=regions, values=values,
         errors=errors or {}, chart=chart_of(figures, _month_names()),
         gauges={f.key: gauge_of(f) for f in [figures.total, *figures.allocations]},
-        warnings=services.warnings_of(year=year)), status
+        warnings=services.warnings_of(year=year),
+        standing=services.standing_commitments(year=year)), status
 
 
 def _typed_numbers(form) -> dict:

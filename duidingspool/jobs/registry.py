@@ -19,6 +19,7 @@ from typing import TypeVar
 from sqlalchemy import select
 
 from duidingspool.bookings import services as bookings
+from duidingspool.bookings import standing
 from duidingspool.budget.services import raise_threshold_warnings
 from duidingspool.casetables import services as casetables
 from duidingspool.casetables.models import CaseTable, ScheduleSource
@@ -183,6 +184,14 @@ def generate_sessions(*, now: datetime) -> JobResult:
     return _each(ids, work, label="case table")
 
 
+def extend_standing_series(*, now: datetime) -> JobResult:
+    """Book (or list as needing a substitute) the sessions added to a standing series'
+    period since; expire series offers nobody answered."""
+    return _each(standing.due_series_ids(now=now),
+                 lambda series_id: standing.extend_series(series_id=series_id, now=now),
+                 label="standing series")
+
+
 def retention_purge(*, now: datetime) -> JobResult:
     """Erase question texts and case codes past the retention period, a batch at a time."""
 
@@ -226,6 +235,8 @@ JOBS: dict[str, Job] = {
         Job("refresh_busy_calendars", "Refresh experts' busy calendars", refresh_busy_calendars),
         Job("generate_sessions", "Generate sessions from case tables' recurrence rules",
             generate_sessions),
+        Job("extend_standing_series", "Add new sessions to standing specialists' series; "
+            "expire unanswered series offers", extend_standing_series),
         Job("retention_purge", "Erase question texts and case codes after the retention period",
             retention_purge),
         Job("evaluation_requests", "Ask requesters to evaluate sessions held",

@@ -23,7 +23,7 @@ from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
 from duidingspool.accounts.models import User
-from duidingspool.bookings.models import Booking, BookingStatus, Offer
+from duidingspool.bookings.models import Booking, BookingStatus, DateStatus, Offer, StandingSeries
 from duidingspool.casetables.models import SittingStatus
 from duidingspool.db import insert_once, utcnow
 from duidingspool.errors import NotFound
@@ -244,6 +244,27 @@ def queue_offer_mail(*, offer: Offer, now: datetime | None = None,
                       dedupe_key=offer_key(offer, reminder=reminder), now=now)
 
 
+def queue_standing_offer_mail(*, series: StandingSeries, now: datetime | None = None) -> bool:
+    """Queue, once, the e-mail that asks the expert to answer a standing series: the case
+    table, the period and its sessions, the place, the hours per session, the deadline and
+    the link to answer; no case details. True if this call queued it."""
+    now = now or utcnow()
+    user = series.expert.user
+    table = series.case_table
+    sessions = [item.starts_at for item in series.dates if item.status == DateStatus.OFFERED]
+    with force_locale(_locale_of(user)):
+        subject = gettext("Standing specialist offer: %(case_table)s, %(first)s to %(last)s",
+                          case_table=table.name, first=series.starts_on.strftime("%d-%m-%Y"),
+                          last=series.ends_on.strftime("%d-%m-%Y"))
+        body = _render("mail/standing_offer.txt", case_table=table.name,
+                       starts_on=series.starts_on, ends_on=series.ends_on, sessions=sessions,
+                       place=gettext("Online") if series.mode == "online" else table.address,
+                       minutes=series.estimated_minutes, expires_at=series.expires_at,
+                       offer_url=public_url("bookings.standing_offer", series_id=series.id))
+    return queue_once(to_address=user.email, subject=subject, body_text=body,
+                      dedupe_key=f"standing-offer:{series.id}", now=now)
+
+
 # --- telling the requester --------------------------------------------------------------------
 
 BOOKED, MOVED, BOOKING_CANCELLED = "booked", "moved", "booking_cancelled"
@@ -454,6 +475,12 @@ def _invite_for_booking(booking: Booking, *, now: datetime | None = None,
 @signals.offer_sent.connect
 def _ask_the_expert(offer: Offer, *, now: datetime | None = None, **_kwargs) -> None:
     queue_offer_mail(offer=offer, now=now)
+
+
+@signals.standing_offer_sent.connect
+def _ask_the_standing_expert(series: StandingSeries, *, now: datetime | None = None,
+                             **_kwargs) -> None:
+    queue_standing_offer_mail(series=series, now=now)
 
 
 @signals.referral_cancelled.connect

@@ -62,6 +62,8 @@ class RequestFacts:
     window: tuple[date, date] | None
     place: tuple[float, float] | None  # latitude, longitude of the meeting
     previous_expert_id: int | None = None
+    # The case table's standing specialist on the request's date (accepted series), if any.
+    standing_expert_id: int | None = None
 
 
 class _NoWindows(Mapping):
@@ -348,6 +350,9 @@ def _soft_scores(request: RequestFacts, expert: ExpertFacts, *, distance, max_ra
     else:
         expertise = 0.0
     if request.previous_expert_id is not None and request.previous_expert_id == expert.expert_id:
+        continuity = 1.0
+    elif (request.standing_expert_id is not None
+          and request.standing_expert_id == expert.expert_id):
         continuity = 1.0
     elif expert.bookings_with_case_table:
         continuity = 0.5

@@ -275,6 +275,7 @@ def create(*, actor: User, data: dict, now: datetime | None = None) -> Referral:
         "area_ids": [area.id for area, _level in areas],
         "previous_id": previous.id if previous else None,
     })
+    signals.referral_submitted.send(referral, actor=actor, now=now)
     return referral
 
 

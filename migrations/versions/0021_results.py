@@ -2,13 +2,13 @@
 complaints about a booking.
 
 Revision ID: 0021
-Revises: 0016
+Revises: 0019
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0021"
-down_revision = "0016"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 

@@ -9,7 +9,14 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import select
 
 from duidingspool.accounts.models import Role
-from duidingspool.bookings.models import Offer, OfferStatus
+from duidingspool.bookings.models import (
+    DateStatus,
+    Offer,
+    OfferStatus,
+    SeriesStatus,
+    StandingDate,
+    StandingSeries,
+)
 from duidingspool.experts.models import Absence, AvailabilityWindow, ExpertRate
 from duidingspool.extensions import db
 from duidingspool.hours.models import HourLine
@@ -55,6 +62,16 @@ class AccessWorld:
         self.line = HourLine(booking_id=self.booking.id, category="attendance", minutes=120,
                              status="draft")
         db.session.add(self.line)
+        # A standing series offered to the expert, with the upcoming session as its date.
+        self.series = StandingSeries(
+            case_table_id=self.table.id, expert_id=self.expert.id,
+            starts_on=upcoming.starts_at.date() - timedelta(days=1),
+            ends_on=upcoming.starts_at.date() + timedelta(days=30), estimated_minutes=120,
+            status=SeriesStatus.OFFERED, offered_at=now, expires_at=now + timedelta(days=2),
+            created_by_id=self.users["coordinator"].id)
+        self.series.dates.append(StandingDate(sitting_id=upcoming.id, starts_at=upcoming.starts_at,
+                                              status=DateStatus.OFFERED))
+        db.session.add(self.series)
         self.absence = Absence(expert_id=self.expert.id, starts_at=now + timedelta(days=40),
                                ends_at=now + timedelta(days=41))
         db.session.add(self.absence)
@@ -83,4 +100,6 @@ class AccessWorld:
             "absence_id": self.absence.id, "message_id": self.message.id,
             "feed_id": self.feed.id, "token": self.feed_token, "year": 2026,
             "table": "regions", "complaint_id": self.complaint.id,
+            "series_id": self.series.id,
+            "date_id": self.series.dates[0].id,
         }

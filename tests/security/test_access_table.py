@@ -211,6 +211,24 @@ TABLE: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/wachtwoord/instellen/<token>"): {A: 302, R: 302, C: 302, E: 302, D: 302},
     ("GET", "/wachtwoord/vergeten"): {A: 200, R: 200, C: 200, E: 200, D: 200},
     ("POST", "/wachtwoord/vergeten"): {A: 422, R: 422, C: 422, E: 422, D: 422},
+    # Standing specialists (bookings.standing): the coordinator proposes, cancels and hands
+    # dates to substitutes; the offered expert answers; the table's requesters read.
+    ("GET", "/api/v1/case-tables/<int:case_table_id>/standing"): {A: 401, R: 200, C: 200, E: 404, D: 404},
+    ("POST", "/api/v1/case-tables/<int:case_table_id>/standing"): {A: 401, R: 404, C: 422, E: 404, D: 404},
+    ("GET", "/api/v1/standing/<int:series_id>"): {A: 401, R: 404, C: 200, E: 200, D: 404},
+    ("POST", "/api/v1/standing/<int:series_id>/accept"): {A: 401, R: 404, C: 404, E: 200, D: 404},
+    ("POST", "/api/v1/standing/<int:series_id>/decline"): {A: 401, R: 404, C: 404, E: 200, D: 404},
+    ("POST", "/api/v1/standing/<int:series_id>/cancel"): {A: 401, R: 404, C: 422, E: 404, D: 404},
+    ("POST", "/api/v1/standing/<int:series_id>/dates/<int:date_id>/substitute"): {A: 401, R: 404, C: 422, E: 404, D: 404},
+    ("GET", "/casustafels/<int:case_table_id>/vaste-specialist"): {A: 302, R: 200, C: 200, E: 404, D: 404},
+    ("POST", "/casustafels/<int:case_table_id>/vaste-specialist"): {A: 302, R: 403, C: 422, E: 404, D: 404},
+    ("GET", "/vaste-specialist/<int:series_id>"): {A: 302, R: 404, C: 200, E: 200, D: 404},
+    ("POST", "/vaste-specialist/<int:series_id>/accepteren"): {A: 302, R: 404, C: 404, E: 302, D: 404},
+    ("POST", "/vaste-specialist/<int:series_id>/afwijzen"): {A: 302, R: 404, C: 404, E: 302, D: 404},
+    ("GET", "/vaste-specialist/<int:series_id>/annuleren"): {A: 302, R: 404, C: 200, E: 404, D: 404},
+    ("POST", "/vaste-specialist/<int:series_id>/annuleren"): {A: 302, R: 404, C: 422, E: 404, D: 404},
+    ("GET", "/vaste-specialist/<int:series_id>/data/<int:date_id>/vervanger"): {A: 302, R: 404, C: 200, E: 404, D: 404},
+    ("POST", "/vaste-specialist/<int:series_id>/data/<int:date_id>/vervanger"): {A: 302, R: 404, C: 422, E: 404, D: 404},
 }
 
 
