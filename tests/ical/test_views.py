@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import urllib.error
 import urllib.request
 from datetime import timedelta
 
@@ -302,6 +303,52 @@ def test_filter_redacts_a_feed_url_in_a_werkzeug_access_line(app, caplog):
 
     assert "s3cr3t" not in caplog.text
     assert '"GET /calendar/[redacted] HTTP/1.1" 200' in caplog.text
+
+
+@pytest.mark.parametrize("path", [
+    "/calendar%2F{token}.ics",
+    "/calendar%2f{token}.ics",
+    "/%63alendar/{token}.ics",
+    "/calendar%252F{token}.ics",
+    "/CALENDAR/{token}.ics",
+])
+def test_real_dev_server_log_has_no_token_in_an_encoded_path(app, caplog, path):
+    expert = World().expert()
+    _, token = services.create_feed(actor=expert.user, scope="expert")
+    db.session.commit()
+    caplog.set_level(logging.INFO, logger="werkzeug")
+    server = make_server("127.0.0.1", 0, app)
+    thread = threading.Thread(target=server.handle_request)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}" + path.format(token=token)
+        try:
+            urllib.request.urlopen(url, timeout=10).close()
+        except urllib.error.HTTPError:
+            pass  # served or not, the request line is logged
+    finally:
+        thread.join(timeout=10)
+        server.server_close()
+
+    assert "[redacted]" in caplog.text
+    assert token not in caplog.text
+
+
+@pytest.mark.parametrize("line", [
+    "GET /calendar%2Fs3cr3t-T0ken_value.ics HTTP/1.1",
+    "GET /calendar%252Fs3cr3t-T0ken_value.ics HTTP/1.1",
+    "GET /%63%61lendar/s3cr3t-T0ken_value.ics HTTP/1.1",
+    "GET /Calendar/s3cr3t-T0ken_value.ics HTTP/1.1",
+    "GET %2Fcalendar%2Fs3cr3t-T0ken_value.ics HTTP/1.1",
+])
+def test_filter_redacts_an_encoded_feed_url(app, caplog, line):
+    caplog.set_level(logging.INFO, logger="werkzeug")
+
+    logging.getLogger("werkzeug").info('%s - - [%s] "%s" %s %s', "127.0.0.1", "22/Nov/2026",
+                                       line, "200", "-")
+
+    assert "s3cr3t" not in caplog.text
+    assert "[redacted]" in caplog.text
 
 
 def test_filter_leaves_other_lines_alone():
