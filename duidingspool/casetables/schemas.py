@@ -131,10 +131,15 @@ class IcsUrlSchema(Schema):
 
 
 class ImportResultSchema(Schema):
+    """What an ICS import did, in counts."""
+
     created = fields.Integer()
     updated = fields.Integer()
     cancelled = fields.Integer()
     unchanged = fields.Integer()
+    skipped_past = fields.Integer(metadata={
+        "description": "Events of the file that lie wholly in the past: they were skipped, as "
+                       "only sessions from now up to the horizon are imported"})
 
 
 class MoveSittingSchema(Schema):

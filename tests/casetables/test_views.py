@@ -248,6 +248,25 @@ def test_upload_ics_imports(app, as_user, coordinator):
     assert table.ics_imported_at is not None
 
 
+def test_upload_of_past_events_says_they_were_skipped(app, as_user, coordinator):
+    table = f.case_table(schedule_source=ScheduleSource.ICS, rrule=None, first_session_start=None)
+    past = calendar("""UID:last-year@example.org
+DTSTAMP:20201201T000000Z
+DTSTART:20200316T090000Z
+DTEND:20200316T110000Z
+""")
+    client = as_user(coordinator)
+
+    response = client.post(f"/beheer/casustafels/{table.id}/ics",
+                           data={"file": (BytesIO(past), "agenda.ics")},
+                           content_type="multipart/form-data", follow_redirects=True)
+
+    page = response.get_data(as_text=True)
+    assert sitting_count() == 0
+    assert "0 new" in page
+    assert "1 event of the calendar lies in the past and was skipped" in page
+
+
 def test_upload_malformed_ics_shows_error_and_changes_nothing(app, as_user, coordinator):
     table = f.case_table(schedule_source=ScheduleSource.ICS, rrule=None, first_session_start=None)
 
