@@ -313,8 +313,10 @@ def read_question(*, actor: User, referral: Referral) -> str | None:
 
 def purge_expired(*, now: datetime | None = None, months: int | None = None,
                   limit: int | None = None) -> int:
-    """Erase the question text and case code of up to `limit` requests completed, cancelled or
-    unfilled more than RETENTION_MONTHS ago; returns how many were erased (flushes, never commits).
+    """Erase the question text, case code and cancel reason of up to `limit` requests
+    completed, cancelled or unfilled more than RETENTION_MONTHS ago, and (signal
+    `referrals_purged`) the free text of their offers, bookings and hour lines; returns how
+    many were erased (flushes, never commits).
 
     Counts, hours and money stay. One audit event records how many were erased, never which
     or what; the caller commits each batch and calls again until it returns 0.
@@ -339,9 +341,12 @@ def purge_expired(*, now: datetime | None = None, months: int | None = None,
     # not counted twice.
     erased = db.session.execute(
         update(Referral).where(Referral.id.in_(ids), expired)
-        .values(question=None, case_code=None, purged_at=now, updated_at=now)
+        .values(question=None, case_code=None, cancel_reason=None, purged_at=now, updated_at=now)
         .execution_options(synchronize_session=False)
     ).rowcount
+    # The free text on the requests' offers, bookings and hours goes with them (erasing
+    # again what a concurrent purge erased first is harmless).
+    signals.referrals_purged.send(None, ids=list(ids), now=now)
     if erased:
         record(actor=None, action="referral.purge", object_type="referral",
                details={"count": erased, "retention_months": months})
