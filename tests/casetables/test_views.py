@@ -97,6 +97,18 @@ def test_create_municipality_invalid_rerenders_with_values(app, as_user, admin):
     assert db.session.scalar(select(Municipality).where(Municipality.name == "Hof van Twente")) is None
 
 
+def test_a_municipality_name_with_a_line_break_is_refused_at_the_field(app, as_user, admin):
+    region = f.region()
+
+    response = as_user(admin).post("/beheer/gemeenten/nieuw", data=municipality_form(
+        region, name="Hof van\r\nTwente"))
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Use a single line without control characters." in page
+    assert db.session.scalar(select(Municipality).where(Municipality.cbs_code == "GM1735")) is None
+
+
 def test_create_municipality_duplicate_code_rerenders(app, as_user, admin):
     existing = f.municipality()
 

@@ -13,6 +13,9 @@ import pytest
 from werkzeug.http import http_date
 from werkzeug.serving import make_server
 
+from sqlalchemy import update
+
+from duidingspool.casetables.models import CaseTable
 from duidingspool.extensions import db
 from duidingspool.ical import builder, services
 from duidingspool.ical.models import CalendarFeed
@@ -376,3 +379,22 @@ def test_real_dev_server_log_has_no_token(app, caplog):
 
     assert "/calendar/[redacted]" in caplog.text
     assert token not in caplog.text
+
+
+def test_a_stored_case_table_name_with_a_line_break_still_gives_a_valid_feed(client, app):
+    # A name stored before names refused control characters, written straight to the table.
+    w = World()
+    expert = w.expert()
+    booking = booking_at(w, expert, local(2027, 2, 9), reference="DV-2027-0000042")
+    db.session.execute(update(CaseTable).where(CaseTable.id == w.table.id)
+                       .values(name="Casustafel\r\nTwente\x00\tNoord"))
+    db.session.commit()
+    urls = [_feed(expert.user), _feed(w.requester, scope="case_table", case_table_id=w.table.id)]
+
+    for url in urls:
+        response = client.get(url)
+        text = response.get_data(as_text=True)
+
+        assert response.status_code == 200
+        for parser, events in read_all(text).items():
+            assert "Casustafel Twente Noord" in events[booking.calendar_uid].summary, parser
