@@ -387,7 +387,7 @@ def test_a_stored_case_table_name_with_a_line_break_still_gives_a_valid_feed(cli
     expert = w.expert()
     booking = booking_at(w, expert, local(2027, 2, 9), reference="DV-2027-0000042")
     db.session.execute(update(CaseTable).where(CaseTable.id == w.table.id)
-                       .values(name="Casustafel\r\nTwente\x00\tNoord"))
+                       .values(name="Casustafel\r\nTwente\x01\tNoord"))
     db.session.commit()
     urls = [_feed(expert.user), _feed(w.requester, scope="case_table", case_table_id=w.table.id)]
 
