@@ -9,6 +9,8 @@ absurd id is a validation error rather than a database error.
 
 from __future__ import annotations
 
+import unicodedata
+
 from flask_babel import gettext
 from marshmallow import Schema, fields, validate
 
@@ -140,3 +142,33 @@ def install() -> None:
         for attribute, text in messages.items():
             setattr(cls, attribute, LazyMessage(text))
 
+
+
+# --- one field type for names and short labels -----------------------------------------
+
+# Characters a name or label never holds: control characters (Unicode Cc: line breaks,
+# tabs, NUL ...), the line and paragraph separators, and the bidirectional overrides that
+# make text read differently than it is stored. (Zero-width joiners stay: some scripts
+# need them in names.)
+_NOT_IN_A_LABEL = frozenset("\u2028\u2029\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def has_control_characters(text: str) -> bool:
+    """Whether `text` holds a character no name or label may hold (see Label)."""
+    return any(unicodedata.category(ch) == "Cc" or ch in _NOT_IN_A_LABEL for ch in text)
+
+
+class Label(fields.String):
+    """A name or short label (a person's, a municipality's, a case table's, an area's ...):
+    surrounding space trimmed, one line, no control characters. Such text reaches e-mail
+    headers, calendar files and CSV exports, where a line break would break them. The HTML
+    forms load through the same schemas, so this is the form's field type too."""
+
+    default_error_messages = {
+        "control": LazyMessage(N_("Use a single line without control characters."))}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs).strip()
+        if has_control_characters(text):
+            raise self.make_error("control")
+        return text

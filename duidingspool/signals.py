@@ -50,6 +50,13 @@ unfilled. Sender: the request. Keywords: now. Receivers: mail (tells the request
 case table's contact).
 """)
 
+referrals_purged = _signals.signal("referrals-purged", doc="""
+The retention purge erased the question text, case code and cancel reason of requests.
+Sender: None. Keywords: ids (the requests' ids), now. Receivers: bookings (erases the decline
+reasons of their offers and the cancel reasons of their bookings); hours (erases the notes
+and reject reasons of their bookings' hour lines). Free text goes with the question.
+""")
+
 expert_scope_wanted = _signals.signal("expert-scope-wanted", doc="""
 Which requests a user may read as an expert (need to know): referrals asks, for the request
 page and GET /api/v1/requests/{id}. Sender: the user. Keywords: now. Receivers: bookings

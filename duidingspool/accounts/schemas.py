@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
 
 from duidingspool.accounts.models import Role
+from duidingspool.schema_defaults import Label
 
 ROLE_VALUES = [r.value for r in Role]
 
@@ -27,7 +28,7 @@ class UserInputSchema(Schema):
     e-mail with a link to choose their password."""
 
     email = fields.Email(required=True, validate=validate.Length(max=254))
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    name = Label(required=True, validate=validate.Length(min=1, max=200))
     roles = _roles_field(required=True)
     municipality_id = _municipality_field()
     locale = fields.String(load_default=None, allow_none=True,

@@ -30,6 +30,7 @@ from duidingspool.db import utcnow
 from duidingspool.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from duidingspool import signals
 from duidingspool.extensions import db
+from duidingspool.schema_defaults import has_control_characters
 
 MIN_PASSWORD_LENGTH = passwords.MIN_PASSWORD_LENGTH
 _hasher = PasswordHasher()  # Argon2id with the library's current parameters
@@ -105,6 +106,9 @@ def create(*, actor: User | None, email: str, name: str, password: str | None,
     name = name.strip()
     if not name:
         raise ValidationFailed(_("Give the user's name."), fields={"name": [_("Enter a name.")]})
+    if has_control_characters(name):  # also from the command line, which has no schema
+        raise ValidationFailed(_("Use a single line without control characters."),
+                               fields={"name": [_("Use a single line without control characters.")]})
     values, municipality_id = _roles_and_municipality(roles, municipality_id)
     if get_by_email(email) is not None:
         raise ValidationFailed(_("This e-mail address is already in use."),

@@ -4,8 +4,6 @@ the start page."""
 
 from __future__ import annotations
 
-import logging
-import re
 import time
 from urllib.parse import urlsplit
 
@@ -16,7 +14,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 
-from duidingspool import signals
+from duidingspool import logredaction, signals
 from duidingspool.accounts import links, services, sessions, throttle, twofactor
 from duidingspool.accounts.access import (login_required_any, owes_second_factor, public,
                                           roles_required)
@@ -32,30 +30,21 @@ ROLE_LABELS = {Role.REQUESTER: _l("Requester"), Role.COORDINATOR: _l("Coordinato
 
 # --- keeping link tokens out of the logs ------------------------------------------------------
 
-_LINK_PATH = re.compile(r"/wachtwoord/instellen/[^\s\"'?#]+")
 REDACTED_LINK_PATH = "/wachtwoord/instellen/[redacted]"
 # Access-log and error loggers of the servers we run under (the app's own is added).
 _LOGGERS = ("werkzeug", "waitress", "gunicorn.access", "gunicorn.error")
 
 
-class LinkTokenFilter(logging.Filter):
-    """Rewrites log records that mention a password link, so its token is never written."""
+class LinkTokenFilter(logredaction.PathTokenFilter):
+    """Rewrites log records that mention a password link, so its token is never written,
+    also when the path was percent-encoded."""
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except Exception:  # noqa: BLE001 - a malformed record: its handler will complain
-            return True
-        if "/wachtwoord/instellen/" in message:
-            record.msg = _LINK_PATH.sub(REDACTED_LINK_PATH, message)
-            record.args = ()
-        return True
+    def __init__(self):
+        super().__init__("/wachtwoord/instellen/")
 
 
 def _install_log_redaction(app) -> None:
-    for logger in [logging.getLogger(name) for name in _LOGGERS] + [app.logger]:
-        if not any(isinstance(f, LinkTokenFilter) for f in logger.filters):
-            logger.addFilter(LinkTokenFilter())
+    logredaction.install(app, LinkTokenFilter, _LOGGERS)
 
 
 bp.record_once(lambda state: _install_log_redaction(state.app))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 
@@ -11,6 +10,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import EXCLUDE
 from marshmallow import ValidationError as SchemaError
+
+from duidingspool import csvexport
 from duidingspool.accounts.access import roles_required
 from duidingspool.accounts.models import Role
 from duidingspool.audit import labels, queries
@@ -20,15 +21,6 @@ from duidingspool.timeutil import to_local
 from duidingspool.web import field_errors
 
 bp = Blueprint("audit", __name__, url_prefix="/logboek")
-
-# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
 
 def _filters() -> tuple[dict, dict[str, list[str]]]:
     """The filters from the query string (empty inputs ignored), or the errors."""
@@ -70,18 +62,18 @@ def export():
 
     def rows():
         out = io.StringIO()
-        writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+        writer = csvexport.Writer(out)
         writer.writerow(header)
-        yield "\ufeff" + out.getvalue()
+        yield csvexport.BOM + out.getvalue()
         for event, user in queries.iter_events(filters):
             out.seek(0)
             out.truncate()
-            writer.writerow([_cell(v) for v in (
+            writer.writerow((
                 to_local(event.occurred_at).isoformat(timespec="seconds"), event.actor_id,
                 user.email if user else "", event.action, event.object_type, event.object_id,
                 event.remote_addr,
                 json.dumps(event.details, sort_keys=True, ensure_ascii=False)
-                if event.details is not None else "")])
+                if event.details is not None else ""))
             yield out.getvalue()
 
     return Response(stream_with_context(rows()), mimetype="text/csv", headers={

@@ -35,10 +35,13 @@ from duidingspool.bookings.facts import MAX_BOOKING
 from duidingspool.bookings.candidates import exclusion_of
 from duidingspool.referrals.models import OPEN_STATUSES, Referral, ReferralStatus
 from duidingspool.referrals.services import acts_for
+from duidingspool.privacy import check_privacy
 from duidingspool.timeutil import to_local
 
 # Advisory-lock namespaces for "booking an expert" and "booking a request" (PostgreSQL
 # only); taken in that order: request first, then expert.
+# Reasons (decline, cancel) are read by another person: checked for personal data.
+MAX_REASON_LENGTH = 500
 _EXPERT_LOCK = 7301
 _REFERRAL_LOCK = 7302
 
@@ -417,9 +420,12 @@ def decline(*, actor: User, offer: Offer, reason: str | None = None,
     own = actor.expert
     if own is None or offer.expert_id != own.id or offer.status == OfferStatus.QUEUED:
         raise NotFound(_("Offer not found."))
+    reason = (reason or "").strip() or None
+    # The coordinator reads it: no personal data.
+    check_privacy(today=to_local(now).date(), limits={"reason": MAX_REASON_LENGTH}, reason=reason)
     if not _cas(Offer, offer.id, expected=(OfferStatus.PENDING,),
                 values={"status": OfferStatus.DECLINED, "responded_at": now,
-                        "decline_reason": (reason or "").strip()[:500] or None}):
+                        "decline_reason": reason}):
         raise Conflict(_("This offer is no longer open: it was already answered or withdrawn."))
     _refresh(offer)
     record(actor=actor, action="offer.decline", obj=offer)
@@ -524,9 +530,11 @@ def cancel_booking(*, actor: User | None, booking: Booking, reason: str,
     if not reason:
         raise ValidationFailed(_("Give a reason for the cancellation."),
                                fields={"reason": [_("Give a reason.")]})
+    # The expert (and the requester) read it: no personal data.
+    check_privacy(today=to_local(now).date(), limits={"reason": MAX_REASON_LENGTH}, reason=reason)
     if not _cas(Booking, booking.id, expected=(BookingStatus.CONFIRMED,),
                 values={"status": BookingStatus.CANCELLED, "cancelled_at": now,
-                        "cancel_reason": reason[:500], "sequence": Booking.sequence + 1,
+                        "cancel_reason": reason, "sequence": Booking.sequence + 1,
                         "updated_at": now}):
         raise Conflict(_("Only a confirmed booking can be cancelled."))
     _refresh(booking)
@@ -682,6 +690,19 @@ def close_past(*, now: datetime | None = None) -> int:
 
 
 # --- reactions to lower packages (duidingspool.signals) -------------------------------------
+
+@signals.referrals_purged.connect
+def _erase_free_text(_sender, *, ids: list[int], **_kwargs) -> None:
+    """The retention purge erased these requests: their decline and cancel reasons go too."""
+    db.session.execute(update(Offer).where(Offer.referral_id.in_(ids),
+                                           Offer.decline_reason.is_not(None))
+                       .values(decline_reason=None)
+                       .execution_options(synchronize_session=False))
+    db.session.execute(update(Booking).where(Booking.referral_id.in_(ids),
+                                             Booking.cancel_reason.is_not(None))
+                       .values(cancel_reason=None)
+                       .execution_options(synchronize_session=False))
+
 
 @signals.referral_cancelled.connect
 def _release_cancelled_referral(referral: Referral, *, actor: User | None, reason: str,

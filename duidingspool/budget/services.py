@@ -5,15 +5,18 @@ session's local date, and to the safety region of its request's municipality):
 
 - spent: the amounts of approved hour lines;
 - pending: the amounts of submitted hour lines (awaiting approval);
-- committed: for confirmed bookings without any approved hour line, the estimated minutes
-  x the expert's rate valid on the session date (a booking leaves "committed" once hours
-  on it are approved; pending hours overlap committed and are therefore shown apart and
-  never added to it);
+- committed: for bookings still confirmed (their session not yet over: a booking becomes
+  completed after its session) without any approved hour line, the estimated minutes x the
+  expert's rate valid on the session date (SPEC: the estimated hours of confirmed future
+  bookings). A completed booking is no longer committed, whether or not its hours are
+  approved yet: its money counts once its hours are approved (spent); submitted hours are
+  shown apart as pending and never added to committed;
 - remaining: budget - spent - committed;
 - forecast (year end): spent + max(committed, spent x (1 - f) / f), where f is the fraction
-  of the year elapsed: the rest of the year costs at least the work already booked, or the
-  spending rate so far when that is higher. Before the year starts (f = 0) it is committed,
-  after it ends (f = 1) spent + committed.
+  of the year elapsed: the rest of the year costs at least the work still booked, or the
+  spending rate so far when that is higher. Pending hours and completed sessions whose
+  hours are not yet approved are not in it. Before the year starts (f = 0) and after it
+  ends (f = 1) it is spent + committed.
 - used (for the thresholds and the gauge): (spent + committed) / budget, in percent. A
   threshold warns once it is reached on spent + committed, so the coordinator hears before
   the money is actually gone.

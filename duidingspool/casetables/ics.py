@@ -163,15 +163,19 @@ def _check_event(event) -> None:
             if not isinstance(interval, int) or interval < 1:
                 raise _ics_error(_l("event %(uid)s has a recurrence INTERVAL below 1",
                                     uid=uid[:80]))
-        try:
-            rrulestr(text, dtstart=datetime(2000, 1, 1, tzinfo=timezone.utc), ignoretz=True)
-        except (ValueError, TypeError, AttributeError, IndexError) as exc:
-            # Try once more with a naive start: a local UNTIL is an RFC violation we tolerate.
+        # A UTC UNTIL (the RFC's form with a zoned DTSTART) reads with an aware start; a
+        # local UNTIL (an RFC violation we tolerate) with the zone ignored or a naive start.
+        attempts = ({"dtstart": datetime(2000, 1, 1, tzinfo=timezone.utc)},
+                    {"dtstart": datetime(2000, 1, 1, tzinfo=timezone.utc), "ignoretz": True},
+                    {"dtstart": datetime(2000, 1, 1)})
+        for number, options in enumerate(attempts, start=1):
             try:
-                rrulestr(text, dtstart=datetime(2000, 1, 1))
-            except (ValueError, TypeError, AttributeError, IndexError):
-                raise _ics_error(_l("event %(uid)s has an invalid recurrence rule",
-                                    uid=uid[:80])) from exc
+                rrulestr(text, **options)
+                break
+            except (ValueError, TypeError, AttributeError, IndexError) as exc:
+                if number == len(attempts):
+                    raise _ics_error(_l("event %(uid)s has an invalid recurrence rule",
+                                        uid=uid[:80])) from exc
 
 
 def _start_utc(value) -> datetime | None:
@@ -240,3 +244,38 @@ def parse_ics(data: bytes, *, start: datetime, end: datetime,
     except (ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
         raise _ics_error(_l("its events could not be expanded")) from exc
     return sorted(found.values(), key=lambda o: (o.starts_at, o.uid))
+
+
+def count_past_events(data: bytes, *, start: datetime, imported_uids: set[str]) -> int:
+    """How many events of a feed lie wholly before `start` (so none of them was imported).
+
+    Counted per UID with no occurrence imported: a single event (no RRULE or RDATE) whose
+    timed start is before `start`, or a series whose RRULE ends (UNTIL) before it. Rules
+    without an end are never walked here (a series without sessions in the window may lie
+    beyond the horizon); all-day events are skipped for another reason and not counted.
+    Call it after `parse_ics` accepted the same data.
+    """
+    try:
+        calendar = icalendar.Calendar.from_ical(data)
+    except (ValueError, KeyError, IndexError, TypeError, UnicodeDecodeError):
+        return 0
+    past: set[str] = set()
+    for event in calendar.walk("VEVENT"):
+        uid = str(event.get("UID", "")).strip()[:255]
+        dtstart = event.get("DTSTART")
+        if (not uid or uid in imported_uids or event.get("RECURRENCE-ID") is not None
+                or dtstart is None or not isinstance(dtstart.dt, datetime)):
+            continue
+        rule = event.get("RRULE")
+        if rule is None and event.get("RDATE") is None:
+            ended = _as_utc(dtstart.dt) < start
+        elif rule is not None and event.get("RDATE") is None and rule.get("UNTIL"):
+            until = rule["UNTIL"][0]
+            until = until if isinstance(until, datetime) else datetime.combine(
+                until, time.max, LOCAL_TZ)
+            ended = _as_utc(until) < start
+        else:
+            ended = False
+        if ended:
+            past.add(uid)
+    return len(past)

@@ -10,6 +10,7 @@ from marshmallow import Schema, ValidationError, fields, post_load, validate, va
 
 from duidingspool.casetables.models import ScheduleSource
 from duidingspool.timeutil import LOCAL_TZ, local_to_utc
+from duidingspool.schema_defaults import Label
 
 
 class _LocalDateTime(fields.DateTime):
@@ -25,7 +26,7 @@ class MunicipalitySchema(Schema):
     """A municipality: the admin form and its API shape."""
 
     id = fields.Integer(dump_only=True)
-    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    name = Label(required=True, validate=validate.Length(min=1, max=100))
     cbs_code = fields.String(
         required=True,
         validate=validate.Regexp(r"^[Gg][Mm]\d{4}$",
@@ -47,10 +48,10 @@ class MunicipalityRefSchema(Schema):
 class CaseTableFormSchema(Schema):
     """The admin form of a case table; the first session is given in local wall time."""
 
-    name = fields.String(required=True, validate=validate.Length(min=1, max=150))
-    host_organisation = fields.String(required=True, validate=validate.Length(min=1, max=150))
+    name = Label(required=True, validate=validate.Length(min=1, max=150))
+    host_organisation = Label(required=True, validate=validate.Length(min=1, max=150))
     host_municipality_id = fields.Integer(required=True)
-    address = fields.String(required=True, validate=validate.Length(min=1, max=250))
+    address = Label(required=True, validate=validate.Length(min=1, max=250))
     contact_email = fields.Email(load_default=None, validate=validate.Length(max=254))
     municipality_ids = fields.List(fields.Integer(), load_default=list)
     schedule_source = fields.String(
@@ -131,10 +132,15 @@ class IcsUrlSchema(Schema):
 
 
 class ImportResultSchema(Schema):
+    """What an ICS import did, in counts."""
+
     created = fields.Integer()
     updated = fields.Integer()
     cancelled = fields.Integer()
     unchanged = fields.Integer()
+    skipped_past = fields.Integer(metadata={
+        "description": "Events of the file that lie wholly in the past: they were skipped, as "
+                       "only sessions from now up to the horizon are imported"})
 
 
 class MoveSittingSchema(Schema):
@@ -143,7 +149,7 @@ class MoveSittingSchema(Schema):
     date = fields.Date(required=True)
     start_time = fields.Time(required=True)
     end_time = fields.Time(required=True)
-    location = fields.String(load_default="", validate=validate.Length(max=250))
+    location = Label(load_default="", validate=validate.Length(max=250))
     is_online = fields.Boolean(load_default=False)
 
     @validates_schema(skip_on_field_errors=False)

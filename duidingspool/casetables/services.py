@@ -217,12 +217,14 @@ def update_case_table(*, actor, case_table: CaseTable, name: str, host_organisat
 
 @dataclass(frozen=True)
 class ImportResult:
-    """What an ICS import did, in counts."""
+    """What an ICS import did, in counts; `skipped_past`: events of the file that lie
+    wholly in the past, so they gave no session (only sessions from now on are imported)."""
 
     created: int = 0
     updated: int = 0
     cancelled: int = 0
     unchanged: int = 0
+    skipped_past: int = 0
 
 
 def _horizon(now: datetime | None, horizon_days: int | None) -> tuple[datetime, datetime]:
@@ -368,11 +370,14 @@ def import_ics(*, actor, case_table: CaseTable, data: bytes, now: datetime | Non
         signals.sitting_changed.send(sitting, actor=actor)
     case_table.ics_imported_at = utcnow()
     db.session.flush()
+    skipped_past = ics.count_past_events(data, start=now,
+                                         imported_uids={occ.uid for occ in occurrences})
     result = ImportResult(created=created, updated=updated, cancelled=cancelled,
-                          unchanged=unchanged)
+                          unchanged=unchanged, skipped_past=skipped_past)
     record(actor=actor, action="case_table.import_ics", obj=case_table,
            details={"source": source, "created": created, "updated": updated,
-                    "cancelled": cancelled, "unchanged": unchanged})
+                    "cancelled": cancelled, "unchanged": unchanged,
+                    "skipped_past": skipped_past})
     return result
 
 

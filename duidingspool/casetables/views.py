@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from duidingspool.accounts.access import roles_required
@@ -194,6 +195,11 @@ def generate_sessions(case_table_id: int):
 def _import_done(table, result):
     flash(_("Calendar imported: %(created)d new, %(updated)d changed, %(cancelled)d cancelled.",
             created=result.created, updated=result.updated, cancelled=result.cancelled), "info")
+    if result.skipped_past:
+        flash(ngettext("%(num)d event of the calendar lies in the past and was skipped: only "
+                       "sessions from now on are imported.",
+                       "%(num)d events of the calendar lie in the past and were skipped: only "
+                       "sessions from now on are imported.", result.skipped_past), "info")
     return redirect(url_for("casetables.case_table", case_table_id=table.id))
 
 

@@ -12,6 +12,7 @@ from marshmallow import Schema, ValidationError, fields, post_load, validate, va
 
 from duidingspool.experts.services import LANGUAGE_CODES, clock, rate_on, today_local
 from duidingspool.timeutil import local_to_utc
+from duidingspool.schema_defaults import Label
 
 
 class ExpertiseAreaSchema(Schema):
@@ -24,8 +25,8 @@ class ExpertiseAreaSchema(Schema):
                   validate.Regexp(r"^[a-zA-Z0-9]+(?:[-_][a-zA-Z0-9]+)*$",
                                   error=_l("Use letters, digits and hyphens, e.g. right-wing-extremism."))],
     )
-    name_nl = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    name_en = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    name_nl = Label(required=True, validate=validate.Length(min=1, max=100))
+    name_en = Label(required=True, validate=validate.Length(min=1, max=100))
     description = fields.String(load_default=None, validate=validate.Length(max=2000))
     is_active = fields.Boolean(dump_only=True)
 
@@ -109,7 +110,7 @@ class ExpertCreateSchema(ExpertProfileSchema):
 
     account = fields.String(load_default="new", validate=validate.OneOf(["new", "existing"]))
     email = fields.Email(required=True, validate=validate.Length(max=254))
-    name = fields.String(load_default=None, validate=validate.Length(min=1, max=200))
+    name = Label(load_default=None, validate=validate.Length(min=1, max=200))
     password = fields.String(load_default=None, validate=validate.Length(
         min=12, max=200, error=_l("Use at least 12 characters.")))
 

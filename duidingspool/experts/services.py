@@ -11,7 +11,8 @@ import recurring_ical_events
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, or_, select
+from dateutil.relativedelta import relativedelta
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from duidingspool.accounts import services as accounts
@@ -33,6 +34,7 @@ from duidingspool.experts.models import (
     ExpertRate,
 )
 from duidingspool.extensions import db
+from duidingspool.privacy import check_privacy
 from duidingspool.timeutil import LOCAL_TZ, local_day_bounds, to_local
 
 
@@ -118,6 +120,8 @@ za zh zu
 """.split())
 
 VETTING_NOTICE_DAYS = 60
+# An absence's reason (the column holds 200 characters).
+MAX_ABSENCE_REASON_LENGTH = 200
 
 
 def _invalid(message, **fields_) -> ValidationFailed:
@@ -546,13 +550,31 @@ def add_absence(*, actor, expert: Expert, starts_at: datetime, ends_at: datetime
                 reason: str | None = None) -> Absence:
     """Add an absence (aware times); the end must come after the start."""
     _check_absence(starts_at, ends_at, "ends_at")
-    absence = Absence(expert_id=expert.id, starts_at=starts_at, ends_at=ends_at,
-                      reason=(reason or "").strip()[:200] or None)
+    reason = (reason or "").strip() or None
+    # The coordinator reads it: no personal data.
+    check_privacy(limits={"reason": MAX_ABSENCE_REASON_LENGTH}, reason=reason)
+    absence = Absence(expert_id=expert.id, starts_at=starts_at, ends_at=ends_at, reason=reason)
     db.session.add(absence)
     db.session.flush()
     record(actor=actor, action="expert.absence_add", obj=expert,
            details={"absence_id": absence.id})
     return absence
+
+
+def purge_absence_reasons(*, now: datetime | None = None, months: int | None = None) -> int:
+    """Erase the reasons of absences that ended more than RETENTION_MONTHS ago (the times
+    stay); returns how many were erased (flushes, never commits). One audit event records
+    the count, never which or what."""
+    now = now or utcnow()
+    months = int(current_app.config.get("RETENTION_MONTHS", 12)) if months is None else months
+    cutoff = now - relativedelta(months=months)
+    erased = db.session.execute(
+        update(Absence).where(Absence.ends_at <= cutoff, Absence.reason.is_not(None))
+        .values(reason=None).execution_options(synchronize_session=False)).rowcount
+    if erased:
+        record(actor=None, action="absence.purge", object_type="absence",
+               details={"count": erased, "retention_months": months})
+    return erased
 
 
 def remove_absence(*, actor, expert: Expert, absence_id: int) -> None:
@@ -580,6 +602,10 @@ def replace_availability(*, actor, expert: Expert, windows: list[dict],
         by_day.setdefault(w["weekday"], []).append((w["start_minute"], w["end_minute"], index))
     for index, a in enumerate(absences):
         _check_absence(a["starts_at"], a["ends_at"], f"absences.{index}")
+    check_privacy(limits={f"absences.{index}": MAX_ABSENCE_REASON_LENGTH
+                          for index in range(len(absences))},
+                  **{f"absences.{index}": (a.get("reason") or "").strip() or None
+                     for index, a in enumerate(absences)})
     db.session.execute(delete(AvailabilityWindow).where(AvailabilityWindow.expert_id == expert.id))
     db.session.execute(delete(Absence).where(Absence.expert_id == expert.id))
     db.session.add_all(AvailabilityWindow(expert_id=expert.id, weekday=w["weekday"],
@@ -587,7 +613,7 @@ def replace_availability(*, actor, expert: Expert, windows: list[dict],
                                           end_minute=w["end_minute"]) for w in windows)
     db.session.add_all(Absence(expert_id=expert.id, starts_at=a["starts_at"],
                                ends_at=a["ends_at"],
-                               reason=(a.get("reason") or "").strip()[:200] or None)
+                               reason=(a.get("reason") or "").strip() or None)
                        for a in absences)
     db.session.flush()
     record(actor=actor, action="expert.availability_replace", obj=expert,

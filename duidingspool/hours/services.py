@@ -25,7 +25,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, select, update
+from sqlalchemy import case, delete, or_, select, update
 
 from duidingspool.accounts.models import Role, User
 from duidingspool.audit.services import record
@@ -36,9 +36,12 @@ from duidingspool.errors import Conflict, NotFound, ValidationFailed
 from duidingspool import signals
 from duidingspool.extensions import db
 from duidingspool.hours.models import HourCategory, HourLine, HourStatus
+from duidingspool.privacy import check_privacy
 from duidingspool.timeutil import to_local
 
 EDITABLE = (HourStatus.DRAFT, HourStatus.REJECTED)
+# Notes and reject reasons (the columns hold 500 characters).
+MAX_TEXT_LENGTH = 500
 ON_CANCELLED = (HourCategory.PREPARATION, HourCategory.TRAVEL)
 
 
@@ -118,6 +121,12 @@ def _check_category(booking: Booking, category: str) -> None:
         raise ValidationFailed(message, fields={"category": [message]})
 
 
+def _check_note(note: str | None, *, now: datetime | None) -> None:
+    """A note is read by the coordinator: no personal data, at most MAX_TEXT_LENGTH."""
+    check_privacy(today=to_local(now or utcnow()).date(), limits={"note": MAX_TEXT_LENGTH},
+                  note=(note or "").strip() or None)
+
+
 def add_line(*, actor: User, booking: Booking, category: str, minutes: int,
              kilometres: Decimal | None = None, note: str | None = None,
              submit: bool = False, now: datetime | None = None) -> HourLine:
@@ -125,6 +134,7 @@ def add_line(*, actor: User, booking: Booking, category: str, minutes: int,
     _own_booking(actor, booking)
     _check_started(booking, now=now)
     _check_category(booking, category)
+    _check_note(note, now=now)
     line = HourLine(booking_id=booking.id, category=category, minutes=minutes,
                     kilometres=kilometres, note=(note or "").strip() or None,
                     status=HourStatus.DRAFT)
@@ -144,6 +154,7 @@ def update_line(*, actor: User, line: HourLine, category: str, minutes: int,
     _own_booking(actor, line.booking)
     _check_started(line.booking, now=now)
     _check_category(line.booking, category)
+    _check_note(note, now=now)
     swapped = db.session.execute(
         update(HourLine)
         .where(HourLine.id == line.id, HourLine.status.in_(EDITABLE))
@@ -264,6 +275,9 @@ def reject(*, actor: User, line: HourLine, reason: str,
     if not reason:
         raise ValidationFailed(_("Give a reason for rejecting."),
                                fields={"reason": [_("Give a reason.")]})
+    # The expert reads it: no personal data.
+    check_privacy(today=to_local(now or utcnow()).date(), limits={"reason": MAX_TEXT_LENGTH},
+                  reason=reason)
     swapped = db.session.execute(
         update(HourLine)
         .where(HourLine.id == line.id, HourLine.status == HourStatus.SUBMITTED)
@@ -300,6 +314,20 @@ def decide_many(*, actor: User, line_ids: list[int], approve_them: bool,
     if approve_them:
         _approved_in(lines, now=now)
     return lines
+
+
+@signals.referrals_purged.connect
+def _erase_free_text(_sender, *, ids: list[int], **_kwargs) -> None:
+    """The retention purge erased these requests: their hour lines' notes and reject reasons
+    go too (a rejected line keeps an empty reason: the schema wants one)."""
+    bookings = select(Booking.id).where(Booking.referral_id.in_(ids))
+    db.session.execute(
+        update(HourLine)
+        .where(HourLine.booking_id.in_(bookings),
+               or_(HourLine.note.is_not(None), HourLine.reject_reason.is_not(None)))
+        .values(note=None, reject_reason=case((HourLine.status == HourStatus.REJECTED, ""),
+                                              else_=None))
+        .execution_options(synchronize_session=False))
 
 
 def submitted_lines() -> list[HourLine]:

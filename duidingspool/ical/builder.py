@@ -12,6 +12,7 @@ place and a link to the app. Never the question text or the case code.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
@@ -92,6 +93,20 @@ def _years(events: list[FeedEvent], now: datetime) -> tuple[int, int]:
     return min(years) - 1, max(years) + 1
 
 
+# Control characters (line breaks, tabs, NUL ...) and the Unicode line separators.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
+
+def one_line(text: str) -> str:
+    """A label on one line: control characters become a space, runs of space one space.
+
+    Names are refused with control characters on input, but one stored before that (or
+    written by other means) must still give a valid calendar: an escaped line break in a
+    SUMMARY or a NUL breaks some readers, and a line break in a parameter (CN) cannot be
+    written at all."""
+    return " ".join(_CONTROL.sub(" ", text).split())
+
+
 def _event(data: FeedEvent, *, stamp: datetime) -> Event:
     event = Event()
     event.add("uid", data.uid)
@@ -100,10 +115,11 @@ def _event(data: FeedEvent, *, stamp: datetime) -> Event:
     event.add("dtend", _local(data.ends_at))
     event.add("sequence", data.sequence)
     event.add("status", CANCELLED if data.cancelled else CONFIRMED)
-    event.add("summary", data.summary)
-    if data.location:
-        event.add("location", data.location)
-    event.add("description", data.description)
+    event.add("summary", one_line(data.summary))
+    if data.location and one_line(data.location):
+        event.add("location", one_line(data.location))
+    # Line breaks belong in a description; other control characters do not.
+    event.add("description", re.sub(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]", " ", data.description))
     event.add("url", data.url)
     if data.created is not None:
         event.add("created", _utc(data.created))
@@ -133,7 +149,7 @@ def build_feed(events: Iterable[FeedEvent], *, name: str, now: datetime,
     """
     events = list(events)
     cal = _calendar("PUBLISH", events, now)
-    cal.add("x-wr-calname", name)
+    cal.add("x-wr-calname", one_line(name))
     cal.add("x-wr-timezone", TZID)
     cal.add("refresh-interval", refresh, parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", vDuration(refresh))
@@ -180,12 +196,12 @@ def build_itip(event: FeedEvent, *, method: str, organizer_email: str, organizer
     cal = _calendar(method, [event], now)
     vevent = _event(event, stamp=now)
     organizer = vCalAddress(f"mailto:{organizer_email}")
-    organizer.params["CN"] = vText(organizer_name)
+    organizer.params["CN"] = vText(one_line(organizer_name))
     vevent.add("organizer", organizer)
     for person in attendees:
         address = vCalAddress(f"mailto:{person.email}")
-        if person.name:
-            address.params["CN"] = vText(person.name)
+        if person.name and one_line(person.name):
+            address.params["CN"] = vText(one_line(person.name))
         address.params["ROLE"] = vText("REQ-PARTICIPANT")
         address.params["PARTSTAT"] = vText("ACCEPTED" if person.accepted else "NEEDS-ACTION")
         address.params["RSVP"] = vText("FALSE")

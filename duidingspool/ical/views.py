@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import re
 
 from flask import (Blueprint, Response, abort, flash, redirect, render_template,
@@ -11,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.http import http_date
 
+from duidingspool import logredaction
 from duidingspool.accounts.access import login_required_any, public
 from duidingspool.accounts.throttle import limiter
 from duidingspool.db import utcnow
@@ -24,36 +24,27 @@ bp = Blueprint("ical", __name__)
 
 # --- keeping tokens out of the logs -----------------------------------------------------------
 
-_FEED_PATH = re.compile(r"/calendar/[^\s\"'?#]+")
 REDACTED_PATH = "/calendar/[redacted]"
 # Access-log and error loggers of the servers we run under, and the app's own.
 _LOGGERS = ("werkzeug", "waitress", "gunicorn.access", "gunicorn.error")
 
 
+class FeedTokenFilter(logredaction.PathTokenFilter):
+    """Rewrites log records that mention a feed URL, so its secret token is never written,
+    also when the path was percent-encoded (`/calendar%2F<token>.ics`)."""
+
+    def __init__(self):
+        super().__init__("/calendar/")
+
+
 def redact(text: str) -> str:
     """The text with any feed URL's token replaced."""
-    return _FEED_PATH.sub(REDACTED_PATH, text)
-
-
-class FeedTokenFilter(logging.Filter):
-    """Rewrites log records that mention a feed URL, so its secret token is never written."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except Exception:  # noqa: BLE001 (a malformed record: the handler complains)
-            return True
-        if "/calendar/" in message:
-            record.msg = redact(message)
-            record.args = ()
-        return True
+    return FeedTokenFilter().redact(text)
 
 
 def install_log_redaction(app) -> None:
     """Attach the token filter to the request loggers and the app's logger (once each)."""
-    for logger in [logging.getLogger(name) for name in _LOGGERS] + [app.logger]:
-        if not any(isinstance(f, FeedTokenFilter) for f in logger.filters):
-            logger.addFilter(FeedTokenFilter())
+    logredaction.install(app, FeedTokenFilter, _LOGGERS)
 
 
 bp.record_once(lambda state: install_log_redaction(state.app))

@@ -25,7 +25,7 @@ from duidingspool.casetables import services as casetables
 from duidingspool.casetables.models import CaseTable, ScheduleSource
 from duidingspool.errors import DomainError
 from duidingspool.experts.models import Expert
-from duidingspool.experts.services import refresh_busy_calendar
+from duidingspool.experts.services import purge_absence_reasons, refresh_busy_calendar
 from duidingspool.extensions import db, unit_of_work
 from duidingspool.mail import reminders
 from duidingspool.mail import results as results_mail
@@ -193,7 +193,8 @@ def extend_standing_series(*, now: datetime) -> JobResult:
 
 
 def retention_purge(*, now: datetime) -> JobResult:
-    """Erase question texts and case codes past the retention period, a batch at a time."""
+    """Erase question texts, case codes and the free text that goes with them past the
+    retention period, a batch at a time; then the reasons of absences that ended as long ago."""
 
     def batches():
         while erased := purge_expired(now=now):
@@ -201,7 +202,10 @@ def retention_purge(*, now: datetime) -> JobResult:
         # Then the remarks and complaint texts about the requests just purged.
         yield results.purge_texts()
 
-    return JobResult(processed=sum(_committed(batches())))
+    processed = sum(_committed(batches()))
+    absences = purge_absence_reasons(now=now)
+    return JobResult(processed=processed,
+                     note=f"{absences} absence reasons erased" if absences else None)
 
 
 def evaluation_requests(*, now: datetime) -> JobResult:

@@ -12,8 +12,10 @@ from __future__ import annotations
 import hashlib
 import smtplib
 import ssl
+import unicodedata
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from email.errors import MessageError
 from email.message import EmailMessage
 from email.utils import formataddr, format_datetime, make_msgid
 
@@ -56,13 +58,22 @@ def queue(*, to_address: str, subject: str, body_text: str, ics: str | None = No
             select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key))
         if existing is not None:
             return existing
-    message = OutboxMessage(to_address=to_address, subject=subject[:250], body_text=body_text,
+    message = OutboxMessage(to_address=to_address, subject=one_line(subject)[:250],
+                            body_text=body_text,
                             ics=ics, ics_method=ics_method, booking_id=booking_id,
                             dedupe_key=dedupe_key, status=MailStatus.QUEUED, attempts=0,
                             sensitive=sensitive, created_at=now, next_attempt_at=now)
     db.session.add(message)
     db.session.flush()
     return message
+
+
+def one_line(text: str) -> str:
+    """`text` on one line: line breaks and other control characters become single spaces
+    (a subject is an e-mail header, which cannot hold them; names stored before they were
+    refused may still carry one)."""
+    return " ".join("".join(" " if unicodedata.category(ch) == "Cc" else ch
+                            for ch in text).split())
 
 
 def queue_once(*, to_address: str, subject: str, body_text: str, dedupe_key: str,
@@ -75,7 +86,7 @@ def queue_once(*, to_address: str, subject: str, body_text: str, dedupe_key: str
     """
     now = now or utcnow()
     inserted = insert_once(db.session, OutboxMessage, unique=["dedupe_key"], values=dict(
-        to_address=to_address, subject=subject[:250], body_text=body_text,
+        to_address=to_address, subject=one_line(subject)[:250], body_text=body_text,
         booking_id=booking_id, dedupe_key=dedupe_key, status=MailStatus.QUEUED,
         attempts=0, created_at=now, next_attempt_at=now))
     return inserted is not None
@@ -400,6 +411,14 @@ def _failed(message: OutboxMessage, error: Exception, now: datetime) -> None:
         message.next_attempt_at = now + retry_delay(message.attempts)
 
 
+def _unbuildable(message: OutboxMessage, error: Exception, now: datetime) -> None:
+    message.attempts += 1
+    message.last_error = f"cannot be built: {type(error).__name__}"[:500]
+    message.status = MailStatus.FAILED
+    message.next_attempt_at = None
+    _blank_if_sensitive(message)
+
+
 def send_due(*, now: datetime | None = None, smtp_factory=None) -> tuple[int, int]:
     """Send queued messages whose time has come, in one unit of work; returns (sent, failed
     attempts). The scheduler's job commits after each message instead (`sending`)."""
@@ -434,7 +453,16 @@ def sending(*, now: datetime | None = None, smtp_factory=None) -> Iterator[bool]
     try:
         for message in due:
             try:
-                refused = smtp.send_message(to_email(message, sender=config["MAIL_FROM"]))
+                email = to_email(message, sender=config["MAIL_FROM"])
+            except (ValueError, TypeError, UnicodeError, MessageError) as exc:
+                # It can never be built (retrying will not help): failed at once, and the
+                # messages after it still go out.
+                _unbuildable(message, exc, now)
+                db.session.flush()
+                yield False
+                continue
+            try:
+                refused = smtp.send_message(email)
                 if refused:
                     raise smtplib.SMTPRecipientsRefused(refused)
             except (smtplib.SMTPException, OSError) as exc:

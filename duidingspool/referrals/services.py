@@ -19,7 +19,7 @@ from duidingspool.errors import Conflict, Forbidden, NotFound, PrivacyViolation,
 from duidingspool.experts.models import ExpertiseArea
 from duidingspool import signals
 from duidingspool.extensions import db
-from duidingspool.referrals import privacy
+from duidingspool.privacy import check_privacy, privacy_errors
 from duidingspool.referrals.models import (
     URGENCY_RANK,
     Mode,
@@ -39,35 +39,11 @@ from duidingspool.timeutil import to_local
 MAX_WINDOW_AHEAD = timedelta(days=366)
 MIN_MINUTES, MAX_MINUTES = 15, 40 * 60
 MAX_QUESTION_LENGTH = 2000
+MAX_CASE_CODE_LENGTH = 50
+MAX_REASON_LENGTH = 500
+# Longer texts are refused by their length, never scanned for personal data.
+TEXT_LIMITS = {"question": MAX_QUESTION_LENGTH, "case_code": MAX_CASE_CODE_LENGTH}
 CANCELLABLE = (ReferralStatus.SUBMITTED, ReferralStatus.OFFERED, ReferralStatus.BOOKED)
-
-
-def _finding_message(finding: privacy.Finding) -> str:
-    fragment = finding.fragment
-    messages = {
-        "bsn": _("Contains a BSN (%(fragment)s).", fragment=fragment),
-        "email": _("Contains an e-mail address (%(fragment)s).", fragment=fragment),
-        "phone": _("Contains a phone number (%(fragment)s).", fragment=fragment),
-        "iban": _("Contains a bank account number, IBAN (%(fragment)s).", fragment=fragment),
-        "address": _("Contains a postcode with house number (%(fragment)s).",
-                     fragment=fragment),
-        "birth_date": _("Contains what looks like a date of birth (%(fragment)s).",
-                        fragment=fragment),
-    }
-    return messages[finding.kind]
-
-
-def privacy_errors(*, today: date | None = None, **texts: str | None) -> dict[str, list[str]]:
-    """Per field, a message for each piece of personal data found in its text."""
-    errors: dict[str, list[str]] = {}
-    for field, text in texts.items():
-        findings = privacy.find_personal_data(text, today=today)
-        if findings:
-            errors[field] = [_finding_message(f) for f in findings] + [
-                _("Describe what must be interpreted, never who: leave out names, BSN, "
-                  "addresses, phone numbers, e-mail addresses and dates of birth.")
-            ]
-    return errors
 
 
 def input_error(*, fields: dict[str, list[str]], question, case_code) -> ValidationFailed:
@@ -75,20 +51,12 @@ def input_error(*, fields: dict[str, list[str]], question, case_code) -> Validat
     the user hears about it at once and not only after fixing the other fields."""
     texts = {name: value for name, value in (("question", question), ("case_code", case_code))
              if isinstance(value, str)}
-    found = privacy_errors(**texts)
+    found = privacy_errors(limits=TEXT_LIMITS, **texts)
     merged = {name: list(messages) for name, messages in fields.items()}
     for name, messages in found.items():
         merged.setdefault(name, []).extend(m for m in messages if m not in merged[name])
     kind = PrivacyViolation if found else ValidationFailed
     return kind(_("Some fields are not filled in correctly."), fields=merged)
-
-
-def check_privacy(*, today: date | None = None, **texts: str | None) -> None:
-    """Raise PrivacyViolation naming, per field, the personal data found in the texts."""
-    errors = privacy_errors(today=today, **texts)
-    if errors:
-        raise PrivacyViolation(_("The text holds personal data; remove it and try again."),
-                               fields=errors)
 
 
 def _local_today(now: datetime) -> date:
@@ -210,8 +178,8 @@ def create(*, actor: User, data: dict, now: datetime | None = None) -> Referral:
     if not actor.has_role(Role.REQUESTER) or actor.municipality_id is None:
         raise Forbidden(_("Only a requester of a municipality can submit a request."))
 
-    errors = privacy_errors(today=_local_today(now), question=data.get("question"),
-                            case_code=data.get("case_code"))
+    errors = privacy_errors(today=_local_today(now), limits=TEXT_LIMITS,
+                            question=data.get("question"), case_code=data.get("case_code"))
     found_personal_data = bool(errors)
 
     table, sitting = _resolve_case_table_and_session(actor=actor, data=data, now=now,
@@ -225,6 +193,8 @@ def create(*, actor: User, data: dict, now: datetime | None = None) -> Referral:
         _add(errors, "question", _("Describe what must be interpreted."))
     elif len(question) > MAX_QUESTION_LENGTH:
         _add(errors, "question", _("At most %(n)d characters.", n=MAX_QUESTION_LENGTH))
+    if len(data.get("case_code") or "") > MAX_CASE_CODE_LENGTH:
+        _add(errors, "case_code", _("At most %(n)d characters.", n=MAX_CASE_CODE_LENGTH))
     minutes = _minutes(data.get("estimated_hours"))
     if minutes is None or not MIN_MINUTES <= minutes <= MAX_MINUTES:
         _add(errors, "estimated_hours", _("Estimate between 0.25 and 40 hours."))
@@ -310,7 +280,7 @@ def cancel(*, actor: User, referral: Referral, reason: str,
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed(_("Give a reason."), fields={"reason": [_("Give a reason.")]})
-    check_privacy(today=_local_today(now), reason=reason)
+    check_privacy(today=_local_today(now), limits={"reason": MAX_REASON_LENGTH}, reason=reason)
     previous_status = referral.status
     # Compare-and-swap: of two racing cancels (or a cancel racing an expert's accept that
     # changes the status) only one wins.
@@ -344,8 +314,10 @@ def read_question(*, actor: User, referral: Referral) -> str | None:
 
 def purge_expired(*, now: datetime | None = None, months: int | None = None,
                   limit: int | None = None) -> int:
-    """Erase the question text and case code of up to `limit` requests completed, cancelled or
-    unfilled more than RETENTION_MONTHS ago; returns how many were erased (flushes, never commits).
+    """Erase the question text, case code and cancel reason of up to `limit` requests
+    completed, cancelled or unfilled more than RETENTION_MONTHS ago, and (signal
+    `referrals_purged`) the free text of their offers, bookings and hour lines; returns how
+    many were erased (flushes, never commits).
 
     Counts, hours and money stay. One audit event records how many were erased, never which
     or what; the caller commits each batch and calls again until it returns 0.
@@ -370,9 +342,12 @@ def purge_expired(*, now: datetime | None = None, months: int | None = None,
     # not counted twice.
     erased = db.session.execute(
         update(Referral).where(Referral.id.in_(ids), expired)
-        .values(question=None, case_code=None, purged_at=now, updated_at=now)
+        .values(question=None, case_code=None, cancel_reason=None, purged_at=now, updated_at=now)
         .execution_options(synchronize_session=False)
     ).rowcount
+    # The free text on the requests' offers, bookings and hours goes with them (erasing
+    # again what a concurrent purge erased first is harmless).
+    signals.referrals_purged.send(None, ids=list(ids), now=now)
     if erased:
         record(actor=None, action="referral.purge", object_type="referral",
                details={"count": erased, "retention_months": months})

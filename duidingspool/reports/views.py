@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 
 from flask import Blueprint, Response, render_template, request
@@ -10,6 +9,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from duidingspool import csvexport
 from duidingspool.accounts.access import roles_required
 from duidingspool.accounts.models import Role
 from duidingspool.audit.services import record_export
@@ -116,9 +116,8 @@ def year_csv(year: int, table: str):
         raise NotFound(_("This page does not exist or is not available to you."))
     report = year_report(year=year, locale=str(get_locale()))
     out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerows(csv_rows(report, table))
+    csvexport.Writer(out).writerows(csv_rows(report, table))
     record_export(actor=current_user, what="year_report", details={"year": year, "table": table})
     return Response(
-        "\ufeff" + out.getvalue(), mimetype="text/csv",
+        csvexport.BOM + out.getvalue(), mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="jaarrapportage-{year}-{table}.csv"'})

@@ -158,3 +158,13 @@ def test_junk_bearer_header_next_to_a_session_cookie_still_needs_csrf(app, login
 
     assert response.status_code == 400
     assert response.get_json()["error"]["code"] == "csrf_failed"
+
+
+def test_users_create_refuses_a_name_with_a_line_break(runner):
+    result = runner.invoke(args=[
+        "users", "create", "--email", "b.jansen@example.org", "--name", "B.\nJansen",
+        "--role", "expert", "--password", "lang-genoeg-wachtwoord",
+    ])
+
+    assert result.exit_code != 0
+    assert db.session.scalar(select(User).where(User.email == "b.jansen@example.org")) is None

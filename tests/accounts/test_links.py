@@ -394,6 +394,17 @@ def test_link_token_never_reaches_the_log(app, client, caplog):
     assert any(isinstance(flt, LinkTokenFilter) for flt in logging.getLogger("werkzeug").filters)
 
 
+def test_an_encoded_link_token_never_reaches_the_log(app):
+    record = logging.LogRecord("werkzeug", logging.INFO, __file__, 1,
+                               '127.0.0.1 - - "GET /wachtwoord%%2Finstellen%%2F%s HTTP/1.1" 302 -',
+                               ("geheim-token_123",), None)
+
+    LinkTokenFilter().filter(record)
+
+    assert record.getMessage() == \
+        '127.0.0.1 - - "GET /wachtwoord/instellen/[redacted] HTTP/1.1" 302 -'
+
+
 def test_forgotten_password_without_address_shows_the_message_at_the_field(app, client):
     response = client.post("/wachtwoord/vergeten", data={"email": "  "})
 

@@ -85,12 +85,14 @@ def test_export_neutralises_cells_a_spreadsheet_would_run(login_as):
     coordinator = f.user(Role.COORDINATOR, locale="en")
     record(actor=None, action="demo.load", details={"x": 1})
     db.session.commit()
-    from duidingspool.audit.views import _cell
+    from duidingspool.csvexport import cell as _cell
 
     assert _cell("=1+1") == "'=1+1"
     assert _cell("-2") == "'-2"
     assert _cell("@SUM(A1)") == "'@SUM(A1)"
+    assert _cell("\tx") == "'\tx" and _cell("\rx") == "'\rx"
     assert _cell("user.create") == "user.create"
+    assert _cell(-2) == -2 and _cell(None) == ""
     assert login_as(coordinator).get("/logboek/export.csv").status_code == 200
 
 

@@ -319,6 +319,21 @@ def test_decline_with_too_long_reason_rerenders_422_with_the_typed_text(as_user)
     assert offer.status == OfferStatus.PENDING
 
 
+def test_decline_with_personal_data_in_the_reason_shows_it_at_the_field(as_user):
+    w = english_world()
+    referral = w.request()
+    expert = english_expert(w)
+    [offer] = services.make_offers(actor=w.coordinator, referral=referral, expert_ids=[expert.id])
+
+    response = as_user(expert.user).post(f"/aanbiedingen/{offer.id}/afwijzen",
+                                         data={"reason": "Ik ken hem: 06-12345678"})
+
+    assert response.status_code == 422
+    assert "Contains a phone number (06******78)." in response.get_data(as_text=True)
+    db.session.refresh(offer)
+    assert offer.status == OfferStatus.PENDING
+
+
 def test_decline_with_reason_passes_the_request_to_the_next_expert(as_user):
     w = english_world()
     referral = w.request()

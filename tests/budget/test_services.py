@@ -96,6 +96,27 @@ def test_forecast_extrapolates_spending_rate_when_higher(app):
     assert Decimal("390") < total.forecast < Decimal("410")
 
 
+def test_forecast_counts_what_the_docstring_says(app):
+    """Spent + max(committed, run rate): a completed booking without approved hours and
+    pending hours are in neither; before the year starts it is spent + committed."""
+    world = Priced(amount="1000.00")
+    world.line(world.booking("2026-01-10T13:00", minutes=60), minutes=60, amount="100.00")
+    done = world.booking("2026-02-10T13:00", minutes=60, status="completed")
+    world.line(done, minutes=60, status="submitted", amount="80.00")
+    world.booking("2026-12-10T13:00", minutes=60)  # committed: 60 min x 95.50 = 95.50
+    before = services.year_figures(year=2026,
+                                   now=datetime(2025, 12, 1, tzinfo=timezone.utc)).total
+    quarter_now = datetime(2026, 4, 2, 10, 0, tzinfo=timezone.utc)
+    quarter = services.elapsed_fraction(2026, quarter_now)
+    during = services.year_figures(year=2026, now=quarter_now).total
+
+    assert (before.spent, before.pending, before.committed, before.forecast) == (
+        Decimal("100.00"), Decimal("80.00"), Decimal("95.50"), Decimal("195.50"))
+    run_rate = Decimal("100.00") * (1 - quarter) / quarter
+    assert during.forecast == (Decimal("100.00") + max(Decimal("95.50"), run_rate)).quantize(
+        Decimal("0.01"))
+
+
 def test_threshold_warnings_fire_once(app):
     world = Priced(amount="100.00")
     booking = world.booking("2026-03-10T13:00")

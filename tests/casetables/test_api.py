@@ -120,8 +120,25 @@ def test_import_calendar_body(app, as_user, coordinator):
                                          data=future_event(), content_type="text/calendar")
 
     assert response.status_code == 200
-    assert response.json == {"created": 1, "updated": 0, "cancelled": 0, "unchanged": 0}
+    assert response.json == {"created": 1, "updated": 0, "cancelled": 0, "unchanged": 0,
+                             "skipped_past": 0}
     assert [s.origin_uid for s in sittings_of(table)] == ["extra-session@example.org"]
+
+
+def test_import_of_past_events_answers_how_many_were_skipped(app, as_user, coordinator):
+    table = ics_table()
+    past = calendar("""UID:last-year@example.org
+DTSTAMP:20201201T000000Z
+DTSTART:20200316T090000Z
+DTEND:20200316T110000Z
+""")
+
+    response = as_user(coordinator).post(f"/api/v1/case-tables/{table.id}/sessions/import",
+                                         data=past, content_type="text/calendar")
+
+    assert response.status_code == 200
+    assert response.json == {"created": 0, "updated": 0, "cancelled": 0, "unchanged": 0,
+                             "skipped_past": 1}
 
 
 def test_import_malformed_calendar_is_422_and_changes_nothing(app, as_user, coordinator):

@@ -248,6 +248,48 @@ def test_import_ics_honours_timezones_exdate_overrides_and_cancellations(app):
     assert {s.note for s in sittings_of(table)} == {None}  # no SUMMARY or DESCRIPTION kept
 
 
+PAST_SINGLE = """UID:last-year@example.org
+DTSTAMP:20261201T000000Z
+DTSTART:20260316T090000Z
+DTEND:20260316T110000Z
+"""
+PAST_SERIES = """UID:ended-series@example.org
+DTSTAMP:20261201T000000Z
+DTSTART:20260105T090000Z
+DTEND:20260105T110000Z
+RRULE:FREQ=WEEKLY;UNTIL=20260601T000000Z
+"""
+ENDLESS_SERIES = """UID:endless@example.org
+DTSTAMP:20261201T000000Z
+DTSTART:20200105T090000Z
+DTEND:20200105T110000Z
+RRULE:FREQ=YEARLY;BYMONTH=1
+"""
+
+
+def test_import_ics_says_how_many_past_events_it_skipped(app):
+    table = ics_table()
+
+    result = services.import_ics(actor=None, case_table=table,
+                                 data=calendar(PAST_SINGLE, PAST_SERIES), now=NOW)
+
+    assert result == services.ImportResult(created=0, updated=0, cancelled=0, unchanged=0,
+                                           skipped_past=2)
+    event = db.session.scalars(select(AuditEvent).where(
+        AuditEvent.action == "case_table.import_ics")).one()
+    assert event.details["skipped_past"] == 2
+
+
+def test_import_ics_does_not_count_series_with_sessions_or_without_an_end_as_past(app):
+    table = ics_table()
+
+    result = services.import_ics(actor=None, case_table=table,
+                                 data=calendar(PAST_SINGLE, ENDLESS_SERIES, SINGLE), now=NOW)
+
+    # The endless series has its 2027 session within the horizon; SINGLE is in 2027.
+    assert (result.created, result.skipped_past) == (2, 1)
+
+
 def test_import_ics_twice_changes_nothing(app):
     table = ics_table()
     services.import_ics(actor=None, case_table=table, data=FEED, now=NOW)
@@ -282,7 +324,7 @@ def test_import_ics_updates_moves_and_cancels(app):
     event = db.session.scalars(select(AuditEvent).where(
         AuditEvent.action == "case_table.import_ics").order_by(AuditEvent.id.desc())).first()
     assert event.details == {"source": "upload", "created": 0, "updated": 1, "cancelled": 2,
-                             "unchanged": 6}
+                             "unchanged": 6, "skipped_past": 0}
 
 
 def test_import_ics_location_change_keeps_status(app):

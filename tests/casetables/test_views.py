@@ -97,6 +97,18 @@ def test_create_municipality_invalid_rerenders_with_values(app, as_user, admin):
     assert db.session.scalar(select(Municipality).where(Municipality.name == "Hof van Twente")) is None
 
 
+def test_a_municipality_name_with_a_line_break_is_refused_at_the_field(app, as_user, admin):
+    region = f.region()
+
+    response = as_user(admin).post("/beheer/gemeenten/nieuw", data=municipality_form(
+        region, name="Hof van\r\nTwente"))
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Use a single line without control characters." in page
+    assert db.session.scalar(select(Municipality).where(Municipality.cbs_code == "GM1735")) is None
+
+
 def test_create_municipality_duplicate_code_rerenders(app, as_user, admin):
     existing = f.municipality()
 
@@ -246,6 +258,25 @@ def test_upload_ics_imports(app, as_user, coordinator):
     assert [s.origin_uid for s in sittings_of(table)] == ["extra-session@example.org"]
     db.session.refresh(table)
     assert table.ics_imported_at is not None
+
+
+def test_upload_of_past_events_says_they_were_skipped(app, as_user, coordinator):
+    table = f.case_table(schedule_source=ScheduleSource.ICS, rrule=None, first_session_start=None)
+    past = calendar("""UID:last-year@example.org
+DTSTAMP:20201201T000000Z
+DTSTART:20200316T090000Z
+DTEND:20200316T110000Z
+""")
+    client = as_user(coordinator)
+
+    response = client.post(f"/beheer/casustafels/{table.id}/ics",
+                           data={"file": (BytesIO(past), "agenda.ics")},
+                           content_type="multipart/form-data", follow_redirects=True)
+
+    page = response.get_data(as_text=True)
+    assert sitting_count() == 0
+    assert "0 new" in page
+    assert "1 event of the calendar lies in the past and was skipped" in page
 
 
 def test_upload_malformed_ics_shows_error_and_changes_nothing(app, as_user, coordinator):

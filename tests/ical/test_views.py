@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import urllib.error
 import urllib.request
 from datetime import timedelta
 
@@ -14,6 +15,9 @@ from sqlalchemy.orm import Session
 from werkzeug.http import http_date
 from werkzeug.serving import make_server
 
+from sqlalchemy import update
+
+from duidingspool.casetables.models import CaseTable
 from duidingspool.extensions import db
 from duidingspool.ical import builder, services
 from duidingspool.ical.models import CalendarFeed
@@ -330,6 +334,52 @@ def test_filter_redacts_a_feed_url_in_a_werkzeug_access_line(app, caplog):
     assert '"GET /calendar/[redacted] HTTP/1.1" 200' in caplog.text
 
 
+@pytest.mark.parametrize("path", [
+    "/calendar%2F{token}.ics",
+    "/calendar%2f{token}.ics",
+    "/%63alendar/{token}.ics",
+    "/calendar%252F{token}.ics",
+    "/CALENDAR/{token}.ics",
+])
+def test_real_dev_server_log_has_no_token_in_an_encoded_path(app, caplog, path):
+    expert = World().expert()
+    _, token = services.create_feed(actor=expert.user, scope="expert")
+    db.session.commit()
+    caplog.set_level(logging.INFO, logger="werkzeug")
+    server = make_server("127.0.0.1", 0, app)
+    thread = threading.Thread(target=server.handle_request)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}" + path.format(token=token)
+        try:
+            urllib.request.urlopen(url, timeout=10).close()
+        except urllib.error.HTTPError:
+            pass  # served or not, the request line is logged
+    finally:
+        thread.join(timeout=10)
+        server.server_close()
+
+    assert "[redacted]" in caplog.text
+    assert token not in caplog.text
+
+
+@pytest.mark.parametrize("line", [
+    "GET /calendar%2Fs3cr3t-T0ken_value.ics HTTP/1.1",
+    "GET /calendar%252Fs3cr3t-T0ken_value.ics HTTP/1.1",
+    "GET /%63%61lendar/s3cr3t-T0ken_value.ics HTTP/1.1",
+    "GET /Calendar/s3cr3t-T0ken_value.ics HTTP/1.1",
+    "GET %2Fcalendar%2Fs3cr3t-T0ken_value.ics HTTP/1.1",
+])
+def test_filter_redacts_an_encoded_feed_url(app, caplog, line):
+    caplog.set_level(logging.INFO, logger="werkzeug")
+
+    logging.getLogger("werkzeug").info('%s - - [%s] "%s" %s %s', "127.0.0.1", "22/Nov/2026",
+                                       line, "200", "-")
+
+    assert "s3cr3t" not in caplog.text
+    assert "[redacted]" in caplog.text
+
+
 def test_filter_leaves_other_lines_alone():
     record = logging.LogRecord("werkzeug", logging.INFO, __file__, 1, "GET %s", ("/profiel",), None)
 
@@ -389,3 +439,20 @@ def test_links_in_e_mail_never_follow_the_request_host(app):
     with app.test_request_context("/", base_url="http://evil.example.test"):
         assert public_url("ical.feed", token="t", request_host=True) == (
             "https://pool.example.org/app/calendar/t.ics")
+def test_a_stored_case_table_name_with_a_line_break_still_gives_a_valid_feed(client, app):
+    # A name stored before names refused control characters, written straight to the table.
+    w = World()
+    expert = w.expert()
+    booking = booking_at(w, expert, local(2027, 2, 9), reference="DV-2027-0000042")
+    db.session.execute(update(CaseTable).where(CaseTable.id == w.table.id)
+                       .values(name="Casustafel\r\nTwente\x01\tNoord"))
+    db.session.commit()
+    urls = [_feed(expert.user), _feed(w.requester, scope="case_table", case_table_id=w.table.id)]
+
+    for url in urls:
+        response = client.get(url)
+        text = response.get_data(as_text=True)
+
+        assert response.status_code == 200
+        for parser, events in read_all(text).items():
+            assert "Casustafel Twente Noord" in events[booking.calendar_uid].summary, parser

@@ -227,3 +227,29 @@ def test_create_with_a_json_array_body_answers_422(login_as):
 
     assert response.status_code == 422
     assert response.get_json()["error"]["code"] == "validation_error"
+
+
+def test_create_with_an_oversized_question_is_refused_by_length_not_scanned(login_as):
+    w = world()
+    db.session.commit()
+
+    response = login_as(w.requester).post("/api/v1/requests", json=body(
+        w, question="BSN 123456782. " + "Duiding gevraagd. " * 200))
+
+    assert response.status_code == 422
+    error = response.get_json()["error"]
+    assert (error["code"], list(error["fields"])) == ("validation_error", ["question"])
+    assert len(error["fields"]["question"]) == 1  # the length, no personal-data finding
+    assert count(Referral) == 0
+
+
+def test_create_with_two_megabytes_of_question_is_answered_422(login_as):
+    w = world()
+    db.session.commit()
+
+    response = login_as(w.requester).post("/api/v1/requests", json=body(
+        w, question="a" * 2_000_000 + " jan@example.org"))
+
+    assert response.status_code == 422
+    assert list(response.get_json()["error"]["fields"]) == ["question"]
+    assert count(Referral) == 0

@@ -249,3 +249,26 @@ def test_create_form_level_select_beside_its_checkbox_with_script_to_hide_it(log
     assert script.status_code == 200
     code = script.get_data(as_text=True)
     assert '"level_" + box.value' in code and "level.hidden = !box.checked" in code
+def test_create_form_with_an_oversized_question_shows_the_length_at_the_field(login_as):
+    w = world()
+    db.session.commit()
+
+    response = login_as(w.requester).post("/verzoeken/nieuw", data=form(
+        w, question="BSN 123456782. " + "a" * 400_000))
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "2000" in page  # the length message, at the field
+    assert "12*****82" not in page  # never scanned for personal data
+    assert count(Referral) == 0
+
+
+def test_create_form_with_two_megabytes_is_refused(login_as):
+    w = world()
+    db.session.commit()
+
+    response = login_as(w.requester).post("/verzoeken/nieuw", data=form(
+        w, question="a" * 2_000_000))
+
+    assert response.status_code in (413, 422)
+    assert count(Referral) == 0

@@ -88,3 +88,39 @@ def test_report_refused_for_expert_and_requester(world, login_as):
 
 def test_unknown_csv_table_is_404(world, login_as):
     assert login_as(world.coordinator).get("/rapportage/2026/secrets.csv").status_code == 404
+
+
+def test_csv_neutralises_formulas_in_names(world, login_as):
+    world.town.name = '=HYPERLINK("http://evil.example","x")'
+    world.town.safety_region.name = "-2+3"
+    world.area.name_nl = world.area.name_en = "+SUM(A1:A9)"
+    world.expert.user.name = "@cmd|' /c calc'!A0"
+    db.session.commit()
+    client = login_as(world.coordinator)
+
+    def rows(table):
+        text = client.get(f"/rapportage/2026/{table}.csv").get_data(as_text=True)
+        return list(csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=";"))
+
+    municipalities, regions, areas, experts = (rows(t) for t in (
+        "municipalities", "regions", "areas", "experts"))
+    budget = rows("budget")
+
+    assert municipalities[1][:2] == ["'-2+3", '\'=HYPERLINK("http://evil.example","x")']
+    assert regions[1][0] == "'-2+3"
+    assert areas[1][0] == "'+SUM(A1:A9)"
+    assert experts[1][0] == "'@cmd|' /c calc'!A0"
+    # Numbers stay numbers, a negative amount too.
+    assert budget[1][1] == "1000.00"
+
+
+def test_every_csv_writer_in_the_code_is_the_neutralising_one():
+    from pathlib import Path
+
+    import duidingspool
+
+    root = Path(duidingspool.__file__).parent
+    users = sorted(str(p.relative_to(root)) for p in root.rglob("*.py")
+                   if "csv.writer(" in p.read_text(encoding="utf-8"))
+
+    assert users == ["csvexport.py"]
