@@ -15,7 +15,9 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from duidingspool.accounts.access import authenticated_by_bearer, is_api_request
+from duidingspool import ui
+from duidingspool.accounts.access import (authenticated_by_bearer, is_api_request,
+                                          owes_second_factor)
 from duidingspool.audit.services import remote_addr_var
 from duidingspool.errors import Conflict, DomainError, ValidationFailed
 from duidingspool.extensions import csrf, db
@@ -161,6 +163,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["localdate"] = _localdate
     app.jinja_env.filters["hours"] = _hours
     app.jinja_env.filters["money"] = _money
+    ui.init_app(app)
 
     @app.before_request
     def remember_remote_addr():
@@ -181,7 +184,10 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def inject_user_roles():
         roles = current_user.role_names if current_user.is_authenticated else set()
-        return {"user_roles": {r.value for r in roles}, "current_locale": str(get_locale())}
+        # While the second factor is owed, the header offers only that step and logging out.
+        pending = current_user.is_authenticated and owes_second_factor(current_user)
+        return {"user_roles": {r.value for r in roles}, "current_locale": str(get_locale()),
+                "second_factor_pending": pending}
 
     @app.after_request
     def security_headers(response):

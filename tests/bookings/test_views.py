@@ -203,7 +203,8 @@ def test_withdraw_button_withdraws_a_queued_offer(as_user):
     offers = services.make_offers(actor=w.coordinator, referral=referral,
                                   expert_ids=[first.id, second.id])
 
-    response = as_user(w.coordinator).post(f"/aanbiedingen/{offers[1].id}/intrekken")
+    response = as_user(w.coordinator).post(f"/aanbiedingen/{offers[1].id}/intrekken",
+                                                 data={"confirm": "yes"})
 
     assert response.status_code == 302
     assert statuses(referral) == [(first.id, OfferStatus.PENDING, 1),
