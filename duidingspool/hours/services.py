@@ -263,7 +263,7 @@ def reject(*, actor: User, line: HourLine, reason: str,
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed(_("Give a reason for rejecting."),
-                               fields={"reason": [_("Give a reason.")]})
+                               fields={"reason": [_("Give a reason for rejecting.")]})
     swapped = db.session.execute(
         update(HourLine)
         .where(HourLine.id == line.id, HourLine.status == HourStatus.SUBMITTED)
@@ -291,7 +291,7 @@ def decide_many(*, actor: User, line_ids: list[int], approve_them: bool,
     _not_own(actor, lines)
     if not approve_them and not (reason or "").strip():
         raise ValidationFailed(_("Give a reason for rejecting."),
-                               fields={"reason": [_("Give a reason.")]})
+                               fields={"reason": [_("Give a reason for rejecting.")]})
     for line in sorted(lines, key=lambda x: x.id):
         if approve_them:
             _approve(actor=actor, line=line, now=now)

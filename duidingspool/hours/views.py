@@ -10,7 +10,6 @@ from marshmallow import ValidationError as SchemaError
 from duidingspool.accounts.access import roles_required
 from duidingspool.accounts.models import Role
 from duidingspool.bookings import queries as booking_queries
-from duidingspool.errors import DomainError
 from duidingspool.hours import services
 from duidingspool.hours.models import HourCategory
 from duidingspool.hours.schemas import BulkDecisionSchema, HourLineInSchema, RejectSchema
@@ -21,11 +20,9 @@ bp = Blueprint("hours", __name__)
 
 
 def _rejected(exc) -> dict:
-    """`rejected`, with a domain error's message at `_form` also when it names fields."""
-    failed = rejected(exc, field="_form")
-    if isinstance(exc, DomainError):
-        failed["errors"].setdefault("_form", [exc.message])
-    return failed
+    """`rejected`, with a domain error's message at `_form` when it names no field (one
+    message per problem: a field's message is shown at the field and in the summary)."""
+    return rejected(exc, field="_form")
 
 
 def _render_booking(booking, *, status: int = 200, values=None, errors=None, edit=None):
