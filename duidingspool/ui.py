@@ -32,6 +32,13 @@ def field_label(name: str) -> tuple[str, str] | None:
     return g.get("ui_fields", {}).get(str(name))
 
 
+def in_form_order(errors: dict) -> list[tuple[str, list]]:
+    """The (name, messages) of `errors` in the order their fields appear on the page; errors
+    of no field on the page (a message for the whole form) first."""
+    order = {name: index for index, name in enumerate(g.get("ui_fields", {}))}
+    return sorted(errors.items(), key=lambda item: order.get(str(item[0]), -1))
+
+
 def defer_error_summary(errors: dict, message=None) -> Markup:
     """A marker in the page for an error summary that base.html writes at the end."""
     summaries = g.setdefault("ui_summaries", [])
@@ -49,6 +56,7 @@ def deferred_error_summaries() -> list:
 _CELL = re.compile(r"<(td|th|tr)\b([^>]*)>", re.IGNORECASE)
 _COLSPAN = re.compile(r"""\bcolspan\s*=\s*["']?(\d+)""", re.IGNORECASE)
 _CLASS = re.compile(r"""\bclass\s*=\s*"([^"]*)\"""", re.IGNORECASE)
+_BLANK_CELL = re.compile(r"<td\b([^>]*)>(\s*)</td>", re.IGNORECASE)
 _CELL_CLASS = {"td": "utrecht-table__cell", "th": "utrecht-table__header-cell",
                "tr": "utrecht-table__row"}
 
@@ -78,7 +86,10 @@ def with_cell_labels(html, labels) -> Markup:
         column += int(span.group(1)) if span else 1
         return f"<{kind}{attrs}>"
 
-    return Markup(_CELL.sub(tag, str(html)))
+    labelled = _CELL.sub(tag, str(html))
+    # An empty cell has nothing to show in a stacked row: its label is hidden there too.
+    return Markup(_BLANK_CELL.sub(lambda m: f"<td{_with_class(m.group(1), 'pool-table__blank')}>"
+                                            f"{m.group(2)}</td>", labelled))
 
 
 def confirm_step(*, title, question, button, back: str, consequences=(), danger: bool = True,
@@ -117,6 +128,6 @@ def init_app(app: Flask) -> None:
     app.before_request(_forget)
     app.jinja_env.globals.update(
         remember_field=remember_field, field_label=field_label,
-        defer_error_summary=defer_error_summary,
+        defer_error_summary=defer_error_summary, in_form_order=in_form_order,
         deferred_error_summaries=deferred_error_summaries)
     app.jinja_env.filters["with_cell_labels"] = with_cell_labels

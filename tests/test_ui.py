@@ -392,3 +392,31 @@ def test_cancelling_a_booking_from_the_request_page_goes_through_its_confirmatio
     assert f'<form method="post" action="/boekingen/{booking.id}/annuleren"' not in page
     assert asked.status_code == 200
     assert f'<form method="post" action="/boekingen/{booking.id}/annuleren"' in _text(asked)
+
+
+# --- tables that stack on a phone ----------------------------------------------------------------
+
+def test_table_rows_get_the_component_classes_and_each_cell_its_column_header():
+    from duidingspool.ui import with_cell_labels
+
+    rows = with_cell_labels('<tr id="x"><td>a</td><td class="num"> </td><td colspan="2">b</td>'
+                            '<th scope="row">c</th></tr>', ["A", "B", "C & D", "D", "E"])
+
+    assert str(rows) == (
+        '<tr class="utrecht-table__row" id="x">'
+        '<td class="utrecht-table__cell" data-label="A">a</td>'
+        '<td class="pool-table__blank utrecht-table__cell num" data-label="B"> </td>'
+        '<td class="utrecht-table__cell" colspan="2" data-label="C &amp; D">b</td>'
+        '<th class="utrecht-table__header-cell" scope="row" data-label="E">c</th></tr>')
+
+
+def test_hours_table_cells_carry_their_headers_for_the_phone_layout(as_user):
+    world = Priced()
+    booking = world.booking("2026-06-30T10:00")
+    world.line(booking, minutes=90, status="draft", amount="120.00")
+    page = _text(as_user(world.expert.user).get(f"/boekingen/{booking.id}/uren"))
+
+    table = page[page.index('id="hour-lines"'):page.index("</table>")]
+    assert '<td class="utrecht-table__cell" data-label="Category">' in table
+    assert re.search(r'<td class="utrecht-table__cell num" data-label="Amount">[^<]*120', table)
+    assert '<th scope="col" class="utrecht-table__header-cell">Category</th>' in page
