@@ -196,9 +196,11 @@ def test_request_form_reports_every_error_in_one_round(as_user):
 # --- destructive buttons go through a confirmation page -----------------------------------------
 
 def _confirm_form(page: str, action: str) -> bool:
+    """The page is a confirmation form posting to `action` with a "Yes, ..." button."""
     return (f'<form method="post" action="{action}"' in page
-            and '<button type="submit" class="utrecht-button utrecht-button--primary-action '
-                'pool-button--danger" name="confirm" value="yes">' in page)
+            and re.search(r'<button type="submit" class="utrecht-button utrecht-button--primary-'
+                          r'action pool-button--danger" name="confirm" value="yes">Yes, [^<]+'
+                          r'</button>', page) is not None)
 
 
 def test_deleting_an_hour_line_asks_first(as_user):
