@@ -7,7 +7,7 @@ INSTALLED := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint install translations extract-messages clean
+.PHONY: run test lint install translations vendor extract-messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +17,30 @@ $(INSTALLED): $(BIN)/python pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(INSTALLED)
 
-install: $(INSTALLED) translations
+install: $(INSTALLED) translations vendor
+
+# The NL Design System (components, example theme) and the Noto Sans font, from the exact
+# versions in package-lock.json, copied into a git-ignored folder that Flask serves as static
+# files: nothing comes from a CDN. Needs Node.js >= 18 with npm.
+VENDOR := duidingspool/static/vendor
+VENDOR_STAMP := $(VENDOR)/.installed
+FONTSOURCE := node_modules/@fontsource/noto-sans
+
+vendor: $(VENDOR_STAMP)
+
+$(VENDOR_STAMP): package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
+	rm -rf $(VENDOR)
+	mkdir -p $(VENDOR)/utrecht $(VENDOR)/voorbeeld $(VENDOR)/noto-sans/files
+	cp node_modules/@utrecht/component-library-css/dist/index.css $(VENDOR)/utrecht/component-library.css
+	cp node_modules/@nl-design-system-unstable/voorbeeld-design-tokens/dist/theme.css $(VENDOR)/voorbeeld/theme.css
+	for face in 400 400-italic 700; do \
+	  cp $(FONTSOURCE)/latin-$$face.css $(VENDOR)/noto-sans/; \
+	done
+	cp $(FONTSOURCE)/files/noto-sans-latin-400-normal.woff* $(FONTSOURCE)/files/noto-sans-latin-400-italic.woff* \
+	  $(FONTSOURCE)/files/noto-sans-latin-700-normal.woff* $(VENDOR)/noto-sans/files/
+	cp $(FONTSOURCE)/LICENSE $(VENDOR)/noto-sans/LICENSE
+	touch $(VENDOR_STAMP)
 
 translations: $(INSTALLED)
 	$(BIN)/pybabel compile --statistics -d duidingspool/translations
@@ -46,4 +69,4 @@ lint: $(INSTALLED)
 	$(BIN)/lint-imports
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) instance .pytest_cache node_modules $(VENDOR)

@@ -15,8 +15,9 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from duidingspool import formats
-from duidingspool.accounts.access import authenticated_by_bearer, is_api_request
+from duidingspool import formats, ui
+from duidingspool.accounts.access import (authenticated_by_bearer, is_api_request,
+                                          owes_second_factor)
 from duidingspool.audit.services import remote_addr_var
 from duidingspool.errors import Conflict, DomainError, ValidationFailed
 from duidingspool.extensions import csrf, db
@@ -165,6 +166,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["percent"] = formats.percent
     app.jinja_env.filters["language_name"] = formats.language_name
     _audit_filters(app)
+    ui.init_app(app)
 
     @app.before_request
     def remember_remote_addr():
@@ -185,7 +187,10 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def inject_user_roles():
         roles = current_user.role_names if current_user.is_authenticated else set()
-        return {"user_roles": {r.value for r in roles}, "current_locale": str(get_locale())}
+        # While the second factor is owed, the header offers only that step and logging out.
+        pending = current_user.is_authenticated and owes_second_factor(current_user)
+        return {"user_roles": {r.value for r in roles}, "current_locale": str(get_locale()),
+                "second_factor_pending": pending}
 
     @app.after_request
     def security_headers(response):

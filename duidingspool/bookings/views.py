@@ -36,6 +36,7 @@ from duidingspool.referrals import services as referral_services
 from duidingspool.referrals.models import Referral
 from duidingspool.referrals.queries import get_for as get_referral_for
 from duidingspool.timeutil import local_to_utc, to_local
+from duidingspool.ui import confirm_step
 from duidingspool.web import INPUT_ERRORS, REFUSALS, field_errors, load_form, refused, rejected
 
 bp = Blueprint("bookings", __name__)
@@ -191,12 +192,23 @@ def offer(referral_id: int):
     return redirect(url_for("referrals.detail", referral_id=referral.id, _anchor="offers"))
 
 
-@bp.post("/aanbiedingen/<int:offer_id>/intrekken")
+@bp.route("/aanbiedingen/<int:offer_id>/intrekken", methods=["GET", "POST"])
 @roles_required(Role.COORDINATOR)
 def withdraw(offer_id: int):
-    """Withdraw a pending or queued offer; a pending one passes to the next in the queue."""
+    """Withdraw a pending or queued offer after confirmation; a pending one passes to the
+    next in the queue."""
     found = services.get_offer_for(current_user, offer_id)
     referral_id = found.referral_id
+    page = confirm_step(
+        title=_("Withdraw an offer"),
+        question=_("Are you sure you want to withdraw the offer to %(name)s?",
+                   name=found.expert.user.name),
+        consequences=[_("The expert can no longer accept it; a pending offer passes to the "
+                        "next expert in the queue.")],
+        button=_("Yes, withdraw the offer"),
+        back=url_for("referrals.detail", referral_id=referral_id, _anchor="offers"))
+    if page:
+        return page
     try:
         services.withdraw(actor=current_user, offer=found)
     except REFUSALS as exc:

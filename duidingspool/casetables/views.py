@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -20,6 +21,7 @@ from duidingspool.casetables.schemas import (
 from duidingspool.db import utcnow
 from duidingspool.errors import ValidationFailed
 from duidingspool.timeutil import to_local
+from duidingspool.ui import confirm_step
 from duidingspool.web import INPUT_ERRORS, REFUSALS, load_form, refused, rejected
 
 bp = Blueprint("casetables", __name__, url_prefix="/beheer")
@@ -275,11 +277,27 @@ def move_sitting(case_table_id: int, sitting_id: int):
 @bp.post("/casustafels/<int:case_table_id>/zittingen/<int:sitting_id>/annuleren")
 @roles_required(*MANAGERS)
 def cancel_sitting(case_table_id: int, sitting_id: int):
-    """Cancel a session."""
+    """Cancel a session, with a reason, after a confirmation page."""
     table = queries.get_case_table_for(current_user, case_table_id)
     found = queries.get_sitting(table, sitting_id)
     try:
         data = load_form(CancelSittingSchema())
+        page = confirm_step(
+            title=_("Cancel a session"),
+            question=_("Are you sure you want to cancel the session of %(name)s on %(when)s?",
+                       name=table.name, when=format_datetime(to_local(found.starts_at),
+                                                             "EEEE d MMMM y HH:mm",
+                                                             rebase=False)),
+            consequences=[_("Requests and bookings for this session are cancelled, and the "
+                            "experts and requesters hear about it."),
+                          _("This cannot be undone.")],
+            button=_("Yes, cancel the session"),
+            back=url_for("casetables.sitting", case_table_id=table.id, sitting_id=found.id),
+            hidden=[(name, value) for name, value in request.form.items(multi=True)
+                    if name not in ("csrf_token", "confirm")],
+            first_step_posts=True)
+        if page:
+            return page
         services.cancel_sitting(actor=current_user, sitting=found, **data)
     except INPUT_ERRORS as exc:
         return _render_sitting(table, found, values={**_sitting_values(found),

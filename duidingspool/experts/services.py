@@ -528,6 +528,22 @@ def add_window(*, actor, expert: Expert, weekday: int, start_minute: int,
     return window
 
 
+def get_own_window(expert: Expert, window_id: int) -> AvailabilityWindow:
+    """One of the expert's own windows (NotFound for anyone else's)."""
+    window = db.session.get(AvailabilityWindow, window_id)
+    if window is None or window.expert_id != expert.id:
+        raise NotFound(_("Availability window not found."))
+    return window
+
+
+def get_own_absence(expert: Expert, absence_id: int) -> Absence:
+    """One of the expert's own absences (NotFound for anyone else's)."""
+    absence = db.session.get(Absence, absence_id)
+    if absence is None or absence.expert_id != expert.id:
+        raise NotFound(_("Absence not found."))
+    return absence
+
+
 def remove_window(*, actor, expert: Expert, window_id: int) -> None:
     """Remove one of the expert's own windows (NotFound for anyone else's)."""
     window = db.session.get(AvailabilityWindow, window_id)

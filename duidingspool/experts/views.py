@@ -22,6 +22,7 @@ from duidingspool.experts.schemas import (
     WindowSchema,
 )
 from duidingspool.timeutil import local_day_bounds, to_local
+from duidingspool.ui import confirm_step
 from duidingspool.web import INPUT_ERRORS, REFUSALS, load_form, rejected
 
 bp = Blueprint("experts", __name__)
@@ -70,12 +71,25 @@ def edit_area(area_id: int):
     return redirect(url_for("experts.areas"))
 
 
-@bp.post("/beheer/expertisegebieden/<int:area_id>/actief")
+@bp.route("/beheer/expertisegebieden/<int:area_id>/actief", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
 def set_area_active(area_id: int):
-    """Deactivate or reactivate an expertise area."""
+    """Reactivate an expertise area, or deactivate it after confirmation."""
     area = services.get_area(area_id)
-    active = request.form.get("active") == "1"
+    active = (request.args if request.method == "GET" else request.form).get("active") == "1"
+    if not active:
+        page = confirm_step(
+            title=_("Deactivate an expertise area"),
+            question=_("Are you sure you want to deactivate the expertise area %(name)s?",
+                       name=area.name_en),
+            consequences=[_("Requesters can no longer ask for it, and it is no longer offered "
+                            "on expert profiles."),
+                          _("Experts keep it on their profile; you can activate it again.")],
+            button=_("Yes, deactivate"), back=url_for("experts.areas"))
+        if page:
+            return page
+    elif request.method == "GET":
+        return redirect(url_for("experts.areas"))
     services.set_area_active(actor=current_user, area=area, active=active)
     flash(_("Expertise area %(name)s activated.", name=area.name_en) if active
           else _("Expertise area %(name)s deactivated.", name=area.name_en), "info")
@@ -196,12 +210,21 @@ def add_rate(expert_id: int):
     return redirect(url_for("experts.expert", expert_id=expert.id))
 
 
-@bp.post("/deskundigen/<int:expert_id>/tarieven/<int:rate_id>/verwijderen")
+@bp.route("/deskundigen/<int:expert_id>/tarieven/<int:rate_id>/verwijderen",
+          methods=["GET", "POST"])
 @roles_required(Role.COORDINATOR)
 def delete_rate(expert_id: int, rate_id: int):
-    """Remove a rate that has not applied yet."""
+    """Remove a rate that has not applied yet, after confirmation."""
     expert = services.get_expert(expert_id)
     rate = services.get_rate(expert, rate_id)
+    page = confirm_step(
+        title=_("Remove a rate"),
+        question=_("Are you sure you want to remove this rate of %(name)s?",
+                   name=expert.user.name),
+        button=_("Yes, remove the rate"),
+        back=url_for("experts.expert", expert_id=expert.id))
+    if page:
+        return page
     try:
         services.delete_rate(actor=current_user, expert=expert, rate=rate)
     except REFUSALS as exc:
@@ -253,11 +276,22 @@ def add_window():
     return redirect(url_for("experts.availability"))
 
 
-@bp.post("/beschikbaarheid/vensters/<int:window_id>/verwijderen")
+@bp.route("/beschikbaarheid/vensters/<int:window_id>/verwijderen", methods=["GET", "POST"])
 @roles_required(Role.EXPERT)
 def remove_window(window_id: int):
-    """Remove one of the expert's own windows."""
+    """Remove one of the expert's own windows, after confirmation."""
     expert = services.own_expert(current_user)
+    window = services.get_own_window(expert, window_id)
+    page = confirm_step(
+        title=_("Remove an availability window"),
+        question=_("Are you sure you want to remove the availability window %(day)s "
+                   "%(start)s–%(end)s?", day=services.WEEKDAYS[window.weekday],
+                   start=services.clock(window.start_minute),
+                   end=services.clock(window.end_minute)),
+        consequences=[_("You are no longer matched for sessions in it.")],
+        button=_("Yes, remove"), back=url_for("experts.availability"))
+    if page:
+        return page
     services.remove_window(actor=current_user, expert=expert, window_id=window_id)
     flash(_("Availability window removed."), "info")
     return redirect(url_for("experts.availability"))
@@ -275,11 +309,20 @@ def add_absence():
     return redirect(url_for("experts.availability"))
 
 
-@bp.post("/beschikbaarheid/afwezigheden/<int:absence_id>/verwijderen")
+@bp.route("/beschikbaarheid/afwezigheden/<int:absence_id>/verwijderen",
+          methods=["GET", "POST"])
 @roles_required(Role.EXPERT)
 def remove_absence(absence_id: int):
-    """Remove one of the expert's own absences."""
+    """Remove one of the expert's own absences, after confirmation."""
     expert = services.own_expert(current_user)
+    services.get_own_absence(expert, absence_id)
+    page = confirm_step(
+        title=_("Remove an absence"),
+        question=_("Are you sure you want to remove this absence?"),
+        consequences=[_("You can be matched and offered sessions in that period again.")],
+        button=_("Yes, remove"), back=url_for("experts.availability"))
+    if page:
+        return page
     services.remove_absence(actor=current_user, expert=expert, absence_id=absence_id)
     flash(_("Absence removed."), "info")
     return redirect(url_for("experts.availability"))

@@ -274,7 +274,7 @@ def reject(*, actor: User, line: HourLine, reason: str,
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed(_("Give a reason for rejecting."),
-                               fields={"reason": [_("Give a reason.")]})
+                               fields={"reason": [_("Give a reason for rejecting.")]})
     # The expert reads it: no personal data.
     check_privacy(today=to_local(now or utcnow()).date(), limits={"reason": MAX_TEXT_LENGTH},
                   reason=reason)
@@ -305,7 +305,7 @@ def decide_many(*, actor: User, line_ids: list[int], approve_them: bool,
     _not_own(actor, lines)
     if not approve_them and not (reason or "").strip():
         raise ValidationFailed(_("Give a reason for rejecting."),
-                               fields={"reason": [_("Give a reason.")]})
+                               fields={"reason": [_("Give a reason for rejecting.")]})
     for line in sorted(lines, key=lambda x: x.id):
         if approve_them:
             _approve(actor=actor, line=line, now=now)

@@ -10,21 +10,19 @@ from marshmallow import ValidationError as SchemaError
 from duidingspool.accounts.access import roles_required
 from duidingspool.accounts.models import Role
 from duidingspool.bookings import queries as booking_queries
-from duidingspool.errors import DomainError
 from duidingspool.hours import services
 from duidingspool.hours.models import HourCategory
 from duidingspool.hours.schemas import BulkDecisionSchema, HourLineInSchema, RejectSchema
+from duidingspool.ui import confirm_step
 from duidingspool.web import INPUT_ERRORS, REFUSALS, load_form, refused, rejected
 
 bp = Blueprint("hours", __name__)
 
 
 def _rejected(exc) -> dict:
-    """`rejected`, with a domain error's message at `_form` also when it names fields."""
-    failed = rejected(exc, field="_form")
-    if isinstance(exc, DomainError):
-        failed["errors"].setdefault("_form", [exc.message])
-    return failed
+    """`rejected`, with a domain error's message at `_form` when it names no field (one
+    message per problem: a field's message is shown at the field and in the summary)."""
+    return rejected(exc, field="_form")
 
 
 def _render_booking(booking, *, status: int = 200, values=None, errors=None, edit=None):
@@ -103,12 +101,20 @@ def update(line_id: int):
     return redirect(url_for("hours.booking_hours", booking_id=booking.id))
 
 
-@bp.post("/uren/<int:line_id>/verwijderen")
+@bp.route("/uren/<int:line_id>/verwijderen", methods=["GET", "POST"])
 @roles_required(Role.EXPERT)
 def remove(line_id: int):
-    """Delete a draft or rejected line."""
+    """Delete a draft or rejected line, after confirmation."""
     line = services.get_line_for(current_user, line_id)
     booking_id = line.booking_id
+    page = confirm_step(
+        title=_("Delete an hour line"),
+        question=_("Are you sure you want to delete this line (%(hours)s hours)?",
+                   hours=f"{line.minutes // 60}:{line.minutes % 60:02d}"),
+        button=_("Yes, delete the line"),
+        back=url_for("hours.booking_hours", booking_id=booking_id))
+    if page:
+        return page
     try:
         services.delete_line(actor=current_user, line=line)
     except REFUSALS as exc:

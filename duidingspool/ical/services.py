@@ -162,6 +162,14 @@ def _live(user: User, scope: str, case_table_id: int | None) -> CalendarFeed | N
     return db.session.scalar(query)
 
 
+def get_own_feed(actor: User, feed_id: int) -> CalendarFeed:
+    """One of the actor's own live feeds (NotFound for anyone else's or a revoked one)."""
+    feed = db.session.get(CalendarFeed, feed_id)
+    if feed is None or feed.user_id != actor.id or feed.revoked_at is not None:
+        raise NotFound(_("Calendar feed not found."))
+    return feed
+
+
 def revoke_feed(*, actor: User, feed_id: int, now: datetime | None = None) -> CalendarFeed:
     """Revoke one of the actor's own live feeds; its URL answers 404 from now on."""
     now = now or utcnow()

@@ -18,6 +18,7 @@ from duidingspool.extensions import db, read_only
 from duidingspool.ical import services
 from duidingspool.ical.schemas import FeedCreateSchema
 from duidingspool.urls import public_url
+from duidingspool.ui import confirm_step
 from duidingspool.web import INPUT_ERRORS, load_form, rejected
 
 bp = Blueprint("ical", __name__)
@@ -144,6 +145,23 @@ def create_feed():
     """Create or renew (rotate) a calendar subscription; the new URL is shown once."""
     try:
         data = load_form(FeedCreateSchema())
+        # Making a new link revokes the live one: that needs a confirmation.
+        replaced = [slot for slot in services.feed_slots(current_user)
+                    if slot.feed is not None and slot.scope == data["scope"]
+                    and (slot.case_table.id if slot.case_table else None)
+                    == data.get("case_table_id")]
+        if replaced:
+            page = confirm_step(
+                title=_("Make a new calendar link"),
+                question=_("Are you sure you want to make a new link? The current link stops "
+                           "working."),
+                consequences=[_("Calendars subscribed with the current link stop showing "
+                                "sessions until you subscribe them with the new link.")],
+                button=_("Yes, make a new link"), back=url_for("ical.profile"),
+                hidden=[("scope", data["scope"]), ("case_table_id", data.get("case_table_id"))],
+                first_step_posts=True)
+            if page:
+                return page
         feed, token = services.create_feed(actor=current_user, scope=data["scope"],
                                            case_table_id=data.get("case_table_id"))
     except INPUT_ERRORS as exc:
@@ -152,10 +170,19 @@ def create_feed():
     return _render_profile(new_feed=feed, token=token)
 
 
-@bp.post("/profiel/kalenders/<int:feed_id>/intrekken")
+@bp.route("/profiel/kalenders/<int:feed_id>/intrekken", methods=["GET", "POST"])
 @login_required_any
 def revoke_feed(feed_id: int):
-    """Revoke a subscription: its URL stops working at once."""
+    """Revoke a subscription after confirmation: its URL stops working at once."""
+    services.get_own_feed(current_user, feed_id)
+    page = confirm_step(
+        title=_("Revoke a calendar link"),
+        question=_("Are you sure you want to revoke this calendar link?"),
+        consequences=[_("Calendars subscribed with it stop showing your sessions at once."),
+                      _("You can make a new link afterwards; the old one stays revoked.")],
+        button=_("Yes, revoke the link"), back=url_for("ical.profile"))
+    if page:
+        return page
     services.revoke_feed(actor=current_user, feed_id=feed_id)
     flash(_("The calendar link has been revoked."), "info")
     return redirect(url_for("ical.profile"))

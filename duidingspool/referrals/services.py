@@ -46,15 +46,30 @@ TEXT_LIMITS = {"question": MAX_QUESTION_LENGTH, "case_code": MAX_CASE_CODE_LENGT
 CANCELLABLE = (ReferralStatus.SUBMITTED, ReferralStatus.OFFERED, ReferralStatus.BOOKED)
 
 
-def input_error(*, fields: dict[str, list[str]], question, case_code) -> ValidationFailed:
-    """The error for input that failed its schema, naming personal data found as well, so
-    the user hears about it at once and not only after fixing the other fields."""
+# A schema error on one of these makes the date checks of the others meaningless.
+_WHEN_FIELDS = ("case_table_id", "session_id", "window_start", "window_end")
+
+
+def input_error(*, fields: dict[str, list[str]], question, case_code, actor: User | None = None,
+                valid: dict | None = None, now: datetime | None = None) -> ValidationFailed:
+    """The error for input that failed its schema, naming personal data found as well and,
+    given the `actor` and the fields that did pass the schema (`valid`), every rule those
+    break, so the user hears about all of it at once and not only after fixing the other
+    fields."""
     texts = {name: value for name, value in (("question", question), ("case_code", case_code))
              if isinstance(value, str)}
     found = privacy_errors(limits=TEXT_LIMITS, **texts)
     merged = {name: list(messages) for name, messages in fields.items()}
     for name, messages in found.items():
         merged.setdefault(name, []).extend(m for m in messages if m not in merged[name])
+    if actor is not None and valid is not None:
+        skip = set(fields)
+        if skip & set(_WHEN_FIELDS):
+            skip |= set(_WHEN_FIELDS)
+        rules, _found, _parts = _check_input(actor=actor, data=valid, now=now or utcnow())
+        for name, messages in rules.items():
+            if name not in skip:
+                merged.setdefault(name, []).extend(m for m in messages if m not in merged[name])
     kind = PrivacyViolation if found else ValidationFailed
     return kind(_("Some fields are not filled in correctly."), fields=merged)
 
@@ -167,21 +182,13 @@ def _minutes(hours) -> int | None:
     return int((Decimal(str(hours)) * 60).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
-def create(*, actor: User, data: dict, now: datetime | None = None) -> Referral:
-    """Create a request of `actor`'s municipality for a session or a date window.
-
-    `data` holds the fields of the request schema. Raises NotFound for a case table the
-    actor may not see, PrivacyViolation / ValidationFailed naming the fields otherwise;
-    nothing is written unless every check passes.
-    """
-    now = now or utcnow()
-    if not actor.has_role(Role.REQUESTER) or actor.municipality_id is None:
-        raise Forbidden(_("Only a requester of a municipality can submit a request."))
-
+def _check_input(*, actor: User, data: dict, now: datetime) -> tuple[dict, bool, tuple]:
+    """Every rule of a new request: the messages per field, whether personal data was found,
+    and the resolved parts (table, session, areas, previous, question, minutes, mode,
+    urgency). Writes nothing."""
     errors = privacy_errors(today=_local_today(now), limits=TEXT_LIMITS,
                             question=data.get("question"), case_code=data.get("case_code"))
     found_personal_data = bool(errors)
-
     table, sitting = _resolve_case_table_and_session(actor=actor, data=data, now=now,
                                                      errors=errors)
     _check_window(data=data, has_session=sitting is not None, now=now, errors=errors)
@@ -204,12 +211,28 @@ def create(*, actor: User, data: dict, now: datetime | None = None) -> Referral:
     urgency = data.get("urgency") or Urgency.NORMAL
     if urgency not in set(Urgency):
         _add(errors, "urgency", _("Choose normal, high or urgent."))
+    return errors, found_personal_data, (table, sitting, areas, previous, question, minutes,
+                                         mode, urgency)
 
+
+def create(*, actor: User, data: dict, now: datetime | None = None) -> Referral:
+    """Create a request of `actor`'s municipality for a session or a date window.
+
+    `data` holds the fields of the request schema. Raises NotFound for a case table the
+    actor may not see, PrivacyViolation / ValidationFailed naming the fields otherwise;
+    nothing is written unless every check passes.
+    """
+    now = now or utcnow()
+    if not actor.has_role(Role.REQUESTER) or actor.municipality_id is None:
+        raise Forbidden(_("Only a requester of a municipality can submit a request."))
+
+    errors, found_personal_data, parts = _check_input(actor=actor, data=data, now=now)
     if errors:
         message = _("The request was not submitted; see the marked fields.")
         if found_personal_data:
             raise PrivacyViolation(message, fields=errors)
         raise ValidationFailed(message, fields=errors)
+    table, sitting, areas, previous, question, minutes, mode, urgency = parts
 
     referral = Referral(
         # A unique placeholder until the id is known; the reference derives from the id.

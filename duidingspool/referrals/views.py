@@ -115,10 +115,11 @@ def create():
             referral = services.create(actor=current_user, data=data)
         except INPUT_ERRORS as exc:
             errors = rejected(exc)["errors"]
-            if isinstance(exc, SchemaError):  # the privacy check too, in the same round
+            if isinstance(exc, SchemaError):  # privacy and every rule too, in the same round
                 errors = services.input_error(
                     fields=errors, question=request.form.get("question"),
-                    case_code=request.form.get("case_code")).fields
+                    case_code=request.form.get("case_code"), actor=current_user,
+                    valid=exc.valid_data if isinstance(exc.valid_data, dict) else {}).fields
         else:
             flash(_("Request %(reference)s has been submitted.", reference=referral.reference),
                   "info")

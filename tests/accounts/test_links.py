@@ -411,5 +411,6 @@ def test_forgotten_password_without_address_shows_the_message_at_the_field(app, 
     page = _text(response)
     assert response.status_code == 422
     assert 'id="email-errors"' in page  # at the field
-    assert 'class="error-summary"' in page  # and in the summary
+    assert 'aria-describedby="email-errors" aria-invalid="true"' in page  # tied to it
+    assert '<a class="utrecht-link utrecht-link--html-a" href="#email">E-mailadres: ' in page  # summary
     assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 0

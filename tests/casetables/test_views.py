@@ -373,10 +373,18 @@ def test_move_sitting_end_before_start_rerenders(app, as_user, coordinator):
 def test_cancel_sitting_page(app, as_user, admin):
     table = f.case_table()
     found = f.sitting(table)
+    client = as_user(admin)
+    url = f"/beheer/casustafels/{table.id}/zittingen/{found.id}/annuleren"
 
-    response = as_user(admin).post(f"/beheer/casustafels/{table.id}/zittingen/{found.id}/annuleren",
-                                    data={"reason": "Zaal niet beschikbaar"})
+    asked = client.post(url, data={"reason": "Zaal niet beschikbaar"})
+    db.session.refresh(found)
+    status_after_asking = found.status
+    response = client.post(url, data={"reason": "Zaal niet beschikbaar", "confirm": "yes"})
 
+    page = asked.get_data(as_text=True)
+    assert asked.status_code == 200 and status_after_asking == "scheduled"
+    assert 'name="reason" value="Zaal niet beschikbaar"' in page
+    assert 'name="confirm" value="yes"' in page
     assert response.status_code == 302
     db.session.refresh(found)
     assert (found.status, found.sequence) == ("cancelled", 1)

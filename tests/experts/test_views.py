@@ -99,7 +99,7 @@ def test_deactivate_area(app, as_user, admin):
     area = f.expertise_area()
 
     response = as_user(admin).post(f"/beheer/expertisegebieden/{area.id}/actief",
-                                   data={"active": "0"})
+                                   data={"active": "0", "confirm": "yes"})
 
     assert response.status_code == 302
     db.session.refresh(area)
@@ -219,7 +219,8 @@ def test_coordinator_adds_rate_and_past_rate_removal_refused(app, as_user, coord
                         data={"valid_from": future, "hourly_rate": "112.50"})
     invalid = client.post(f"/deskundigen/{expert.id}/tarieven",
                           data={"valid_from": future, "hourly_rate": "lots"})
-    refused = client.post(f"/deskundigen/{expert.id}/tarieven/{old.id}/verwijderen")
+    refused = client.post(f"/deskundigen/{expert.id}/tarieven/{old.id}/verwijderen",
+                          data={"confirm": "yes"})
 
     assert added.status_code == 302
     assert invalid.status_code == 422 and 'value="lots"' in invalid.get_data(as_text=True)

@@ -289,7 +289,7 @@ def test_profile_revoke_button_stops_the_link(client, login_as, app):
     feed = db.session.query(CalendarFeed).one()
     login_as(expert.user)
 
-    response = client.post(f"/profiel/kalenders/{feed.id}/intrekken")
+    response = client.post(f"/profiel/kalenders/{feed.id}/intrekken", data={"confirm": "yes"})
 
     assert response.status_code == 302
     assert client.get(url).status_code == 404

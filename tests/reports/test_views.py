@@ -36,8 +36,8 @@ def test_report_page_figures_and_print_css(world, login_as):
     html = page.get_data(as_text=True)
 
     assert page.status_code == 200
-    assert '<dd id="total-requested">3</dd>' in html
-    assert '<dd id="fill-rate">66.7%</dd>' in html
+    assert ' id="total-requested">3</dd>' in html
+    assert ' id="fill-rate">66.7%</dd>' in html
     assert "15.0 hours" in html  # median of 10 h and 20 h
     assert "reports.css" in html
 
