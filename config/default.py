@@ -125,6 +125,10 @@ JOB_SCHEDULES = {
 # A run that starts later than this after its time (the process was busy or down) is skipped;
 # the next one catches up (every job picks up whatever is due).
 JOB_MISFIRE_GRACE_SECONDS = 300
+# A run still "running" after this many minutes, or whose process on this machine is gone,
+# is recorded as failed (abandoned) by `jobs list` and at the scheduler's start: a killed
+# scheduler cannot record its runs' end. Longer than any job's run.
+JOB_RUN_TIMEOUT_MINUTES = 180
 # Reminders: to the expert this many hours before a booked session; to log hours from this
 # many hours after a session without submitted hours, then at most once a week, for at most
 # HOURS_REMINDER_MAX_WEEKS weeks.
