@@ -32,6 +32,11 @@ PERMANENT_SESSION_LIFETIME = 60 * 60 * 8
 # A login session ends after this many minutes without a request (and at logout, a password
 # change or the account's deactivation, on every device at once).
 SESSION_IDLE_MINUTES = 30
+# ... and at the latest this many hours after the login, however active it is.
+SESSION_MAX_HOURS = 12
+# Wrong passwords typed again by a logged-in user (changing the password or the two-factor
+# settings) per account; None: LOGIN_LIMIT_PER_ACCOUNT.
+PASSWORD_CHECK_LIMIT_PER_ACCOUNT = None
 
 # Login rate limits: failed attempts per account (e-mail address typed) and per client
 # address, and failed two-factor codes per account; while a limit is reached, logging in is
