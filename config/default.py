@@ -77,6 +77,11 @@ ICS_FETCH_TIMEOUT_SECONDS = 10
 ICS_FETCH_MAX_BYTES = 2 * 1024 * 1024
 # Calendar URLs may only point at public addresses (no loopback or private networks).
 ICS_FETCH_ALLOW_PRIVATE = False
+# Expanding a calendar's recurrences (case-table and experts' busy calendars): at most this
+# many occurrences walked in all (skipped ones count too) and this many seconds; beyond
+# either the calendar is refused with a message. Rules every second or minute are refused.
+ICS_MAX_OCCURRENCES = 50000
+ICS_EXPANSION_SECONDS = 5
 
 # Outgoing mail; without SMTP_HOST mail stays in the outbox table.
 SMTP_HOST = None
