@@ -91,32 +91,43 @@ def _whole_periods(dtstart: datetime, freq: str, interval: int, target: datetime
     return None
 
 
-def _walk(text: str, dtstart: datetime, end: datetime, budget: ExpansionBudget) -> None:
-    """Walk the rule's occurrences up to `end`, each counted against the budget."""
+def _walk(text: str, dtstart: datetime, start: datetime, end: datetime,
+          budget: ExpansionBudget) -> int:
+    """Walk the rule's occurrences up to `end`, each counted against the budget; how many
+    fall in the window from `start`."""
     try:
         rule = rrulestr(text, dtstart=dtstart)
-        stop = end.astimezone(dtstart.tzinfo) if dtstart.tzinfo else end.astimezone(
-            LOCAL_TZ).replace(tzinfo=None)
+        zone = dtstart.tzinfo
+        begin, stop = ((start.astimezone(zone), end.astimezone(zone)) if zone else
+                       (start.astimezone(LOCAL_TZ).replace(tzinfo=None),
+                        end.astimezone(LOCAL_TZ).replace(tzinfo=None)))
     except (ValueError, TypeError):
         # UNTIL in another form than DTSTART (tolerated, see _check_event): in wall time.
         rule = rrulestr(text, dtstart=dtstart.replace(tzinfo=None), ignoretz=True)
-        stop = end.astimezone(dtstart.tzinfo or LOCAL_TZ).replace(tzinfo=None)
+        zone = dtstart.tzinfo or LOCAL_TZ
+        begin, stop = (start.astimezone(zone).replace(tzinfo=None),
+                       end.astimezone(zone).replace(tzinfo=None))
+    within = 0
     for occurrence in rule:
         budget.tick()
         if occurrence > stop:
-            return
+            break
+        within += occurrence >= begin
+    return within
 
 
 def bound_recurrences(calendar, *, start: datetime, end: datetime,
-                      budget: ExpansionBudget) -> None:
+                      budget: ExpansionBudget) -> int:
     """Make `calendar`'s recurring events safe to expand between `start` and `end`.
 
     Refuses (CalendarRefused) rules repeating every second or minute; moves the start of a
     rule without COUNT forward by whole periods to just before the window, so expansion
     starts at the window instead of at the first occurrence years ago; and walks every
     rule up to `end`, counting each occurrence against `budget`, so that a calendar whose
-    expansion would exceed it is refused before the expansion itself runs.
+    expansion would exceed it is refused before the expansion itself runs. Returns how many
+    occurrences the rules give within the window (before EXDATEs and overrides).
     """
+    within = 0
     for event in calendar.walk("VEVENT"):
         rules = event.get("RRULE")
         rules = rules if isinstance(rules, list) else [rules] if rules is not None else []
@@ -146,7 +157,8 @@ def bound_recurrences(calendar, *, start: datetime, end: datetime,
                 if end_prop is not None:
                     end_prop.dt = end_prop.dt + shift
         for recur in rules:
-            _walk(recur.to_ical().decode(), dtstart, end, budget)
+            within += _walk(recur.to_ical().decode(), dtstart, start, end, budget)
+    return within
 
 
 def _rule_error(message) -> ValidationFailed:
@@ -303,6 +315,23 @@ def _start_utc(value) -> datetime | None:
     return None
 
 
+def _exdate_count(calendar) -> int:
+    """How many EXDATE values the calendar's events have (each removes an occurrence)."""
+    count = 0
+    for event in calendar.walk("VEVENT"):
+        values = event.get("EXDATE")
+        for value in (values if isinstance(values, list) else [values] if values else []):
+            count += len(getattr(value, "dts", [value]))
+    return count
+
+
+def _sort_key(value) -> datetime:
+    """Timed and all-day starts in one order (an all-day start as local midnight)."""
+    if isinstance(value, datetime):
+        return _as_utc(value)
+    return datetime.combine(value, time.min, LOCAL_TZ).astimezone(timezone.utc)
+
+
 def parse_ics(data: bytes, *, start: datetime, end: datetime, default_duration: timedelta,
               budget: ExpansionBudget) -> list[IcsOccurrence]:
     """Every timed occurrence of the feed's events that starts between `start` and `end`.
@@ -327,8 +356,14 @@ def parse_ics(data: bytes, *, start: datetime, end: datetime, default_duration: 
 
     found: dict[tuple[str, datetime], IcsOccurrence] = {}
     try:
-        bound_recurrences(calendar, start=start, end=end, budget=budget)
-        for component in recurring_ical_events.of(calendar).after(start):
+        within = bound_recurrences(calendar, start=start, end=end, budget=budget)
+        if within > MAX_ICS_OCCURRENCES + _exdate_count(calendar):
+            raise _ics_error(_l("more than %(n)d sessions within the horizon",
+                                n=MAX_ICS_OCCURRENCES))
+        # between(), not after(): after() re-expands from the start for every later window.
+        components = sorted(recurring_ical_events.of(calendar).between(start, end),
+                            key=lambda c: _sort_key(c["DTSTART"].dt))
+        for component in components:
             budget.tick()
             raw_start = component["DTSTART"].dt
             if not isinstance(raw_start, datetime):
