@@ -32,6 +32,11 @@ PERMANENT_SESSION_LIFETIME = 60 * 60 * 8
 # A login session ends after this many minutes without a request (and at logout, a password
 # change or the account's deactivation, on every device at once).
 SESSION_IDLE_MINUTES = 30
+# ... and at the latest this many hours after the login, however active it is.
+SESSION_MAX_HOURS = 12
+# Wrong passwords typed again by a logged-in user (changing the password or the two-factor
+# settings) per account; None: LOGIN_LIMIT_PER_ACCOUNT.
+PASSWORD_CHECK_LIMIT_PER_ACCOUNT = None
 
 # Login rate limits: failed attempts per account (e-mail address typed) and per client
 # address, and failed two-factor codes per account; while a limit is reached, logging in is
@@ -72,6 +77,11 @@ ICS_FETCH_TIMEOUT_SECONDS = 10
 ICS_FETCH_MAX_BYTES = 2 * 1024 * 1024
 # Calendar URLs may only point at public addresses (no loopback or private networks).
 ICS_FETCH_ALLOW_PRIVATE = False
+# Expanding a calendar's recurrences (case-table and experts' busy calendars): at most this
+# many occurrences walked in all (skipped ones count too) and this many seconds; beyond
+# either the calendar is refused with a message. Rules every second or minute are refused.
+ICS_MAX_OCCURRENCES = 50000
+ICS_EXPANSION_SECONDS = 5
 
 # Outgoing mail; without SMTP_HOST mail stays in the outbox table.
 SMTP_HOST = None
@@ -131,6 +141,10 @@ JOB_SCHEDULES = {
 # A run that starts later than this after its time (the process was busy or down) is skipped;
 # the next one catches up (every job picks up whatever is due).
 JOB_MISFIRE_GRACE_SECONDS = 300
+# A run still "running" after this many minutes, or whose process on this machine is gone,
+# is recorded as failed (abandoned) by `jobs list` and at the scheduler's start: a killed
+# scheduler cannot record its runs' end. Longer than any job's run.
+JOB_RUN_TIMEOUT_MINUTES = 180
 # Reminders: to the expert this many hours before a booked session; to log hours from this
 # many hours after a session without submitted hours, then at most once a week, for at most
 # HOURS_REMINDER_MAX_WEEKS weeks.

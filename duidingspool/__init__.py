@@ -7,6 +7,7 @@ import secrets
 from pathlib import Path
 
 from flask import Flask
+from flask.json.provider import DefaultJSONProvider
 
 from duidingspool import schema_defaults
 
@@ -20,6 +21,17 @@ ENV_SETTINGS = ("DATABASE_URL", "SECRET_KEY", "SMTP_HOST", "SMTP_PORT", "SMTP_US
                 "SMTP_PASSWORD", "SMTP_STARTTLS", "MAIL_FROM", "PUBLIC_BASE_URL")
 
 
+class _JSONProvider(DefaultJSONProvider):
+    """Flask's JSON, where a body nested too deeply to read is a malformed body (400), not
+    a RecursionError (500): Flask turns only ValueError into a 400."""
+
+    def loads(self, s, **kwargs):
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError as exc:
+            raise ValueError("JSON nested too deeply") from exc
+
+
 class DuidingspoolApp(Flask):
     """Flask with one unit of work per request, as Indico's request handler has.
 
@@ -28,6 +40,8 @@ class DuidingspoolApp(Flask):
     in `web`, anything else 500). Views, API handlers and services never commit. A view
     marked `extensions.read_only` writes nothing and is not wrapped.
     """
+
+    json_provider_class = _JSONProvider
 
     def dispatch_request(self):
         from flask import request

@@ -94,7 +94,8 @@ A booking was confirmed (an offer accepted, or booked directly: sequence 0), mov
 sequence), or cancelled. Sender: the booking. Keywords: now, actor (None for the system).
 Receivers: mail (queues the iCalendar invitation or cancellation to the expert and the case
 table's contact; tells the requester that the request was booked or moved, or that the pool
-cancelled the booking and the request is open again).
+cancelled the booking and the request is open again); budget (a confirmed or moved booking
+commits money to its session's year: raises that year's threshold warnings).
 """)
 
 hour_lines_approved = _signals.signal("hour-lines-approved", doc="""

@@ -25,7 +25,7 @@ from duidingspool.audit.services import record
 from duidingspool.bookings.models import Booking, BookingStatus, Offer, OfferStatus
 from duidingspool.bookings.queries import confirmed_booking_of, latest_booking_of, need_to_know
 from duidingspool.casetables.models import Sitting, SittingStatus
-from duidingspool.db import utcnow
+from duidingspool.db import insert_once, utcnow
 from duidingspool.errors import Conflict, NotFound, ValidationFailed
 from duidingspool.experts.models import Expert
 from duidingspool import signals
@@ -209,12 +209,17 @@ def make_offers(*, actor: User, referral: Referral, expert_ids: list[int],
     offers = []
     for expert_id in expert_ids:
         position += 1
-        offer = Offer(referral_id=referral.id, expert_id=expert_id, status=OfferStatus.QUEUED,
-                      queue_position=position, starts_at=starts_at, ends_at=ends_at,
-                      budget_override_reason=overrides[expert_id], created_by_id=actor.id)
-        db.session.add(offer)
-        offers.append(offer)
-    db.session.flush()
+        # INSERT ... ON CONFLICT DO NOTHING on (request, expert): of concurrent offers of
+        # the same request to the same expert one inserts, the others are told (no 500 from
+        # a unique violation, and the session stays usable for the answer).
+        offer_id = insert_once(db.session, Offer, unique=["referral_id", "expert_id"], values=dict(
+            referral_id=referral.id, expert_id=expert_id, status=OfferStatus.QUEUED,
+            queue_position=position, starts_at=starts_at, ends_at=ends_at,
+            budget_override_reason=overrides[expert_id], created_by_id=actor.id))
+        if offer_id is None:
+            raise Conflict(_("This request was offered to this expert at the same moment by "
+                             "someone else; nothing was changed."))
+        offers.append(db.session.get(Offer, offer_id))
     if not has_pending:
         _send(offers[0], now=now, expires_at=expires_at)
     # Compare-and-swap: a direct booking of the same request at this moment wins, and this

@@ -131,10 +131,9 @@ def _aware_iso(raw: str) -> str:
     """A datetime-local value (Amsterdam wall time) as ISO 8601 with offset; anything
     unreadable is passed on as typed, for the schema to name."""
     try:
-        value = datetime.fromisoformat(raw)
-    except ValueError:
+        return local_to_utc(datetime.fromisoformat(raw)).isoformat()
+    except (ValueError, OverflowError):  # OverflowError: a wall time near year 1
         return raw
-    return local_to_utc(value).isoformat()
 
 
 def offer_payload(form) -> tuple[dict, dict[str, list[str]]]:

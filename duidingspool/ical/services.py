@@ -229,7 +229,10 @@ def _has_role_sql(*roles: Role) -> str:
 
 _EXPERT, _TABLE, _ALL = (f"'{scope.value}'" for scope in (FeedScope.EXPERT,
                                                           FeedScope.CASE_TABLE, FeedScope.ALL))
-_SEES_ALL = _has_role_sql(Role.COORDINATOR, Role.ADMIN)
+# Only the coordinator sees every municipality's bookings of a case table. An admin reads no
+# case content (README), so an admin who is also a requester sees their own municipality's
+# bookings like any requester.
+_SEES_ALL = _has_role_sql(Role.COORDINATOR)
 # (CASE guard, the feed's stamps): which stamps a feed's ETag follows, by its scope and
 # its owner's roles, as `_scope_filter` chooses its bookings. Each subquery also compares
 # the feed's scope, so it is correlated and runs only when its CASE branch is taken (an

@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from duidingspool.bookings import services as bookings
 from duidingspool.bookings import standing
-from duidingspool.budget.services import raise_threshold_warnings
+from duidingspool.budget.services import raise_threshold_warnings, warning_years
 from duidingspool.casetables import services as casetables
 from duidingspool.casetables.models import CaseTable, ScheduleSource
 from duidingspool.errors import DomainError
@@ -32,7 +32,6 @@ from duidingspool.mail import results as results_mail
 from duidingspool.mail import services as mail
 from duidingspool.referrals.services import purge_expired
 from duidingspool.results import services as results
-from duidingspool.timeutil import to_local
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -138,8 +137,10 @@ def hours_reminders(*, now: datetime) -> JobResult:
 
 
 def budget_warnings(*, now: datetime) -> JobResult:
-    """Raise the year's budget threshold warnings that were reached."""
-    raised = raise_threshold_warnings(year=to_local(now).year, now=now)
+    """Raise the budget threshold warnings that were reached, this year's and those of later
+    years with a budget (bookings commit money to the year of their session)."""
+    raised = [warning for year in warning_years(now=now)
+              for warning in raise_threshold_warnings(year=year, now=now)]
     return JobResult(processed=len(raised))
 
 
