@@ -27,3 +27,4 @@ from duidingspool.referrals.models import Referral, ReferralExpertise  # noqa: F
 from duidingspool.ical.models import CalendarFeed  # noqa: F401,E402
 from duidingspool.mail.models import OutboxMessage  # noqa: F401,E402
 from duidingspool.jobs.models import JobRun  # noqa: F401,E402
+from duidingspool.oncall.models import OnCallMember, OnCallOverride, OnCallRota  # noqa: F401,E402
