@@ -240,3 +240,19 @@ def test_accept_racing_the_escalation_has_one_outcome(app):
             assert statuses == [OfferStatus.EXPIRED, OfferStatus.PENDING]
         outcomes.append(results["accept"])
     assert set(outcomes) <= {"booked", "refused"}
+
+
+def test_api_and_inbox_show_the_urgency_and_the_deadline_in_hours(app, as_user):
+    w = World()
+    now = _now()
+    w.expert()
+    referral = _file(w, lead_hours=30, now=now)
+    w.requester.locale = "en"
+    w.coordinator.locale = "en"
+
+    body = as_user(w.requester).get(f"/api/v1/requests/{referral.id}").get_json()
+    inbox = as_user(w.coordinator).get("/verzoeken/inbox").get_data(as_text=True)
+
+    assert body["is_urgent"] is True and body["urgent_answer_hours"] == 2
+    assert body["answer_due_at"].startswith((now + timedelta(hours=2)).strftime("%Y-%m-%dT"))
+    assert "Urgent: answer within 2 hours" in inbox
