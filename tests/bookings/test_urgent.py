@@ -5,7 +5,7 @@ last; and a race of an accept with the escalation."""
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
+from datetime import datetime, time, timedelta, timezone
 
 import pytest
 from sqlalchemy import select
@@ -29,7 +29,10 @@ from tests.bookings.helpers import World
 
 
 def _now():
-    return utcnow().replace(microsecond=0)
+    """Tomorrow 08:00 local: the sessions filed for (5 to 30 hours ahead, two hours long)
+    never cross a local midnight, where the experts' all-day windows would not cover them."""
+    tomorrow = utcnow().astimezone(LOCAL_TZ).date() + timedelta(days=1)
+    return datetime.combine(tomorrow, time(8, 0), LOCAL_TZ).astimezone(timezone.utc)
 
 
 def _file(w: World, *, lead_hours: float, now):
