@@ -34,6 +34,15 @@ class CostRowSchema(Schema):
     pending_amount = fields.Decimal(as_string=True)
 
 
+class UrgentFiguresSchema(Schema):
+    requested = fields.Integer(metadata={"description": "Urgent requests submitted"})
+    booked = fields.Integer()
+    in_time = fields.Integer(metadata={"description": "Booked by their answer deadline"})
+    in_time_percent = fields.Decimal(attribute="in_time_share", as_string=True,
+                                     allow_none=True)
+    median_hours_to_booking = fields.Decimal(as_string=True, allow_none=True)
+
+
 class YearReportSchema(Schema):
     year = fields.Integer()
     totals = fields.Nested(RequestTotalsSchema)
@@ -44,3 +53,4 @@ class YearReportSchema(Schema):
     hours_per_category = fields.List(fields.Nested(CostRowSchema), attribute="categories")
     hours_per_expert = fields.List(fields.Nested(CostRowSchema), attribute="experts")
     budget = fields.Nested(YearFiguresSchema)
+    urgent = fields.Nested(UrgentFiguresSchema)
