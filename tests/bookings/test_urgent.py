@@ -259,3 +259,24 @@ def test_api_and_inbox_show_the_urgency_and_the_deadline_in_hours(app, as_user):
     assert body["is_urgent"] is True and body["urgent_answer_hours"] == 2
     assert body["answer_due_at"].startswith((now + timedelta(hours=2)).strftime("%Y-%m-%dT"))
     assert "Urgent: answer within 2 hours" in inbox
+
+
+def test_request_page_shows_every_step_of_the_escalation_to_the_coordinator(app, as_user):
+    w = World()
+    now = _now()
+    duty, second = w.expert(), w.expert()
+    _rota(w, [duty.id], now)
+    referral = _file(w, lead_hours=30, now=now)
+    first = db.session.scalar(select(Offer).where(Offer.referral_id == referral.id))
+    services.expire_offer(offer_id=first.id, now=first.expires_at + timedelta(minutes=1))
+    w.coordinator.locale = "en"
+
+    page = as_user(w.coordinator).get(f"/verzoeken/{referral.id}").get_data(as_text=True)
+    history = page[page.index('id="history"'):]
+
+    steps = ["Request filed", "Urgent request offered automatically (on duty)",
+             "Offer expired unanswered", "Urgent request offered automatically"]
+    at = 0
+    for step in steps:  # each found after the one before
+        at = history.index(step, at) + len(step)
+    assert duty.user.name in history and second.user.name in history
