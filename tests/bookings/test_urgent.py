@@ -285,3 +285,15 @@ def test_request_page_shows_every_step_of_the_escalation_to_the_coordinator(app,
     for step in steps:  # each found after the one before
         at = history.index(step, at) + len(step)
     assert duty.user.name in history and second.user.name in history
+
+
+def test_coordinators_own_offer_of_an_urgent_request_gets_the_urgent_deadline(app):
+    w = World()
+    now = _now()
+    referral = _file(w, lead_hours=10, now=now)  # nobody eligible yet: alerted, in the inbox
+    expert = w.expert()
+
+    offer, = services.make_offers(actor=w.coordinator, referral=referral,
+                                  expert_ids=[expert.id], now=now + timedelta(minutes=10))
+
+    assert offer.expires_at == now + timedelta(minutes=10, hours=1)
