@@ -101,6 +101,18 @@ MATCHING_TRAVEL_BUFFER_MINUTES = 60
 # Offers: hours an expert has to answer (never later than the session's start).
 OFFER_EXPIRY_HOURS = 48
 EXPERT_BUSY_HORIZON_DAYS = 180
+# Urgent requests: a request filed less than URGENT_LEAD_HOURS before its session (a
+# date-window request: before local midnight starting its first day) is urgent. It goes to
+# the expert on duty in the on-call rota first, and every offer of it must be answered
+# within hours, not days: URGENT_ANSWER_HOURS lists (lead time below, hours to answer),
+# the first row whose lead time is not reached applies. So a session less than 24 hours
+# ahead gives each expert 1 hour, less than 48 hours 2 hours, less than 72 hours 4 hours
+# (never later than the session's start). Unanswered, the offer passes to the next ranked
+# candidate (job urgent_escalation); after the last one the coordinators get an e-mail.
+URGENT_LEAD_HOURS = 72
+URGENT_ANSWER_HOURS = [(24, 1), (48, 2), (72, 4)]
+# The coordinator's dashboard shows weeks without anyone on duty this many weeks ahead.
+ONCALL_GAP_WEEKS = 8
 
 # Calendar feeds: cancelled bookings stay in a feed (as STATUS:CANCELLED) this many days
 # after their cancellation; bookings that ended longer ago than FEED_PAST_DAYS leave it.
@@ -123,6 +135,7 @@ SMTP_TIMEOUT_SECONDS = 20
 # names (mon-sun): APScheduler 3 counts numbers from Monday = 0, unlike cron.
 JOB_SCHEDULES = {
     "expire_offers": {"minutes": 5},
+    "urgent_escalation": {"minutes": 1},
     "close_past_sessions": {"minutes": 15},
     "send_mail": {"minutes": 1},
     "offer_reminders": {"minutes": 15},

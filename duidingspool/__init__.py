@@ -92,6 +92,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     from duidingspool.budget.views import bp as budget_bp
     from duidingspool.reports.views import bp as reports_bp
     from duidingspool.results.views import bp as results_bp
+    from duidingspool.oncall.views import bp as oncall_bp
 
     access.init_app(app)
     web.init_app(app)
@@ -108,6 +109,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     app.register_blueprint(ical_bp)
     app.register_blueprint(mail_bp)
     app.register_blueprint(audit_bp)
+    app.register_blueprint(oncall_bp)
 
     from duidingspool.cli import register_commands
 

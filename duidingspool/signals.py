@@ -44,6 +44,23 @@ mail (tells the requester and the case table's contact, unless the requester's o
 municipality cancelled it).
 """)
 
+referral_submitted = _signals.signal("referral-submitted", doc="""
+A requester filed a request. Sender: the request. Keywords: actor, now. Receivers: bookings
+(one receiver, `standing._route_new_request`: a request for a session of a table with a
+standing specialist is offered to that specialist first, unless a rule or the budget keeps
+them from it; otherwise an urgent request, see Referral.is_urgent, is offered at once: to
+the expert on duty in the on-call rota when they are a candidate, else to the best ranked
+candidate).
+""")
+
+urgent_unanswered = _signals.signal("urgent-unanswered", doc="""
+An urgent request has nobody left to offer it to automatically: every ranked candidate was
+asked and none accepted in time, none was eligible, or the next offer would exceed the
+budget. Sender: the request. Keywords: now, reason ("exhausted", "no_candidate" or
+"over_budget"), offers (how many offers it has had). Receivers: mail (alerts every
+coordinator by e-mail, once per reason and number of offers).
+""")
+
 referral_unfilled = _signals.signal("referral-unfilled", doc="""
 Nobody accepted a request before its session (or the end of its window): it became
 unfilled. Sender: the request. Keywords: now. Receivers: mail (tells the requester and the
@@ -124,12 +141,6 @@ home_page_shown = _signals.signal("home-page-shown", doc="""
 The start page of a user whose role has no page of its own (an expert) is being shown.
 Sender: the user. Keywords: none. Receivers answer a dict of template context: bookings
 (the expert's offers waiting for an answer, soonest deadline first, and upcoming bookings).
-""")
-
-referral_submitted = _signals.signal("referral-submitted", doc="""
-A requester submitted a request. Sender: the request. Keywords: actor, now. Receivers:
-bookings (a request for a session of a table with a standing specialist is offered to that
-specialist first, unless a rule or the budget keeps them from it).
 """)
 
 standing_offer_sent = _signals.signal("standing-offer-sent", doc="""

@@ -95,6 +95,9 @@ def request_panel(actor: User, referral: Referral, *, values=None,
                 panel["offer_values"] = _default_offer_values(referral, now=now)
         panel["expert_names"].update({str(o.expert_id): o.expert.user.name
                                       for o in panel["offers"]})
+        # Every step (offers sent, expired, escalated, accepted; alerts) in order.
+        panel["history"] = queries.history_of(referral)
+        panel["offer_experts"] = {o.id: o.expert.user.name for o in panel["offers"]}
     return panel
 
 

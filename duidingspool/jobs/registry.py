@@ -93,6 +93,16 @@ def expire_offers(*, now: datetime) -> JobResult:
                  label="offer")
 
 
+def urgent_escalation(*, now: datetime) -> JobResult:
+    """Expire unanswered offers of urgent requests (answer deadlines of hours) and pass
+    each request to the next ranked candidate; after the last one the coordinators are
+    alerted. Runs every minute; expire_offers would reach them too, later (the
+    compare-and-swap expires each offer once, whichever job comes first)."""
+    return _each(bookings.due_urgent_offer_ids(now=now),
+                 lambda offer_id: bookings.expire_offer(offer_id=offer_id, now=now),
+                 label="offer")
+
+
 def close_past_sessions(*, now: datetime) -> JobResult:
     """Complete bookings of past sessions; requests nobody took in time become unfilled."""
     completed = _each(bookings.ended_booking_ids(now=now),
@@ -227,6 +237,8 @@ JOBS: dict[str, Job] = {
     job.name: job for job in (
         Job("expire_offers", "Expire unanswered offers and offer the next expert in the queue",
             expire_offers),
+        Job("urgent_escalation", "Pass unanswered urgent requests to the next ranked expert; "
+            "alert the coordinators after the last", urgent_escalation),
         Job("close_past_sessions", "Complete past bookings; mark untaken requests unfilled",
             close_past_sessions),
         Job("send_mail", "Send queued e-mail through SMTP", send_mail),

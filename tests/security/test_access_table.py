@@ -36,6 +36,13 @@ TABLE: dict[tuple[str, str], dict[str, int]] = {
     ("POST", "/account/two-factor/recovery-codes"): {A: 302, R: 422, C: 422, E: 422, D: 422},
     ("GET", "/account/two-factor/setup"): {A: 302, R: 200, C: 200, E: 200, D: 200},
     ("POST", "/account/two-factor/setup"): {A: 302, R: 422, C: 422, E: 422, D: 422},
+    ("GET", "/rooster"): {A: 302, R: 403, C: 200, E: 403, D: 403},
+    ("POST", "/rooster/patroon"): {A: 302, R: 403, C: 422, E: 403, D: 403},
+    ("POST", "/rooster/wijzigingen"): {A: 302, R: 403, C: 422, E: 403, D: 403},
+    # Without confirm=yes the POST shows the confirmation again (nothing removed).
+    ("GET", "/rooster/wijzigingen/<int:override_id>/verwijderen"): {A: 302, R: 404, C: 200, E: 404, D: 404},
+    ("POST", "/rooster/wijzigingen/<int:override_id>/verwijderen"): {A: 302, R: 404, C: 200, E: 404, D: 404},
+    ("GET", "/api/v1/rota"): {A: 401, R: 403, C: 200, E: 200, D: 403},
     ("GET", "/api/v1/bookings"): {A: 401, R: 200, C: 200, E: 200, D: 403},
     ("GET", "/api/v1/bookings/<int:booking_id>"): {A: 401, R: 200, C: 200, E: 200, D: 404},
     ("POST", "/api/v1/bookings/<int:booking_id>/cancel"): {A: 401, R: 422, C: 422, E: 404, D: 404},
