@@ -69,6 +69,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     from duidingspool.hours.views import bp as hours_bp
     from duidingspool.budget.views import bp as budget_bp
     from duidingspool.reports.views import bp as reports_bp
+    from duidingspool.health import bp as health_bp
 
     access.init_app(app)
     web.init_app(app)
@@ -84,6 +85,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     app.register_blueprint(ical_bp)
     app.register_blueprint(mail_bp)
     app.register_blueprint(audit_bp)
+    app.register_blueprint(health_bp)
 
     from duidingspool.cli import register_commands
 
