@@ -84,6 +84,10 @@ MAIL_FROM = "duidingspool@example.org"
 # Base URL used in links that leave the app (feeds, e-mail).
 PUBLIC_BASE_URL = "http://127.0.0.1:5000"
 
+# The coordinator's list of hours to approve shows at most this many lines (the oldest
+# sessions first); approving them brings up the next.
+APPROVALS_PAGE_LINES = 200
+
 # Matching: minutes kept free around an expert's other bookings for travel.
 MATCHING_TRAVEL_BUFFER_MINUTES = 60
 # Offers: hours an expert has to answer (never later than the session's start).

@@ -25,7 +25,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 
 from duidingspool.accounts.models import Role, User
 from duidingspool.audit.services import record
@@ -302,8 +302,9 @@ def decide_many(*, actor: User, line_ids: list[int], approve_them: bool,
     return lines
 
 
-def submitted_lines() -> list[HourLine]:
-    """Every line awaiting approval, by session date, for the coordinator's list."""
+def submitted_lines(*, limit: int | None = None) -> list[HourLine]:
+    """The lines awaiting approval, oldest session first, for the coordinator's list: all of
+    them, or the first `limit`."""
     from sqlalchemy.orm import selectinload
 
     from duidingspool.experts.models import Expert
@@ -316,4 +317,10 @@ def submitted_lines() -> list[HourLine]:
                  .selectinload(Expert.user),
                  selectinload(HourLine.booking).selectinload(Booking.referral)
                  .selectinload(Referral.case_table))
-        .order_by(Booking.starts_at, HourLine.booking_id, HourLine.id)))
+        .order_by(Booking.starts_at, HourLine.booking_id, HourLine.id)
+        .limit(limit)))
+
+
+def count_submitted_lines() -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(HourLine).where(HourLine.status == HourStatus.SUBMITTED))
