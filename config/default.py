@@ -81,6 +81,10 @@ SMTP_PASSWORD = None
 SMTP_STARTTLS = True
 MAIL_FROM = "duidingspool@example.org"
 
+# A request whose transaction PostgreSQL aborts as a deadlock victim or a serialisation
+# failure is rolled back and run again this many times (README, "One unit of work").
+DEADLOCK_RETRIES = 1
+
 # Base URL used in links that leave the app (feeds, e-mail).
 PUBLIC_BASE_URL = "http://127.0.0.1:5000"
 

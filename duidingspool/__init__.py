@@ -6,7 +6,8 @@ import os
 import secrets
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, request, session
+from sqlalchemy.exc import DBAPIError
 
 from duidingspool import schema_defaults
 
@@ -26,13 +27,30 @@ class DuidingspoolApp(Flask):
     A view or API handler that returns normally is committed; one that raises is rolled
     back (a `DomainError` or validation error then answers 4xx through the error handlers
     in `web`, anything else 500). Views, API handlers and services never commit.
+
+    A unit of work that PostgreSQL aborts as a deadlock victim or a serialisation failure
+    (two transactions that locked the same tally rows in opposite orders) is rolled back
+    and run once more, from the start, after the other transaction has gone through
+    (DEADLOCK_RETRIES, default 1): the user sees the result, not the error.
     """
 
     def dispatch_request(self):
-        from duidingspool.extensions import unit_of_work
+        from duidingspool.extensions import retryable_conflict, unit_of_work
 
-        with unit_of_work():
-            return super().dispatch_request()
+        retries = int(self.config.get("DEADLOCK_RETRIES", 1))
+        flashes = list(session.get("_flashes", ()))
+        for attempt in range(retries + 1):
+            try:
+                with unit_of_work():
+                    return super().dispatch_request()
+            except DBAPIError as exc:
+                if attempt == retries or not retryable_conflict(exc):
+                    raise
+                self.logger.warning("%s %s: %s, running the request again", request.method,
+                                    request.endpoint, type(exc.orig).__name__)
+                # Messages flashed by the attempt that was rolled back are not shown twice.
+                if list(session.get("_flashes", ())) != flashes:
+                    session["_flashes"] = list(flashes)
 
 
 def create_app(config_name: str | None = None, **overrides) -> Flask:
