@@ -14,8 +14,22 @@ from duidingspool import schema_defaults
 # Before any schema is defined: marshmallow's fields copy their messages when created.
 schema_defaults.install()
 
-ROOT = Path(__file__).resolve().parent.parent
-CONFIG_DIR = ROOT / "config"
+PACKAGE_DIR = Path(__file__).resolve().parent
+ROOT = PACKAGE_DIR.parent
+# An installed wheel carries the checkout's top-level folders inside the package (setup.py).
+SHIPPED_DIR = PACKAGE_DIR / "_shipped"
+
+
+def _resource_dir(name: str) -> Path:
+    """`templates`, `config` or `migrations`: the wheel's copy when installed, else the
+    checkout's folder."""
+    shipped = SHIPPED_DIR / name
+    return shipped if shipped.is_dir() else ROOT / name
+
+
+CONFIG_DIR = _resource_dir("config")
+TEMPLATES_DIR = _resource_dir("templates")
+MIGRATIONS_DIR = _resource_dir("migrations")
 CONFIG_NAMES = ("development", "testing", "production")
 ENV_SETTINGS = ("DATABASE_URL", "SECRET_KEY", "SMTP_HOST", "SMTP_PORT", "SMTP_USERNAME",
                 "SMTP_PASSWORD", "SMTP_STARTTLS", "MAIL_FROM", "PUBLIC_BASE_URL")
@@ -57,7 +71,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     """Build the app: config from config/ and the environment, extensions, blueprints."""
     app = DuidingspoolApp(
         __name__,
-        template_folder=str(ROOT / "templates"),
+        template_folder=str(TEMPLATES_DIR),
         instance_path=os.environ.get("DUIDINGSPOOL_INSTANCE_PATH") or str(ROOT / "instance"),
     )
     _configure(app, config_name or os.environ.get("DUIDINGSPOOL_CONFIG", "development"), overrides)
@@ -67,7 +81,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     from duidingspool.i18n import select_locale, select_timezone
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True,
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), compare_type=True,
                     render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
