@@ -7,14 +7,14 @@ INSTALLED := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint install translations extract-messages clean
+.PHONY: run test lint install translations extract-messages clean prod-local
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
 $(INSTALLED): $(BIN)/python pyproject.toml
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,bench]'
 	touch $(INSTALLED)
 
 install: $(INSTALLED) translations
@@ -31,6 +31,11 @@ run: install
 	$(BIN)/duidingspool db upgrade
 	$(BIN)/duidingspool demo
 	$(BIN)/duidingspool run --host $(HOST) --port $(PORT)
+
+# The production stack on this machine (PostgreSQL, Redis, gunicorn, the scheduler), in the
+# foreground until Ctrl-C; see bench/prod_local.sh and the README, "Running in production".
+prod-local: install
+	bench/prod_local.sh
 
 # SQLite always; PostgreSQL too when TEST_DATABASE_URL is set (the suite makes its own database there).
 test: install lint

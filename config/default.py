@@ -91,10 +91,18 @@ SMTP_PASSWORD = None
 SMTP_STARTTLS = True
 MAIL_FROM = "duidingspool@example.org"
 
+# A request whose transaction PostgreSQL aborts as a deadlock victim or a serialisation
+# failure is rolled back and run again this many times (README, "One unit of work").
+DEADLOCK_RETRIES = 1
+
 # Base URL used in links that leave the app (feeds, e-mail); set it in production. Unset,
 # pages link under the host of the request and jobs under http://127.0.0.1:5000
 # (duidingspool/urls.py).
 PUBLIC_BASE_URL = None
+
+# The coordinator's list of hours to approve shows at most this many lines (the oldest
+# sessions first); approving them brings up the next.
+APPROVALS_PAGE_LINES = 200
 
 # Matching: minutes kept free around an expert's other bookings for travel.
 MATCHING_TRAVEL_BUFFER_MINUTES = 60

@@ -181,6 +181,8 @@ TABLE: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/deskundigen/nieuw"): {A: 302, R: 403, C: 200, E: 403, D: 403},
     ("POST", "/deskundigen/nieuw"): {A: 302, R: 403, C: 422, E: 403, D: 403},
     ("POST", "/language"): {A: 302, R: 302, C: 302, E: 302, D: 302},
+    ("GET", "/healthz"): {A: 200, R: 200, C: 200, E: 200, D: 200},
+    ("GET", "/readyz"): {A: 200, R: 200, C: 200, E: 200, D: 200},
     ("GET", "/logboek/"): {A: 302, R: 403, C: 200, E: 403, D: 200},
     ("GET", "/logboek/export.csv"): {A: 302, R: 403, C: 200, E: 403, D: 200},
     ("GET", "/login"): {A: 200, R: 302, C: 302, E: 302, D: 302},
