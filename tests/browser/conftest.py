@@ -84,9 +84,9 @@ def open_as(browser, live_server, logins, viewport):
         return visitor
 
     yield open_page
-    for context, visitor in opened:
+    for context, _visitor in opened:
         context.close()
-    for context, visitor in opened:
+    for _context, visitor in opened:
         visitor.assert_all_checked()
 
 
