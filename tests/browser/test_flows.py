@@ -10,6 +10,8 @@ import pytest
 from playwright.sync_api import expect
 
 from .checks import viewports
+from .live import Codes, log_in, totp_secret
+from .world import PASSWORD
 
 
 def _rx(text: str) -> re.Pattern:
@@ -175,6 +177,21 @@ def test_admin_adds_a_case_table(open_as, seeded, viewport):
     expect(page.get_by_role("heading", level=1)).to_contain_text(name)
     visitor.goto("/beheer/casustafels")
     expect(page.get_by_role("link", name=name)).to_be_visible()
+
+
+# --- logging in with the second factor -----------------------------------------------------------
+
+@viewports(phone="the two-factor setup page scrolls sideways on a phone (~600 px wide; item 3: "
+                 "no page scrolls sideways at 390 px)")
+def test_admin_sets_up_two_factor_login(open_as, seeded, live_server, viewport):
+    email = seeded.login_email("admin", viewport)
+    log_in(open_as(None), email, PASSWORD,
+           setup_secret=lambda: totp_secret(live_server.app, email))
+
+
+def test_coordinator_logs_in_with_a_code(open_as, seeded, viewport):
+    email = seeded.login_email("coordinator", viewport)
+    log_in(open_as(None), email, PASSWORD, codes=Codes(seeded.secrets[email]))
 
 
 @pytest.mark.parametrize("path", ["/login", "/wachtwoord/vergeten"])

@@ -47,6 +47,10 @@ class World:
     secrets: dict[str, str] = field(default_factory=dict)  # role: TOTP secret
 
     @staticmethod
+    def login_email(role: str, viewport: str) -> str:
+        return f"{role}.{viewport}@example.org"
+
+    @staticmethod
     def table(purpose: str, viewport: str) -> str:
         return f"Casustafel {purpose} {viewport}"
 
@@ -110,6 +114,14 @@ def build(app) -> World:
                     hours.add_line(actor=expert_user, booking=booking, category="attendance",
                                    minutes=150, note=f"Zitting bijgewoond ({viewport})",
                                    submit=True)
+            # Logging in through the second factor at each size, on accounts of its own
+            # (a TOTP code works once: these logins cannot share the coordinator's).
+            for role in ("coordinator", "admin"):
+                f.user(Role(role), email=world.login_email(role, viewport),
+                       name=f"{NAMES[role]} ({viewport})", locale="nl")
         db.session.commit()
     world.secrets["coordinator"] = enable_two_factor(app, EMAILS["coordinator"], PASSWORD)
+    for viewport in VIEWPORTS:
+        email = world.login_email("coordinator", viewport)
+        world.secrets[email] = enable_two_factor(app, email, PASSWORD)
     return world
