@@ -119,6 +119,26 @@ class Visitor:
             found += [f"the page says: {' '.join(text.split())}" for text in alerts if text]
         assert not found, f"{url} at {self.viewport} size:\n  " + "\n  ".join(found)
 
+    def tables_cut_off(self) -> list[str]:
+        """The tables wider than the box that shows them (cut off, or behind a scroll bar):
+        each by its caption, label or first header, with both widths."""
+        return self.page.evaluate("""() => {
+            const cut = [];
+            for (const table of document.querySelectorAll('table')) {
+                for (let box = table; box && box !== document.body; box = box.parentElement) {
+                    const overflow = getComputedStyle(box).overflowX;
+                    if (overflow !== 'visible' && box.scrollWidth > box.clientWidth + 1) {
+                        const name = (table.caption && table.caption.innerText)
+                            || table.getAttribute('aria-label') || table.id
+                            || (table.querySelector('th') || {}).innerText || 'table';
+                        cut.push(`${name.trim()}: ${box.scrollWidth} px shown in ${box.clientWidth} px`);
+                        break;
+                    }
+                }
+            }
+            return cut;
+        }""")
+
     def assert_all_checked(self):
         assert not self.unchecked, f"pages visited without the checks: {self.unchecked}"
 

@@ -93,6 +93,10 @@ def build(app) -> World:
             f.referral(requester=requester, table=tables["Aanbod"],
                        on=f.sitting(tables["Aanbod"], starts_at=_at(10 + n)),
                        areas=[area], reference=f"DV-AANBOD-{viewport[0].upper()}")
+            # A request whose candidates are only looked at (test_pages.py).
+            f.referral(requester=requester, table=tables["Aanbod"],
+                       on=f.sitting(tables["Aanbod"], starts_at=_at(16 + n)),
+                       areas=[area], reference=f"DV-KANDIDATEN-{viewport[0].upper()}")
             # The expert accepts this offer.
             waiting = f.referral(requester=requester, table=tables["Aanname"],
                                  on=f.sitting(tables["Aanname"], starts_at=_at(12 + n)),
