@@ -34,7 +34,6 @@ def _confirm_if_asked(visitor, name: re.Pattern):
 def test_requester_files_a_request(open_as, seeded, viewport):
     visitor = open_as("requester")
     page = visitor.page
-    visitor.goto("/")
     visitor.goto("/verzoeken/nieuw")  # the menu's "Nieuw verzoek" (a phone may fold the menu)
     table = seeded.table("Aanvraag", viewport)
     page.get_by_label(_rx(r"^casustafel$")).select_option(label=table)
@@ -84,7 +83,6 @@ def test_coordinator_approves_hours(open_as, seeded, viewport):
     visitor.click(page.get_by_role("button", name=_rx(r"regels goedkeuren")))
 
     expect(page.get_by_role("row").filter(has_text=table)).to_have_count(0)
-    visitor.goto("/verzoeken/inbox")  # and the work goes on from the inbox
 
 
 # --- expert (on a phone as well as at a desk) ---------------------------------------------------
