@@ -19,7 +19,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import pytest
 from axe_playwright_python.sync_playwright import Axe
+
+from .live import VIEWPORTS
 
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 SEVERE = ("serious", "critical")
@@ -147,10 +150,6 @@ def viewports(**defects: str):
     """Parametrize a test over the viewports; `phone="..."` or `laptop="..."` marks that
     size as failing today because of the defect named (issue 13): a strict xfail, so that
     the test reports XPASS, and fails, once the fix lands and the mark must go."""
-    import pytest
-
-    from .live import VIEWPORTS
-
     unknown = set(defects) - set(VIEWPORTS)
     assert not unknown, unknown
     return pytest.mark.parametrize("viewport", [
