@@ -7,7 +7,7 @@ INSTALLED := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint install translations extract-messages clean prod-local
+.PHONY: run test lint install translations extract-messages screenshots clean prod-local
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,11 @@ test: install lint
 	  echo "== PostgreSQL run against $$TEST_DATABASE_URL"; \
 	  $(BIN)/pytest --database=postgresql; \
 	fi
+
+# The main pages of each role at laptop and phone size, with the demo data, in Debian's
+# Chromium: docs/screenshots/<role>-<page>-<laptop|phone>.png (tests/browser/screenshots.py).
+screenshots: install
+	$(BIN)/python -m tests.browser.screenshots
 
 # Style (ruff, rules in pyproject.toml) and the feature order (import-linter's contract).
 lint: $(INSTALLED)
