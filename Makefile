@@ -7,14 +7,14 @@ INSTALLED := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint install translations vendor extract-messages clean
+.PHONY: run test lint install translations vendor extract-messages screenshots clean prod-local
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
 $(INSTALLED): $(BIN)/python pyproject.toml
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,bench]'
 	touch $(INSTALLED)
 
 install: $(INSTALLED) translations vendor
@@ -55,6 +55,11 @@ run: install
 	$(BIN)/duidingspool demo
 	$(BIN)/duidingspool run --host $(HOST) --port $(PORT)
 
+# The production stack on this machine (PostgreSQL, Redis, gunicorn, the scheduler), in the
+# foreground until Ctrl-C; see bench/prod_local.sh and the README, "Running in production".
+prod-local: install
+	bench/prod_local.sh
+
 # SQLite always; PostgreSQL too when TEST_DATABASE_URL is set (the suite makes its own database there).
 test: install lint
 	$(BIN)/pytest
@@ -62,6 +67,11 @@ test: install lint
 	  echo "== PostgreSQL run against $$TEST_DATABASE_URL"; \
 	  $(BIN)/pytest --database=postgresql; \
 	fi
+
+# The main pages of each role at laptop and phone size, with the demo data, in Debian's
+# Chromium: docs/screenshots/<role>-<page>-<laptop|phone>.png (tests/browser/screenshots.py).
+screenshots: install
+	$(BIN)/python -m tests.browser.screenshots
 
 # Style (ruff, rules in pyproject.toml) and the feature order (import-linter's contract).
 lint: $(INSTALLED)

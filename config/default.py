@@ -32,6 +32,11 @@ PERMANENT_SESSION_LIFETIME = 60 * 60 * 8
 # A login session ends after this many minutes without a request (and at logout, a password
 # change or the account's deactivation, on every device at once).
 SESSION_IDLE_MINUTES = 30
+# ... and at the latest this many hours after the login, however active it is.
+SESSION_MAX_HOURS = 12
+# Wrong passwords typed again by a logged-in user (changing the password or the two-factor
+# settings) per account; None: LOGIN_LIMIT_PER_ACCOUNT.
+PASSWORD_CHECK_LIMIT_PER_ACCOUNT = None
 
 # Login rate limits: failed attempts per account (e-mail address typed) and per client
 # address, and failed two-factor codes per account; while a limit is reached, logging in is
@@ -72,6 +77,11 @@ ICS_FETCH_TIMEOUT_SECONDS = 10
 ICS_FETCH_MAX_BYTES = 2 * 1024 * 1024
 # Calendar URLs may only point at public addresses (no loopback or private networks).
 ICS_FETCH_ALLOW_PRIVATE = False
+# Expanding a calendar's recurrences (case-table and experts' busy calendars): at most this
+# many occurrences walked in all (skipped ones count too) and this many seconds; beyond
+# either the calendar is refused with a message. Rules every second or minute are refused.
+ICS_MAX_OCCURRENCES = 50000
+ICS_EXPANSION_SECONDS = 5
 
 # Outgoing mail; without SMTP_HOST mail stays in the outbox table.
 SMTP_HOST = None
@@ -81,16 +91,36 @@ SMTP_PASSWORD = None
 SMTP_STARTTLS = True
 MAIL_FROM = "duidingspool@example.org"
 
+# A request whose transaction PostgreSQL aborts as a deadlock victim or a serialisation
+# failure is rolled back and run again this many times (README, "One unit of work").
+DEADLOCK_RETRIES = 1
+
 # Base URL used in links that leave the app (feeds, e-mail); set it in production. Unset,
 # pages link under the host of the request and jobs under http://127.0.0.1:5000
 # (duidingspool/urls.py).
 PUBLIC_BASE_URL = None
+
+# The coordinator's list of hours to approve shows at most this many lines (the oldest
+# sessions first); approving them brings up the next.
+APPROVALS_PAGE_LINES = 200
 
 # Matching: minutes kept free around an expert's other bookings for travel.
 MATCHING_TRAVEL_BUFFER_MINUTES = 60
 # Offers: hours an expert has to answer (never later than the session's start).
 OFFER_EXPIRY_HOURS = 48
 EXPERT_BUSY_HORIZON_DAYS = 180
+# Urgent requests: a request filed less than URGENT_LEAD_HOURS before its session (a
+# date-window request: before local midnight starting its first day) is urgent. It goes to
+# the expert on duty in the on-call rota first, and every offer of it must be answered
+# within hours, not days: URGENT_ANSWER_HOURS lists (lead time below, hours to answer),
+# the first row whose lead time is not reached applies. So a session less than 24 hours
+# ahead gives each expert 1 hour, less than 48 hours 2 hours, less than 72 hours 4 hours
+# (never later than the session's start). Unanswered, the offer passes to the next ranked
+# candidate (job urgent_escalation); after the last one the coordinators get an e-mail.
+URGENT_LEAD_HOURS = 72
+URGENT_ANSWER_HOURS = [(24, 1), (48, 2), (72, 4)]
+# The coordinator's dashboard shows weeks without anyone on duty this many weeks ahead.
+ONCALL_GAP_WEEKS = 8
 
 # Calendar feeds: cancelled bookings stay in a feed (as STATUS:CANCELLED) this many days
 # after their cancellation; bookings that ended longer ago than FEED_PAST_DAYS leave it.
@@ -113,6 +143,7 @@ SMTP_TIMEOUT_SECONDS = 20
 # names (mon-sun): APScheduler 3 counts numbers from Monday = 0, unlike cron.
 JOB_SCHEDULES = {
     "expire_offers": {"minutes": 5},
+    "urgent_escalation": {"minutes": 1},
     "close_past_sessions": {"minutes": 15},
     "send_mail": {"minutes": 1},
     "offer_reminders": {"minutes": 15},
@@ -131,6 +162,10 @@ JOB_SCHEDULES = {
 # A run that starts later than this after its time (the process was busy or down) is skipped;
 # the next one catches up (every job picks up whatever is due).
 JOB_MISFIRE_GRACE_SECONDS = 300
+# A run still "running" after this many minutes, or whose process on this machine is gone,
+# is recorded as failed (abandoned) by `jobs list` and at the scheduler's start: a killed
+# scheduler cannot record its runs' end. Longer than any job's run.
+JOB_RUN_TIMEOUT_MINUTES = 180
 # Reminders: to the expert this many hours before a booked session; to log hours from this
 # many hours after a session without submitted hours, then at most once a week, for at most
 # HOURS_REMINDER_MAX_WEEKS weeks.

@@ -6,18 +6,45 @@ import os
 import secrets
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, request, session
+from flask.json.provider import DefaultJSONProvider
+from sqlalchemy.exc import DBAPIError
 
 from duidingspool import schema_defaults
 
 # Before any schema is defined: marshmallow's fields copy their messages when created.
 schema_defaults.install()
 
-ROOT = Path(__file__).resolve().parent.parent
-CONFIG_DIR = ROOT / "config"
+PACKAGE_DIR = Path(__file__).resolve().parent
+ROOT = PACKAGE_DIR.parent
+# An installed wheel carries the checkout's top-level folders inside the package (setup.py).
+SHIPPED_DIR = PACKAGE_DIR / "_shipped"
+
+
+def _resource_dir(name: str) -> Path:
+    """`templates`, `config` or `migrations`: the wheel's copy when installed, else the
+    checkout's folder."""
+    shipped = SHIPPED_DIR / name
+    return shipped if shipped.is_dir() else ROOT / name
+
+
+CONFIG_DIR = _resource_dir("config")
+TEMPLATES_DIR = _resource_dir("templates")
+MIGRATIONS_DIR = _resource_dir("migrations")
 CONFIG_NAMES = ("development", "testing", "production")
 ENV_SETTINGS = ("DATABASE_URL", "SECRET_KEY", "SMTP_HOST", "SMTP_PORT", "SMTP_USERNAME",
                 "SMTP_PASSWORD", "SMTP_STARTTLS", "MAIL_FROM", "PUBLIC_BASE_URL")
+
+
+class _JSONProvider(DefaultJSONProvider):
+    """Flask's JSON, where a body nested too deeply to read is a malformed body (400), not
+    a RecursionError (500): Flask turns only ValueError into a 400."""
+
+    def loads(self, s, **kwargs):
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError as exc:
+            raise ValueError("JSON nested too deeply") from exc
 
 
 class DuidingspoolApp(Flask):
@@ -27,27 +54,44 @@ class DuidingspoolApp(Flask):
     back (a `DomainError` or validation error then answers 4xx through the error handlers
     in `web`, anything else 500). Views, API handlers and services never commit. A view
     marked `extensions.read_only` writes nothing and is not wrapped.
+
+    A unit of work that PostgreSQL aborts as a deadlock victim or a serialisation failure
+    (two transactions that locked the same tally rows in opposite orders) is rolled back
+    and run once more, from the start, after the other transaction has gone through
+    (DEADLOCK_RETRIES, default 1): the user sees the result, not the error.
     """
 
-    def dispatch_request(self):
-        from flask import request
+    json_provider_class = _JSONProvider
 
-        from duidingspool.extensions import unit_of_work
+    def dispatch_request(self):
+        from duidingspool.extensions import retryable_conflict, unit_of_work
 
         view = self.view_functions.get(request.endpoint)
         if getattr(view, "read_only", False):
             # A read-only view (see `extensions.read_only`): no session to commit, so none
             # is opened; the app context's teardown discards one if the view used it.
             return super().dispatch_request()
-        with unit_of_work():
-            return super().dispatch_request()
+        retries = int(self.config.get("DEADLOCK_RETRIES", 1))
+        flashes = list(session.get("_flashes", ()))
+        for attempt in range(retries + 1):
+            try:
+                with unit_of_work():
+                    return super().dispatch_request()
+            except DBAPIError as exc:
+                if attempt == retries or not retryable_conflict(exc):
+                    raise
+                self.logger.warning("%s %s: %s, running the request again", request.method,
+                                    request.endpoint, type(exc.orig).__name__)
+                # Messages flashed by the attempt that was rolled back are not shown twice.
+                if list(session.get("_flashes", ())) != flashes:
+                    session["_flashes"] = list(flashes)
 
 
 def create_app(config_name: str | None = None, **overrides) -> Flask:
     """Build the app: config from config/ and the environment, extensions, blueprints."""
     app = DuidingspoolApp(
         __name__,
-        template_folder=str(ROOT / "templates"),
+        template_folder=str(TEMPLATES_DIR),
         instance_path=os.environ.get("DUIDINGSPOOL_INSTANCE_PATH") or str(ROOT / "instance"),
     )
     _configure(app, config_name or os.environ.get("DUIDINGSPOOL_CONFIG", "development"), overrides)
@@ -57,7 +101,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     from duidingspool.i18n import select_locale, select_timezone
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True,
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), compare_type=True,
                     render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
@@ -78,6 +122,8 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     from duidingspool.budget.views import bp as budget_bp
     from duidingspool.reports.views import bp as reports_bp
     from duidingspool.results.views import bp as results_bp
+    from duidingspool.oncall.views import bp as oncall_bp
+    from duidingspool.health import bp as health_bp
 
     access.init_app(app)
     web.init_app(app)
@@ -94,6 +140,8 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     app.register_blueprint(ical_bp)
     app.register_blueprint(mail_bp)
     app.register_blueprint(audit_bp)
+    app.register_blueprint(oncall_bp)
+    app.register_blueprint(health_bp)
 
     from duidingspool.cli import register_commands
 

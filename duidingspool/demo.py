@@ -100,9 +100,10 @@ from duidingspool.hours import services as hours
 from duidingspool.hours.models import HourCategory, HourLine
 from duidingspool.mail.models import MailStatus, OutboxMessage
 from duidingspool.referrals import services as referrals
+from duidingspool.oncall import services as oncall
+from duidingspool.referrals.models import Referral, ReferralExpertise, ReferralStatus
 from duidingspool.results import services as results
 from duidingspool.results.models import ComplaintKind
-from duidingspool.referrals.models import Referral
 from duidingspool.timeutil import local_day_bounds, local_to_utc, to_local
 
 VOG_VALID_YEARS = 3
@@ -458,9 +459,10 @@ class _Pool:
 
 
 def _submit(pool: _Pool, sitting: Sitting, *, at: datetime, urgency: str | None = None,
-            broad: bool = False) -> tuple[Referral, User, int]:
-    """A requester of the session's case table submits a request for it at `at`."""
-    requester, index, previous = pool.next_request(sitting, broad=broad)
+            broad: bool = False, chosen: tuple | None = None) -> tuple[Referral, User, int]:
+    """A requester of the session's case table submits a request for it at `at` (the
+    requester, case and previous request `chosen` by `pool.next_request`, else the next)."""
+    requester, index, previous = chosen or pool.next_request(sitting, broad=broad)
     case = data.CASES[index]
     referral = referrals.create(actor=requester, now=at, data={
         "case_table_id": sitting.case_table_id, "session_id": sitting.id,
@@ -790,6 +792,7 @@ def _live(*, tables: list[CaseTable], experts: list[Expert],
         if step.settled:
             _approve(pool, lines, at=step.sitting.ends_at + APPROVED_AFTER)
     _today(pool, tables, now=now, lived=lived[year])
+    _rota_and_urgent(pool, tables, now=now, lived=lived[year])
 
     # Messages of the lived past went out at their time; the last hour's wait in the outbox.
     db.session.execute(
@@ -842,7 +845,8 @@ def _today(pool: _Pool, tables: list[CaseTable], *, now: datetime, lived: LivedY
                                                broad=n == 0)
         lived.requests += 1
         ranking = rank_request(referral=referral).candidates
-        if ranking:
+        # An urgent one (its session less than URGENT_LEAD_HOURS away) was offered already.
+        if ranking and referral.status == ReferralStatus.SUBMITTED:
             queued = [c.expert_id for c in ranking[:2 if n == 0 else 1]]
             _offer(pool, referral, queued, at=now - timedelta(hours=2))
             _settle(referral, now - timedelta(hours=2))
@@ -899,6 +903,96 @@ def _load_standing(table: CaseTable, *, now: datetime) -> str | None:
             offer.created_at = series.offered_at
     db.session.flush()
     return f"{table.name}: {expert.user.name}, {len(series.dates)} dates"
+# The urgent request of the demo: an extra session at this local time, one to two days
+# ahead, filed this long before now, so that the expert on duty let it expire and the second
+# ranked expert accepted it, all before now.
+URGENT_SESSION_AT, URGENT_FILED_BEFORE = time(14, 0), timedelta(hours=5)
+URGENT_SESSION_ORIGIN = "demo-extra-session"
+# The rota: the pattern starts this many weeks before this week; this week + GAP_WEEK has
+# nobody on duty (a holiday), this week + SWAP_WEEK is swapped to another expert.
+ROTA_WEEKS_BACK, GAP_WEEK, SWAP_WEEK = 4, 3, 5
+
+
+def _urgent_day(now: datetime) -> date | None:
+    """The day (today or one of the next two) whose 14:00-16:00 most demo experts have in
+    their weekly windows, at least two; None when none has."""
+    today = to_local(now).date()
+    best, most = None, 1
+    for day in (today + timedelta(days=n) for n in range(3)):
+        if local_to_utc(datetime.combine(day, URGENT_SESSION_AT)) < now + timedelta(hours=3):
+            continue
+        count = sum(any(weekday == day.weekday() and start <= "14:00" and end >= "16:00"
+                        for weekday, start, end in spec.windows) for spec in data.EXPERTS)
+        if count > most:
+            best, most = day, count
+    return best
+
+
+def _rota_and_urgent(pool: _Pool, tables: list[CaseTable], *, now: datetime,
+                     lived: LivedYear) -> None:
+    """The on-call rota (every demo expert in turn, one week without anyone on duty, one
+    swap) and an urgent request: filed for an extra session a day or two ahead, offered to
+    the expert on duty, who did not answer in time, passed on by the escalation to the
+    second ranked expert, who accepted."""
+    experts = [e.id for e in pool.experts.values()]
+    filed = now - URGENT_FILED_BEFORE
+    filing_week = oncall.week_of(to_local(filed).date())
+    day = _urgent_day(now)
+    sitting, ranked = None, []
+    if day is not None:
+        starts = local_to_utc(datetime.combine(day, URGENT_SESSION_AT))
+        sitting = Sitting(case_table_id=tables[0].id, starts_at=starts,
+                          ends_at=starts + timedelta(hours=2), status=SittingStatus.SCHEDULED,
+                          origin_uid=URGENT_SESSION_ORIGIN, origin_start=starts,
+                          note="Extra bijeenkomst", created_at=filed, updated_at=filed)
+        db.session.add(sitting)
+        db.session.flush()
+        # Who would be asked: the ranking of the request to come, as an unsaved probe.
+        chosen = pool.next_request(sitting, broad=True)
+        requester, case = chosen[0], data.CASES[chosen[1]]
+        probe = Referral(
+            case_table=sitting.case_table, case_table_id=sitting.case_table_id,
+            municipality=requester.municipality, municipality_id=requester.municipality_id,
+            sitting=sitting, sitting_id=sitting.id, mode=case.mode, language=case.language,
+            estimated_minutes=int(Decimal(str(case.estimated_hours)) * 60),
+            previous_id=chosen[2].id if chosen[2] else None,
+            expertise=[ReferralExpertise(expertise_area_id=pool.areas[code].id,
+                                         min_level=level)
+                       for code, level in case.areas.items()])
+        ranked = [c.expert_id for c in rank_request(referral=probe, now=filed).candidates]
+    # The expert ranked first is on duty in the week of filing.
+    if len(ranked) >= 2:
+        experts.remove(ranked[0])
+        experts.insert(ROTA_WEEKS_BACK % len(experts), ranked[0])
+    first_week = filing_week - timedelta(weeks=ROTA_WEEKS_BACK)
+    set_at = now - timedelta(days=30)
+    oncall.set_pattern(actor=pool.coordinator, starts_on=first_week, expert_ids=experts,
+                       now=set_at)
+    this_week = oncall.week_of(to_local(now).date())
+    oncall.set_override(actor=pool.coordinator, week_start=this_week + timedelta(weeks=GAP_WEEK),
+                        expert_id=None, kind="holiday", now=set_at)
+    swap_to = experts[(ROTA_WEEKS_BACK + SWAP_WEEK + 1) % len(experts)]
+    oncall.set_override(actor=pool.coordinator, week_start=this_week + timedelta(weeks=SWAP_WEEK),
+                        expert_id=swap_to, kind="swap", now=set_at)
+    if len(ranked) < 2:
+        return
+    referral, _requester, _index = _submit(pool, sitting, at=filed, chosen=chosen)
+    lived.requests += 1
+    first = db.session.scalar(select(Offer).where(Offer.referral_id == referral.id))
+    if first is None:
+        return
+    first.created_at = filed
+    escalated_at = first.expires_at + timedelta(minutes=1)
+    bookings.expire_offer(offer_id=first.id, now=escalated_at)
+    second = db.session.scalar(select(Offer).where(Offer.referral_id == referral.id,
+                                                   Offer.id != first.id))
+    if second is None:
+        return
+    second.created_at = escalated_at
+    answered = escalated_at + timedelta(minutes=20)
+    _accept(pool, second, at=answered)
+    _settle(referral, answered)
+    lived.bookings += 1
 
 
 def format_summary(summary: DemoSummary) -> str:

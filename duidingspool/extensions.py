@@ -26,6 +26,16 @@ def read_only(view):
     return view
 
 
+# PostgreSQL's serialization_failure and deadlock_detected: the transaction was aborted
+# only because of another one running at the same time; running it again succeeds.
+RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
+
+
+def retryable_conflict(exc: BaseException) -> bool:
+    """True for a database error that a second run of the same unit of work can avoid."""
+    return getattr(getattr(exc, "orig", None), "sqlstate", None) in RETRYABLE_SQLSTATES
+
+
 @contextmanager
 def unit_of_work() -> Iterator[None]:
     """One unit of work outside a request (a job's item, a CLI command): commit it when the

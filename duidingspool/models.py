@@ -28,3 +28,4 @@ from duidingspool.ical.models import CalendarFeed  # noqa: F401,E402
 from duidingspool.mail.models import OutboxMessage  # noqa: F401,E402
 from duidingspool.jobs.models import JobRun  # noqa: F401,E402
 from duidingspool.results.models import Complaint, Evaluation, ProcessNote  # noqa: F401,E402
+from duidingspool.oncall.models import OnCallMember, OnCallOverride, OnCallRota  # noqa: F401,E402

@@ -44,6 +44,23 @@ mail (tells the requester and the case table's contact, unless the requester's o
 municipality cancelled it).
 """)
 
+referral_submitted = _signals.signal("referral-submitted", doc="""
+A requester filed a request. Sender: the request. Keywords: actor, now. Receivers: bookings
+(one receiver, `standing._route_new_request`: a request for a session of a table with a
+standing specialist is offered to that specialist first, unless a rule or the budget keeps
+them from it; otherwise an urgent request, see Referral.is_urgent, is offered at once: to
+the expert on duty in the on-call rota when they are a candidate, else to the best ranked
+candidate).
+""")
+
+urgent_unanswered = _signals.signal("urgent-unanswered", doc="""
+An urgent request has nobody left to offer it to automatically: every ranked candidate was
+asked and none accepted in time, none was eligible, or the next offer would exceed the
+budget. Sender: the request. Keywords: now, reason ("exhausted", "no_candidate" or
+"over_budget"), offers (how many offers it has had). Receivers: mail (alerts every
+coordinator by e-mail, once per reason and number of offers).
+""")
+
 referral_unfilled = _signals.signal("referral-unfilled", doc="""
 Nobody accepted a request before its session (or the end of its window): it became
 unfilled. Sender: the request. Keywords: now. Receivers: mail (tells the requester and the
@@ -94,7 +111,8 @@ A booking was confirmed (an offer accepted, or booked directly: sequence 0), mov
 sequence), or cancelled. Sender: the booking. Keywords: now, actor (None for the system).
 Receivers: mail (queues the iCalendar invitation or cancellation to the expert and the case
 table's contact; tells the requester that the request was booked or moved, or that the pool
-cancelled the booking and the request is open again).
+cancelled the booking and the request is open again); budget (a confirmed or moved booking
+commits money to its session's year: raises that year's threshold warnings).
 """)
 
 hour_lines_approved = _signals.signal("hour-lines-approved", doc="""
@@ -123,12 +141,6 @@ home_page_shown = _signals.signal("home-page-shown", doc="""
 The start page of a user whose role has no page of its own (an expert) is being shown.
 Sender: the user. Keywords: none. Receivers answer a dict of template context: bookings
 (the expert's offers waiting for an answer, soonest deadline first, and upcoming bookings).
-""")
-
-referral_submitted = _signals.signal("referral-submitted", doc="""
-A requester submitted a request. Sender: the request. Keywords: actor, now. Receivers:
-bookings (a request for a session of a table with a standing specialist is offered to that
-specialist first, unless a rule or the budget keeps them from it).
 """)
 
 standing_offer_sent = _signals.signal("standing-offer-sent", doc="""

@@ -6,6 +6,10 @@ from datetime import date, datetime, time, timezone
 from zoneinfo import ZoneInfo
 
 LOCAL_TZ = ZoneInfo("Europe/Amsterdam")
+# The dates input may name. Outside them a wall time cannot always be converted (the year 1
+# minus Amsterdam's offset is before datetime.min: OverflowError), and nothing real is there.
+EARLIEST_DATE = date(1900, 1, 1)
+LATEST_DATE = date(2999, 12, 31)
 
 
 def to_local(value: datetime) -> datetime:

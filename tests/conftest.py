@@ -30,18 +30,24 @@ def pytest_addoption(parser):
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "postgresql_only: runs only with --database=postgresql")
+    config.addinivalue_line("markers", "sqlite_only: left out of the --database=postgresql run "
+                                       "(the browser tests in tests/browser)")
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items):
     # Tests of PostgreSQL-only features (exclusion constraints, advisory locks) are left
-    # out of the SQLite run; `make test` runs them in its PostgreSQL run.
-    if config.getoption("--database") == "postgresql":
-        return
-    kept = [item for item in items if "postgresql_only" not in item.keywords]
-    deselected = [item for item in items if "postgresql_only" in item.keywords]
+    # out of the SQLite run; `make test` runs them in its PostgreSQL run. The browser tests
+    # (marked sqlite_only by tests/browser/conftest.py) are left out of the PostgreSQL run:
+    # they test pages, not the database, and `make test` runs them on SQLite.
+    left_out = "sqlite_only" if config.getoption("--database") == "postgresql" else "postgresql_only"
+    kept = [item for item in items if left_out not in item.keywords]
+    deselected = [item for item in items if left_out in item.keywords]
     if deselected:
         config.hook.pytest_deselected(items=deselected)
-        items[:] = kept
+    # The browser tests last: their browser (and Playwright's event loop) then stays open
+    # for them alone, not through the rest of the suite.
+    items[:] = sorted(kept, key=lambda item: "tests/browser/" in item.nodeid)
 
 
 def _admin_connection(url):

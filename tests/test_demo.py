@@ -20,7 +20,7 @@ from duidingspool.bookings.models import Booking, BookingStatus, Offer, OfferSta
 from duidingspool.budget.models import Budget
 from duidingspool.budget.services import year_figures
 from duidingspool.casetables.models import CaseTable, Municipality, SafetyRegion, Sitting
-from duidingspool.demo import load_demo
+from duidingspool.demo import URGENT_SESSION_ORIGIN, load_demo
 from duidingspool.experts.models import (
     AvailabilityWindow,
     Expert,
@@ -32,6 +32,7 @@ from duidingspool.extensions import db
 from duidingspool.hours.models import HourLine, HourStatus
 from duidingspool.ical.services import create_feed, feed_events, resolve
 from duidingspool.mail.models import MailStatus, OutboxMessage
+from duidingspool.oncall import services as oncall
 from duidingspool.referrals.models import OPEN_STATUSES, Referral, ReferralStatus
 from duidingspool.timeutil import local_day_bounds, local_to_utc, to_local
 from tests.conftest import _empty_all_tables
@@ -64,11 +65,13 @@ def _count(model, *conditions) -> int:
 
 
 def _sittings_between(name: str, first: date, last: date) -> list[Sitting]:
+    """The case table's sessions from its schedule (not the urgent request's extra one)."""
     start, _ = local_day_bounds(first)
     _, end = local_day_bounds(last)
     return list(db.session.scalars(
         select(Sitting).join(CaseTable).where(CaseTable.name == name, Sitting.starts_at >= start,
-                                              Sitting.starts_at < end)
+                                              Sitting.starts_at < end,
+                                              Sitting.origin_uid != URGENT_SESSION_ORIGIN)
         .order_by(Sitting.starts_at)
     ))
 
@@ -169,7 +172,8 @@ class TestLivedYear:
         assert submitted >= 1
         assert len(pending) >= 1
         assert all(lived.now < o.expires_at for o in pending)
-        assert (queued, expired) == (1, 1)
+        # Expired: one of the history, and the urgent request's first offer (escalated).
+        assert (queued, expired) == (1, 2)
         assert declined >= 1
         assert inbox >= 1
         assert upcoming >= 2
@@ -189,6 +193,26 @@ class TestLivedYear:
         page = lived.client_as("coordinator@example.org").get(
             f"/casustafels/{series.case_table_id}/vaste-specialist")
         assert page.status_code == 200
+    def test_rota_has_one_gap_and_an_urgent_request_was_booked_by_the_second_expert(
+            self, lived):
+        gaps = oncall.gaps(now=lived.now, weeks=8)
+        urgent = db.session.scalars(select(Referral).where(
+            Referral.urgent_answer_hours.is_not(None),
+            Referral.status == ReferralStatus.BOOKED)).all()
+        stories = []
+        for referral in urgent:
+            offers = db.session.scalars(select(Offer).where(Offer.referral_id == referral.id)
+                                        .order_by(Offer.queue_position)).all()
+            if [o.status for o in offers] == [OfferStatus.EXPIRED, OfferStatus.ACCEPTED]:
+                stories.append((referral, offers))
+
+        assert len(gaps) == 1
+        assert len(stories) == 1
+        referral, (first, second) = stories[0]
+        assert first.expert_id == oncall.on_duty(referral.created_at)
+        assert second.offered_at == first.responded_at
+        assert referral.first_booked_at <= lived.now
+        assert oncall.get_rota() is not None and len(oncall.members()) == 12
 
     def test_past_bookings_are_completed_with_their_lived_times(self, lived):
         rows = db.session.execute(

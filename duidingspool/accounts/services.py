@@ -56,6 +56,32 @@ def verify_password(user: User, password: str) -> bool:
         return False
 
 
+class WrongPassword(ValidationFailed):
+    """The password a logged-in user typed again is not theirs (see check_current_password);
+    `purpose` names the change it was asked for."""
+
+    def __init__(self, message, *, purpose: str, **kwargs):
+        super().__init__(message, **kwargs)
+        self.purpose = purpose
+
+
+def check_current_password(*, actor: User, password: str, purpose: str,
+                           field: str = "password") -> None:
+    """Refuse (WrongPassword, at `field`) a password typed again that is not the actor's
+    current one; `purpose` names the change it was asked for."""
+    if verify_password(actor, password):
+        return
+    message = _("This is not your current password.")
+    raise WrongPassword(message, purpose=purpose, fields={field: [message]})
+
+
+def record_wrong_password(*, actor: User, purpose: str) -> None:
+    """Record a wrong password typed again, after the refused change was undone (the
+    change's own transaction is rolled back, this record is not)."""
+    record(actor=actor, action="user.password_check_failure", obj=actor,
+           details={"purpose": purpose})
+
+
 def get_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == email.strip().lower()))
 
@@ -215,10 +241,10 @@ def set_password(*, actor: User | None, user: User, password: str, field: str = 
 def change_password(*, actor: User, current_password: str, new_password: str,
                     confirmation: str) -> None:
     """The actor changes their own password; the current one is asked for again."""
+    check_current_password(actor=actor, password=current_password, purpose="change_password",
+                           field="current_password")
     errors: dict[str, list[str]] = {}
-    if not verify_password(actor, current_password):
-        errors["current_password"] = [_("This is not your current password.")]
-    elif new_password != confirmation:
+    if new_password != confirmation:
         errors["new_password_confirm"] = [_("The two new passwords differ.")]
     elif new_password == current_password:
         errors["new_password"] = [_("Choose a password that differs from the current one.")]

@@ -8,6 +8,8 @@
   of coordinators and admins and of every user who turned two-factor login on.
 - `_seen`: the time (epoch seconds) of the session's last request; a session idle for longer
   than SESSION_IDLE_MINUTES is ended.
+- `_born`: the time (epoch seconds) of the login; a session older than
+  SESSION_MAX_HOURS is ended however active it is (a stolen cookie does not live forever).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from flask import current_app, session
 VERSION_KEY = "_sv"
 SECOND_FACTOR_KEY = "_2fa"
 SEEN_KEY = "_seen"
+BORN_KEY = "_born"
 NEXT_KEY = "_2fa_next"
 # The interface language chosen with the language switch (duidingspool/i18n.py reads it).
 LOCALE_KEY = "locale"
@@ -39,7 +42,7 @@ def stamp(store: MutableMapping, user, *, second_factor: bool, now: float | None
     """Mark `store` (a session) as a login of `user`; tests use this on the test client."""
     store[VERSION_KEY] = user.session_version or 0
     store[SECOND_FACTOR_KEY] = bool(second_factor)
-    store[SEEN_KEY] = int(time.time() if now is None else now)
+    store[SEEN_KEY] = store[BORN_KEY] = int(time.time() if now is None else now)
 
 
 def start(user, *, second_factor: bool) -> None:
@@ -66,14 +69,17 @@ def follow_version(user) -> None:
 
 
 def idle_expired(now: float | None = None) -> bool:
-    """True if the session belongs to a user and has been idle too long (or carries no
-    time at all)."""
+    """True if the session belongs to a user and has been idle too long, or is older than
+    its absolute lifetime (or carries no such time at all)."""
     if "_user_id" not in session:
         return False
-    seen = session.get(SEEN_KEY)
+    seen, born = session.get(SEEN_KEY), session.get(BORN_KEY)
     now = time.time() if now is None else now
-    limit = float(current_app.config["SESSION_IDLE_MINUTES"]) * 60
-    return not isinstance(seen, (int, float)) or now - seen > limit
+    idle = float(current_app.config["SESSION_IDLE_MINUTES"]) * 60
+    lifetime = float(current_app.config["SESSION_MAX_HOURS"]) * 3600
+    if not isinstance(seen, (int, float)) or not isinstance(born, (int, float)):
+        return True
+    return now - seen > idle or now - born > lifetime
 
 
 def touch(now: float | None = None) -> None:

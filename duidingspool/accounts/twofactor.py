@@ -88,11 +88,23 @@ def _accept_totp(user: User, secret: str, code: str, now: float) -> bool:
     for offset in range(-VALID_WINDOW, VALID_WINDOW + 1):
         step = step_now + offset
         if secrets.compare_digest(totp.generate_otp(step), code):
-            if user.totp_last_step is not None and step <= user.totp_last_step:
-                return False  # replayed (or older than a code already used)
-            user.totp_last_step = step
-            return True
+            return _use_step(user, step)
     return False
+
+
+def _use_step(user: User, step: int) -> bool:
+    """Record `step` as the user's last used time step, if it is later than the one stored:
+    one compare-and-swap UPDATE, so of parallel logins with the same code exactly one wins
+    (a replayed code, or one older than a code already used, is refused)."""
+    swapped = db.session.execute(
+        update(User)
+        .where(User.id == user.id,
+               (User.totp_last_step.is_(None)) | (User.totp_last_step < step))
+        .values(totp_last_step=step)
+        .execution_options(synchronize_session=False)).rowcount == 1
+    # The stored value, whoever wrote it (no flush of our own copy over theirs).
+    db.session.expire(user, ["totp_last_step"])
+    return swapped
 
 
 def _as_datetime(now: float) -> datetime:
@@ -109,18 +121,16 @@ def _new_recovery_codes(user: User) -> list[str]:
     return [f"{c[:4]}-{c[4:8]}-{c[8:12]}-{c[12:]}" for c in codes]
 
 
-def _check_password(user: User, password: str) -> None:
-    from duidingspool.accounts.services import verify_password
+def _check_password(user: User, password: str, purpose: str) -> None:
+    from duidingspool.accounts.services import check_current_password
 
-    if not verify_password(user, password):
-        raise ValidationFailed(_("This is not your current password."),
-                               fields={"password": [_("This is not your current password.")]})
+    check_current_password(actor=user, password=password, purpose=purpose)
 
 
 def enable(*, actor: User, password: str, code: str, now: float | None = None) -> list[str]:
     """Turn on two-factor login for the actor after checking their password and a code from
     their app; returns the recovery codes (shown once)."""
-    _check_password(actor, password)
+    _check_password(actor, password, "two_factor_enable")
     if actor.totp_enabled:
         raise Conflict(_("Two-factor login is already on."))
     secret = _decrypt(actor.totp_secret) if actor.totp_secret else None
@@ -136,7 +146,7 @@ def enable(*, actor: User, password: str, code: str, now: float | None = None) -
 
 def disable(*, actor: User, password: str) -> None:
     """Turn off two-factor login (not allowed for roles that require it)."""
-    _check_password(actor, password)
+    _check_password(actor, password, "two_factor_disable")
     if actor.requires_two_factor:
         raise Conflict(_("Your role requires two-factor login; it cannot be turned off."))
     if not actor.totp_enabled:
@@ -165,7 +175,7 @@ def reset(*, actor: User | None, user: User) -> None:
 
 def regenerate_recovery_codes(*, actor: User, password: str) -> list[str]:
     """New recovery codes for the actor (the old ones stop working); shown once."""
-    _check_password(actor, password)
+    _check_password(actor, password, "recovery_codes")
     if not actor.totp_enabled:
         raise Conflict(_("Two-factor login is off."))
     codes = _new_recovery_codes(actor)

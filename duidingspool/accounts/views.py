@@ -62,11 +62,16 @@ def _safe_next(target: str | None) -> str | None:
     return target
 
 
-def _too_many(template: str, seconds: int, **context):
+def _too_many(template: str, seconds: int, *, reentry: bool = False, **context):
     """The form again with a 429 and how long to wait."""
     minutes = max(1, -(-seconds // 60))
-    message = _("Too many failed attempts. For your safety, logging in is blocked for this "
-                "account or address; try again in %(minutes)d minutes.", minutes=minutes)
+    if reentry:
+        message = _("Too many wrong passwords. For your safety, changes that ask for your "
+                    "password are blocked; try again in %(minutes)d minutes.", minutes=minutes)
+    else:
+        message = _("Too many failed attempts. For your safety, logging in is blocked for "
+                    "this account or address; try again in %(minutes)d minutes.",
+                    minutes=minutes)
     flash(message, "error")
     response = current_app.make_response(render_template(template, **context))
     response.status_code = 429
@@ -86,12 +91,12 @@ def login():
         return redirect(url_for("accounts.home"))
     email = request.form.get("email", "").strip()
     if request.method == "POST":
-        address = request.remote_addr
-        wait = throttle.login_blocked(email=email, address=address)
-        if wait is not None:
-            return _too_many("accounts/login.html", wait, email=email)
+        attempt = throttle.login_attempt(email=email, address=request.remote_addr)
+        if isinstance(attempt, int):
+            return _too_many("accounts/login.html", attempt, email=email)
         user = services.authenticate(email=email, password=request.form.get("password", ""))
         if user is not None:
+            attempt.give_back()
             chosen = sessions.clear()
             login_user(user)
             if chosen in current_app.config["LANGUAGES"]:
@@ -107,7 +112,6 @@ def login():
                             else "accounts.two_factor_setup")
                 return redirect(url_for(endpoint))
             return redirect(target or url_for("accounts.home"))
-        throttle.login_failed(email=email, address=address)
         flash(_("Unknown e-mail address or wrong password."), "error")
         return render_template("accounts/login.html", email=email), 401
     return render_template("accounts/login.html", email=email)
@@ -132,9 +136,8 @@ def forgot_password():
     if not email:
         return render_template("accounts/forgot_password.html", email="", errors={
             "email": [_("Enter the e-mail address you log in with.")]}), 422
-    address = request.remote_addr
-    wait = throttle.password_reset_blocked(email=email, address=address)
-    if wait is not None:
+    wait = throttle.password_reset_attempt(email=email, address=request.remote_addr)
+    if isinstance(wait, int):
         minutes = max(1, -(-wait // 60))
         flash(_("Too many requests for a new password from this address or for this e-mail "
                 "address; try again in %(minutes)d minutes.", minutes=minutes), "error")
@@ -143,7 +146,6 @@ def forgot_password():
         response.status_code = 429
         response.headers["Retry-After"] = str(wait)
         return response
-    throttle.password_reset_requested(email=email, address=address)
     links.request_reset(email=email)
     # The answer takes as long for an unknown address as for a known one.
     remaining = float(current_app.config.get("PASSWORD_RESET_MIN_SECONDS") or 0) - (
@@ -212,14 +214,14 @@ def two_factor_verify():
     if not current_user.totp_enabled:
         return redirect(url_for("accounts.two_factor_setup"))
     if request.method == "POST":
-        wait = throttle.two_factor_blocked(user_id=current_user.id)
-        if wait is not None:
-            return _too_many("accounts/two_factor_verify.html", wait)
+        attempt = throttle.two_factor_attempt(user_id=current_user.id)
+        if isinstance(attempt, int):
+            return _too_many("accounts/two_factor_verify.html", attempt)
         ok = twofactor.verify(user=current_user, code=request.form.get("code", "")[:64])
         if ok:
+            attempt.give_back()
             sessions.mark_second_factor_done()
             return _after_second_factor()
-        throttle.two_factor_failed(user_id=current_user.id)
         flash(_("The code is not correct."), "error")
         return render_template("accounts/two_factor_verify.html"), 401
     return render_template("accounts/two_factor_verify.html")
@@ -250,16 +252,19 @@ def two_factor_setup():
             return redirect(url_for("accounts.two_factor_verify"))
         return redirect(url_for("accounts.security"))
     if request.method == "POST":
-        wait = throttle.two_factor_blocked(user_id=current_user.id)
-        if wait is not None:
-            return _too_many("accounts/two_factor_setup.html", wait, **_setup_context())
+        attempt = throttle.two_factor_attempt(user_id=current_user.id)
+        if isinstance(attempt, int):
+            return _too_many("accounts/two_factor_setup.html", attempt, **_setup_context())
         try:
             codes = twofactor.enable(actor=current_user,
                                      password=request.form.get("password", ""),
                                      code=request.form.get("code", "")[:64])
         except INPUT_ERRORS as exc:
-            throttle.two_factor_failed(user_id=current_user.id)
-            return _render_setup(**rejected(exc))
+            outcome = rejected(exc)
+            if isinstance(exc, services.WrongPassword):
+                services.record_wrong_password(actor=current_user, purpose=exc.purpose)
+            return _render_setup(**outcome)
+        attempt.give_back()
         sessions.mark_second_factor_done()
         next_url = session.pop(sessions.NEXT_KEY, None) or url_for("accounts.home")
         return render_template("accounts/recovery_codes.html", codes=codes, next_url=next_url,
@@ -281,17 +286,38 @@ def security():
     return _render_security()
 
 
+def _password_reentry(change, *, field: str = "_schema"):
+    """Run `change` (which checks the password typed again) under the password re-entry
+    limit: the security page again with the error, 429 over the limit, or None when done.
+    Only a wrong password stays counted (and is recorded by the service)."""
+    attempt = throttle.password_check_attempt(user_id=current_user.id)
+    if isinstance(attempt, int):
+        return _too_many("accounts/security.html", attempt, reentry=True, errors={},
+                         codes_left=twofactor.recovery_codes_left(user=current_user)
+                         if current_user.totp_enabled else 0)
+    try:
+        change()
+    except services.WrongPassword as exc:
+        outcome = rejected(exc, field=field)
+        services.record_wrong_password(actor=current_user, purpose=exc.purpose)
+        return _render_security(**outcome)
+    except INPUT_ERRORS as exc:
+        attempt.give_back()
+        return _render_security(**rejected(exc, field=field))
+    attempt.give_back()
+    return None
+
+
 @bp.post("/account/password")
 @login_required_any
 def change_password():
     """Change one's own password (the current one is asked again); other sessions end."""
-    try:
-        services.change_password(actor=current_user,
-                                 current_password=request.form.get("current_password", ""),
-                                 new_password=request.form.get("new_password", ""),
-                                 confirmation=request.form.get("new_password_confirm", ""))
-    except INPUT_ERRORS as exc:
-        return _render_security(**rejected(exc))
+    refused = _password_reentry(lambda: services.change_password(
+        actor=current_user, current_password=request.form.get("current_password", ""),
+        new_password=request.form.get("new_password", ""),
+        confirmation=request.form.get("new_password_confirm", "")))
+    if refused is not None:
+        return refused
     sessions.follow_version(current_user)
     flash(_("Your password has been changed. You have been logged out everywhere else and "
             "your calendar links no longer work; make new ones on your profile page."), "info")
@@ -302,10 +328,10 @@ def change_password():
 @login_required_any
 def two_factor_disable():
     """Turn two-factor login off (asks for the password; not for roles that require it)."""
-    try:
-        twofactor.disable(actor=current_user, password=request.form.get("password", ""))
-    except INPUT_ERRORS as exc:
-        return _render_security(**rejected(exc, field="password"))
+    refused = _password_reentry(lambda: twofactor.disable(
+        actor=current_user, password=request.form.get("password", "")), field="password")
+    if refused is not None:
+        return refused
     flash(_("Two-factor login is off."), "info")
     return redirect(url_for("accounts.security"))
 
@@ -314,11 +340,11 @@ def two_factor_disable():
 @login_required_any
 def recovery_codes():
     """New recovery codes (asks for the password); the old ones stop working."""
-    try:
-        codes = twofactor.regenerate_recovery_codes(actor=current_user,
-                                                    password=request.form.get("password", ""))
-    except INPUT_ERRORS as exc:
-        return _render_security(**rejected(exc, field="password"))
+    codes = []
+    refused = _password_reentry(lambda: codes.extend(twofactor.regenerate_recovery_codes(
+        actor=current_user, password=request.form.get("password", ""))), field="password")
+    if refused is not None:
+        return refused
     return render_template("accounts/recovery_codes.html", codes=codes,
                            next_url=url_for("accounts.security"), first=False)
 

@@ -10,3 +10,4 @@ from duidingspool.budget import api as _budget_api  # noqa: F401,E402
 from duidingspool.ical import api as _ical_api  # noqa: F401,E402
 from duidingspool.reports import api as _reports_api  # noqa: F401,E402
 from duidingspool.accounts import api as _accounts_api  # noqa: F401,E402
+from duidingspool.oncall import api as _oncall_api  # noqa: F401,E402

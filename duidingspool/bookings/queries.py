@@ -7,6 +7,8 @@ from datetime import datetime
 from sqlalchemy import case, or_, select
 from sqlalchemy.orm import selectinload
 
+from duidingspool.accounts.models import User
+from duidingspool.audit.models import AuditEvent
 from duidingspool.bookings.models import Booking, BookingStatus, Offer, OfferStatus
 from duidingspool.db import utcnow
 from duidingspool.experts.models import Expert
@@ -141,3 +143,20 @@ def conflicted_bookings(*, now: datetime | None = None) -> list[Booking]:
                                       Booking.conflict.is_not(None),
                                       Booking.ends_at > now)
     ))
+
+
+def history_of(referral: Referral) -> list[tuple[AuditEvent, str | None]]:
+    """The request's history for the coordinator: the audit events of the request, its
+    offers and its bookings, oldest first (urgent offers, expiries, escalation, alerts),
+    each with its actor's name (None: the system)."""
+    from_offers = select(Offer.id).where(Offer.referral_id == referral.id)
+    from_bookings = select(Booking.id).where(Booking.referral_id == referral.id)
+    return [tuple(row) for row in db.session.execute(
+        select(AuditEvent, User.name).outerjoin(User, User.id == AuditEvent.actor_id)
+        .where(or_((AuditEvent.object_type == "referral")
+                   & (AuditEvent.object_id == referral.id),
+                   (AuditEvent.object_type == "offer") & AuditEvent.object_id.in_(from_offers),
+                   (AuditEvent.object_type == "booking")
+                   & AuditEvent.object_id.in_(from_bookings)),
+               AuditEvent.action != "referral.view_question")
+        .order_by(AuditEvent.occurred_at, AuditEvent.id))]

@@ -25,14 +25,15 @@ from duidingspool.audit.services import record
 from duidingspool.bookings.models import Booking, BookingStatus, Offer, OfferStatus
 from duidingspool.bookings.queries import confirmed_booking_of, latest_booking_of, need_to_know
 from duidingspool.casetables.models import Sitting, SittingStatus
-from duidingspool.db import utcnow
-from duidingspool.errors import Conflict, NotFound, ValidationFailed
+from duidingspool.db import insert_once, utcnow
+from duidingspool.errors import Conflict, DomainError, NotFound, ValidationFailed
 from duidingspool.experts.models import Expert
 from duidingspool import signals
 from duidingspool.extensions import db
 from duidingspool.matching.engine import Interval
+from duidingspool.oncall.services import on_duty
 from duidingspool.bookings.facts import MAX_BOOKING
-from duidingspool.bookings.candidates import exclusion_of
+from duidingspool.bookings.candidates import exclusion_of, rank_request
 from duidingspool.referrals.models import OPEN_STATUSES, Referral, ReferralStatus
 from duidingspool.referrals.services import acts_for
 from duidingspool.privacy import check_privacy
@@ -103,8 +104,10 @@ def _time_of(referral: Referral, offer: Offer | None = None) -> Interval | None:
 def default_expiry(referral: Referral, offer: Offer | None = None, *,
                    now: datetime) -> datetime:
     """An offer's answer deadline when the coordinator sets none: OFFER_EXPIRY_HOURS from
-    now, but never after the session starts."""
-    expires = now + timedelta(hours=int(current_app.config["OFFER_EXPIRY_HOURS"]))
+    now (an urgent request's answer hours, see URGENT_ANSWER_HOURS), but never after the
+    session starts."""
+    hours = referral.urgent_answer_hours or int(current_app.config["OFFER_EXPIRY_HOURS"])
+    expires = now + timedelta(hours=hours)
     when = _time_of(referral, offer)
     if when is not None and when.starts_at > now:
         expires = min(expires, when.starts_at)
@@ -209,12 +212,17 @@ def make_offers(*, actor: User, referral: Referral, expert_ids: list[int],
     offers = []
     for expert_id in expert_ids:
         position += 1
-        offer = Offer(referral_id=referral.id, expert_id=expert_id, status=OfferStatus.QUEUED,
-                      queue_position=position, starts_at=starts_at, ends_at=ends_at,
-                      budget_override_reason=overrides[expert_id], created_by_id=actor.id)
-        db.session.add(offer)
-        offers.append(offer)
-    db.session.flush()
+        # INSERT ... ON CONFLICT DO NOTHING on (request, expert): of concurrent offers of
+        # the same request to the same expert one inserts, the others are told (no 500 from
+        # a unique violation, and the session stays usable for the answer).
+        offer_id = insert_once(db.session, Offer, unique=["referral_id", "expert_id"], values=dict(
+            referral_id=referral.id, expert_id=expert_id, status=OfferStatus.QUEUED,
+            queue_position=position, starts_at=starts_at, ends_at=ends_at,
+            budget_override_reason=overrides[expert_id], created_by_id=actor.id))
+        if offer_id is None:
+            raise Conflict(_("This request was offered to this expert at the same moment by "
+                             "someone else; nothing was changed."))
+        offers.append(db.session.get(Offer, offer_id))
     if not has_pending:
         _send(offers[0], now=now, expires_at=expires_at)
     # Compare-and-swap: a direct booking of the same request at this moment wins, and this
@@ -245,6 +253,9 @@ def _cascade(referral: Referral, *, now: datetime) -> Offer | None:
             .order_by(Offer.queue_position, Offer.id).limit(1)
         )
         if nxt is None:
+            if referral.is_urgent and referral.sitting_id is not None:
+                # An urgent request passes down the ranking (availability respected).
+                return escalate(referral, now=now)
             if referral.status == ReferralStatus.OFFERED:
                 referral.status = ReferralStatus.SUBMITTED
                 db.session.flush()
@@ -687,6 +698,99 @@ def close_past(*, now: datetime | None = None) -> int:
                     for booking_id in ended_booking_ids(now=now))
     return completed + sum(mark_unfilled(referral_id=referral_id, now=now)
                            for referral_id in overdue_referral_ids(now=now))
+
+
+# --- urgent requests: the expert on duty first, then down the ranking -----------------------
+
+def _back_to_inbox(referral: Referral, *, now: datetime) -> None:
+    if _cas(Referral, referral.id, expected=(ReferralStatus.OFFERED,),
+            values={"status": ReferralStatus.SUBMITTED, "updated_at": now}):
+        _refresh(referral)
+        record(actor=None, action="referral.back_to_inbox", obj=referral)
+
+
+def _alert_coordinators(referral: Referral, *, reason: str, now: datetime) -> None:
+    """Nobody is left to offer an urgent request to automatically: back to the inbox, and
+    the coordinators are told by e-mail (mail)."""
+    _back_to_inbox(referral, now=now)
+    offers = db.session.scalar(select(func.count()).select_from(Offer)
+                               .where(Offer.referral_id == referral.id))
+    record(actor=None, action="referral.urgent_alert", obj=referral,
+           details={"reason": reason, "offers": offers})
+    signals.urgent_unanswered.send(referral, now=now, reason=reason, offers=offers)
+
+
+def escalate(referral: Referral, *, now: datetime, prefer: int | None = None) -> Offer | None:
+    """Offer an urgent request to the best ranked candidate not asked before (`prefer`,
+    the expert on duty, first when they are a candidate), with the urgent answer deadline;
+    the ranking's hard rules keep out anyone unavailable. With nobody left, or when the
+    offer would exceed the budget (which needs the coordinator's reason), the coordinators
+    are alerted instead. Returns the offer sent, or None."""
+    _refresh(referral)
+    if referral.status not in OPEN_STATUSES or referral.sitting is None:
+        return None
+    if referral.sitting.starts_at <= now or referral.sitting.status == SittingStatus.CANCELLED:
+        return None
+    asked = set(db.session.scalars(select(Offer.expert_id)
+                                   .where(Offer.referral_id == referral.id)))
+    ranking = rank_request(referral=referral, now=now)
+    ranked = [c.expert_id for c in ranking.candidates if c.expert_id not in asked]
+    on_duty = prefer is not None and prefer in ranked
+    if on_duty:
+        ranked.remove(prefer)
+        ranked.insert(0, prefer)
+    if not ranked:
+        _alert_coordinators(referral, reason="exhausted" if asked else "no_candidate", now=now)
+        return None
+    expert_id = ranked[0]
+    try:
+        overrides = signals.ask(signals.offers_proposed, referral, actor=None,
+                                expert_ids=[expert_id], starts_at=None, override_reason=None,
+                                now=now)
+    except DomainError:
+        # Over budget: only the coordinator may decide to go ahead (with a reason).
+        _alert_coordinators(referral, reason="over_budget", now=now)
+        return None
+    position = db.session.scalar(select(func.max(Offer.queue_position))
+                                 .where(Offer.referral_id == referral.id)) or 0
+    # Made by no one in person: the request's own filer stands for its creator.
+    offer = Offer(referral_id=referral.id, expert_id=expert_id, status=OfferStatus.QUEUED,
+                  queue_position=position + 1, budget_override_reason=overrides[expert_id],
+                  created_by_id=referral.created_by_id)
+    db.session.add(offer)
+    db.session.flush()
+    _send(offer, now=now)
+    if not _cas(Referral, referral.id, expected=OPEN_STATUSES,
+                values={"status": ReferralStatus.OFFERED, "updated_at": now}):
+        raise Conflict(_("This request is no longer open."))
+    _refresh(referral)
+    record(actor=None, action="offer.urgent", obj=offer,
+           details={"request_id": referral.id, "expert_id": expert_id, "on_duty": on_duty,
+                    "duty_expert_id": prefer, "answer_hours": referral.urgent_answer_hours,
+                    "expires_at": offer.expires_at.isoformat()})
+    return offer
+
+
+def offer_urgent(referral: Referral, *, now: datetime) -> Offer | None:
+    """A newly filed urgent request goes to the expert on duty first (when they have the
+    expertise and are available), else to the best ranked candidate."""
+    if not referral.is_urgent or referral.sitting is None:
+        return None
+    duty = on_duty(now)
+    offer = escalate(referral, now=now, prefer=duty)
+    if duty is not None and offer is not None and offer.expert_id != duty:
+        record(actor=None, action="offer.duty_skipped", obj=referral,
+               details={"duty_expert_id": duty})
+    return offer
+
+
+def due_urgent_offer_ids(*, now: datetime) -> list[int]:
+    """Pending offers of urgent requests past their answer deadline, soonest first."""
+    return list(db.session.scalars(
+        select(Offer.id).join(Referral, Referral.id == Offer.referral_id)
+        .where(Offer.status == OfferStatus.PENDING, Offer.expires_at <= now,
+               Referral.urgent_answer_hours.is_not(None))
+        .order_by(Offer.expires_at, Offer.id)))
 
 
 # --- reactions to lower packages (duidingspool.signals) -------------------------------------

@@ -52,6 +52,7 @@ from duidingspool.bookings.services import (
     book_directly,
     cancel_booking,
     make_offers,
+    offer_urgent,
     release_referral,
 )
 from duidingspool.casetables.models import CaseTable, Sitting, SittingStatus
@@ -587,18 +588,26 @@ def extend_series(*, series_id: int, now: datetime) -> bool:
 # --- reactions to lower packages (duidingspool.signals) ------------------------------------
 
 @signals.referral_submitted.connect
-def _offer_to_standing_specialist(referral: Referral, *, now: datetime | None = None,
-                                  **_kwargs) -> None:
+def _route_new_request(referral: Referral, *, now: datetime | None = None, **_kwargs) -> None:
+    """Who is asked first about a new request: the table's standing specialist when there
+    is one for the session; otherwise, for an urgent request, the expert on duty (see
+    `services.offer_urgent`). An urgent request that went to the standing specialist keeps
+    the urgent deadline and escalation."""
+    now = now or utcnow()
+    if not _offer_to_standing_specialist(referral, now=now):
+        offer_urgent(referral, now=now)
+
+
+def _offer_to_standing_specialist(referral: Referral, *, now: datetime) -> bool:
     """A requester's request for a session of a table with a standing specialist goes to
     that specialist first: an offer to them (unless a rule or the budget keeps them from it;
-    then it waits in the inbox as any request)."""
+    then it waits in the inbox as any request). True if offered."""
     if referral.sitting is None:
-        return
-    now = now or utcnow()
+        return False
     series = current_standing(referral.case_table_id,
                               on=to_local(referral.sitting.starts_at).date())
     if series is None:
-        return
+        return False
     try:
         make_offers(actor=series.created_by, referral=referral, expert_ids=[series.expert_id],
                     now=now)
@@ -607,6 +616,7 @@ def _offer_to_standing_specialist(referral: Referral, *, now: datetime | None = 
         # first): the request stays in the inbox for the coordinator.
         record(actor=None, action="standing.first_offer_skipped", obj=referral,
                details={"series_id": series.id, "code": refused.code})
-        return
+        return False
     record(actor=None, action="standing.first_offer", obj=referral,
            details={"series_id": series.id, "expert_id": series.expert_id})
+    return True

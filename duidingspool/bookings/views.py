@@ -96,6 +96,9 @@ def request_panel(actor: User, referral: Referral, *, values=None,
                 panel["offer_values"] = _default_offer_values(referral, now=now)
         panel["expert_names"].update({str(o.expert_id): o.expert.user.name
                                       for o in panel["offers"]})
+        # Every step (offers sent, expired, escalated, accepted; alerts) in order.
+        panel["history"] = queries.history_of(referral)
+        panel["offer_experts"] = {o.id: o.expert.user.name for o in panel["offers"]}
     return panel
 
 
@@ -132,10 +135,9 @@ def _aware_iso(raw: str) -> str:
     """A datetime-local value (Amsterdam wall time) as ISO 8601 with offset; anything
     unreadable is passed on as typed, for the schema to name."""
     try:
-        value = datetime.fromisoformat(raw)
-    except ValueError:
+        return local_to_utc(datetime.fromisoformat(raw)).isoformat()
+    except (ValueError, OverflowError):  # OverflowError: a wall time near year 1
         return raw
-    return local_to_utc(value).isoformat()
 
 
 def offer_payload(form) -> tuple[dict, dict[str, list[str]]]:

@@ -461,6 +461,23 @@ def _warn_on_approval(year: int, *, now: datetime | None = None, **_kwargs) -> N
     raise_threshold_warnings(year=year, now=now)
 
 
+@signals.booking_changed.connect
+def _warn_on_booking(booking: Booking, *, now: datetime | None = None, **_kwargs) -> None:
+    """A confirmed or moved booking commits its estimated cost to the year of its session
+    (which may be next year): that year's thresholds may be reached by it."""
+    if booking.status == BookingStatus.CONFIRMED:
+        raise_threshold_warnings(year=to_local(booking.starts_at).year, now=now)
+
+
+def warning_years(*, now: datetime) -> list[int]:
+    """The years whose thresholds the warnings job checks: this year and every later year
+    that has a budget (bookings commit money to the year of their session)."""
+    this_year = to_local(now).year
+    later = db.session.scalars(select(Budget.year).where(Budget.year > this_year)
+                               .order_by(Budget.year)).all()
+    return [this_year, *later]
+
+
 @signals.km_rate_wanted.connect
 def _km_rate_of(year: int, **_kwargs) -> Decimal | None:
     return db.session.scalar(select(Budget.km_rate).where(Budget.year == year))

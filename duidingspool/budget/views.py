@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import EXCLUDE
@@ -20,6 +20,7 @@ from duidingspool.budget.schemas import BudgetFormSchema
 from duidingspool.casetables.models import SafetyRegion
 from duidingspool.db import utcnow
 from duidingspool.extensions import db
+from duidingspool.oncall import services as oncall
 from duidingspool.timeutil import to_local
 from duidingspool.web import INPUT_ERRORS, rejected
 
@@ -97,9 +98,11 @@ def _month_names() -> list[str]:
 def dashboard():
     """The coordinator's start page: open requests, waiting offers, this week, the budget."""
     data = services.dashboard()
+    gap_weeks = int(current_app.config["ONCALL_GAP_WEEKS"])
     return render_template("budget/dashboard.html", data=data,
                            chart=chart_of(data.figures, _month_names()),
-                           total_gauge=gauge_of(data.figures.total))
+                           total_gauge=gauge_of(data.figures.total),
+                           rota_gaps=oncall.gaps(weeks=gap_weeks), rota_gap_weeks=gap_weeks)
 
 
 def _render_year(year: int, *, values=None, errors=None, status: int = 200):

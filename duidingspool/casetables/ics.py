@@ -6,11 +6,14 @@ time window and return plain values, or raise ValidationFailed with a message fo
 
 from __future__ import annotations
 
+import time as clock
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
 import icalendar
 import recurring_ical_events
+from dateutil.relativedelta import relativedelta
 from dateutil.rrule import DAILY, MONTHLY, WEEKLY, YEARLY, rrule, rrulestr
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -25,6 +28,137 @@ _FORBIDDEN_RULE_PARTS = ("BYHOUR", "BYMINUTE", "BYSECOND", "DTSTART")
 # An ICS feed with more occurrences than this within the horizon is refused, not truncated.
 MAX_ICS_OCCURRENCES = 2000
 _ICS_FORBIDDEN_FREQUENCIES = ("SECONDLY", "MINUTELY")
+
+
+# --- bounded expansion -----------------------------------------------------------------------
+
+class CalendarRefused(Exception):
+    """A calendar whose recurrences cannot be expanded within bounds; `reason` for people."""
+
+    def __init__(self, reason):
+        super().__init__(str(reason))
+        self.reason = reason
+
+
+class ExpansionBudget:
+    """How many occurrences an expansion may walk, and for how long, in all (a calendar
+    import's recurrences together). Every occurrence walked counts, also one skipped later
+    (transparent, cancelled, before the window)."""
+
+    def __init__(self, *, occurrences: int, seconds: float):
+        self.occurrences = occurrences
+        self.seconds = seconds
+        self.walked = 0
+        self._deadline = clock.monotonic() + seconds
+
+    def tick(self) -> None:
+        self.walked += 1
+        if self.walked > self.occurrences:
+            raise CalendarRefused(_l("its recurrences give more than %(n)d occurrences to "
+                                     "expand", n=self.occurrences))
+        if clock.monotonic() > self._deadline:
+            raise CalendarRefused(_l("its recurrences take longer than %(n)d seconds to "
+                                     "expand", n=max(1, round(self.seconds))))
+
+
+def expansion_budget(config: Mapping) -> ExpansionBudget:
+    """A fresh budget from the settings ICS_MAX_OCCURRENCES and ICS_EXPANSION_SECONDS."""
+    return ExpansionBudget(occurrences=int(config.get("ICS_MAX_OCCURRENCES", 50000)),
+                           seconds=float(config.get("ICS_EXPANSION_SECONDS", 5)))
+
+
+def _first(value):
+    return value[0] if isinstance(value, list) and value else value
+
+
+def _whole_periods(dtstart: datetime, freq: str, interval: int, target: datetime):
+    """How far to move `dtstart` forward, by whole periods of the rule (so every later
+    occurrence stays where it was), to land a period or more before `target`; None when the
+    rule's periods cannot be counted exactly (months from a 29th-31st, 29 February)."""
+    if freq in ("HOURLY", "DAILY", "WEEKLY"):
+        step = {"HOURLY": timedelta(hours=interval), "DAILY": timedelta(days=interval),
+                "WEEKLY": timedelta(weeks=interval)}[freq]
+        # Wall-clock difference (the same zone on both sides), as the rule counts.
+        periods = (target.replace(tzinfo=None) - dtstart.replace(tzinfo=None)) // step - 1
+        return step * periods if periods > 0 else None
+    if freq == "MONTHLY" and dtstart.day <= 28:
+        months = (target.year - dtstart.year) * 12 + target.month - dtstart.month
+        periods = months // interval - 1
+        return relativedelta(months=periods * interval) if periods > 0 else None
+    if freq == "YEARLY" and (dtstart.month, dtstart.day) != (2, 29):
+        periods = (target.year - dtstart.year) // interval - 1
+        return relativedelta(years=periods * interval) if periods > 0 else None
+    return None
+
+
+def _walk(text: str, dtstart: datetime, start: datetime, end: datetime,
+          budget: ExpansionBudget) -> int:
+    """Walk the rule's occurrences up to `end`, each counted against the budget; how many
+    fall in the window from `start`."""
+    try:
+        rule = rrulestr(text, dtstart=dtstart)
+        zone = dtstart.tzinfo
+        begin, stop = ((start.astimezone(zone), end.astimezone(zone)) if zone else
+                       (start.astimezone(LOCAL_TZ).replace(tzinfo=None),
+                        end.astimezone(LOCAL_TZ).replace(tzinfo=None)))
+    except (ValueError, TypeError):
+        # UNTIL in another form than DTSTART (tolerated, see _check_event): in wall time.
+        rule = rrulestr(text, dtstart=dtstart.replace(tzinfo=None), ignoretz=True)
+        zone = dtstart.tzinfo or LOCAL_TZ
+        begin, stop = (start.astimezone(zone).replace(tzinfo=None),
+                       end.astimezone(zone).replace(tzinfo=None))
+    within = 0
+    for occurrence in rule:
+        budget.tick()
+        if occurrence > stop:
+            break
+        within += occurrence >= begin
+    return within
+
+
+def bound_recurrences(calendar, *, start: datetime, end: datetime,
+                      budget: ExpansionBudget) -> int:
+    """Make `calendar`'s recurring events safe to expand between `start` and `end`.
+
+    Refuses (CalendarRefused) rules repeating every second or minute; moves the start of a
+    rule without COUNT forward by whole periods to just before the window, so expansion
+    starts at the window instead of at the first occurrence years ago; and walks every
+    rule up to `end`, counting each occurrence against `budget`, so that a calendar whose
+    expansion would exceed it is refused before the expansion itself runs. Returns how many
+    occurrences the rules give within the window (before EXDATEs and overrides).
+    """
+    within = 0
+    for event in calendar.walk("VEVENT"):
+        rules = event.get("RRULE")
+        rules = rules if isinstance(rules, list) else [rules] if rules is not None else []
+        prop = event.get("DTSTART")
+        if not rules or prop is None:
+            continue
+        freqs = [str(_first(r.get("FREQ")) or "").upper() for r in rules]
+        if any(freq in _ICS_FORBIDDEN_FREQUENCIES for freq in freqs):
+            raise CalendarRefused(_l("event %(uid)s repeats more often than hourly",
+                                     uid=str(event.get("UID", ""))[:80]))
+        intervals = [_first(r.get("INTERVAL")) or 1 for r in rules]
+        if any(not isinstance(i, int) or i < 1 for i in intervals):
+            raise CalendarRefused(_l("event %(uid)s has a recurrence INTERVAL below 1",
+                                     uid=str(event.get("UID", ""))[:80]))
+        raw = prop.dt
+        all_day = not isinstance(raw, datetime)
+        dtstart = datetime.combine(raw, time.min) if all_day else raw  # all-day: midnight
+        if (len(rules) == 1 and not rules[0].get("COUNT")
+                and not (all_day and freqs[0] == "HOURLY")):
+            target = (start.astimezone(dtstart.tzinfo) if dtstart.tzinfo
+                      else start.astimezone(LOCAL_TZ).replace(tzinfo=None))
+            shift = _whole_periods(dtstart, freqs[0], intervals[0], target)
+            if shift is not None:
+                prop.dt = raw + shift
+                dtstart = dtstart + shift
+                end_prop = event.get("DTEND")
+                if end_prop is not None:
+                    end_prop.dt = end_prop.dt + shift
+        for recur in rules:
+            within += _walk(recur.to_ical().decode(), dtstart, start, end, budget)
+    return within
 
 
 def _rule_error(message) -> ValidationFailed:
@@ -185,8 +319,25 @@ def _start_utc(value) -> datetime | None:
     return None
 
 
-def parse_ics(data: bytes, *, start: datetime, end: datetime,
-              default_duration: timedelta) -> list[IcsOccurrence]:
+def _exdate_count(calendar) -> int:
+    """How many EXDATE values the calendar's events have (each removes an occurrence)."""
+    count = 0
+    for event in calendar.walk("VEVENT"):
+        values = event.get("EXDATE")
+        for value in (values if isinstance(values, list) else [values] if values else []):
+            count += len(getattr(value, "dts", [value]))
+    return count
+
+
+def _sort_key(value) -> datetime:
+    """Timed and all-day starts in one order (an all-day start as local midnight)."""
+    if isinstance(value, datetime):
+        return _as_utc(value)
+    return datetime.combine(value, time.min, LOCAL_TZ).astimezone(timezone.utc)
+
+
+def parse_ics(data: bytes, *, start: datetime, end: datetime, default_duration: timedelta,
+              budget: ExpansionBudget) -> list[IcsOccurrence]:
     """Every timed occurrence of the feed's events that starts between `start` and `end`.
 
     RRULE, RDATE, EXDATE and RECURRENCE-ID overrides are honoured (recurring-ical-events);
@@ -209,7 +360,15 @@ def parse_ics(data: bytes, *, start: datetime, end: datetime,
 
     found: dict[tuple[str, datetime], IcsOccurrence] = {}
     try:
-        for component in recurring_ical_events.of(calendar).after(start):
+        within = bound_recurrences(calendar, start=start, end=end, budget=budget)
+        if within > MAX_ICS_OCCURRENCES + _exdate_count(calendar):
+            raise _ics_error(_l("more than %(n)d sessions within the horizon",
+                                n=MAX_ICS_OCCURRENCES))
+        # between(), not after(): after() re-expands from the start for every later window.
+        components = sorted(recurring_ical_events.of(calendar).between(start, end),
+                            key=lambda c: _sort_key(c["DTSTART"].dt))
+        for component in components:
+            budget.tick()
             raw_start = component["DTSTART"].dt
             if not isinstance(raw_start, datetime):
                 if isinstance(raw_start, date) and datetime.combine(
@@ -241,6 +400,8 @@ def parse_ics(data: bytes, *, start: datetime, end: datetime,
                                     n=MAX_ICS_OCCURRENCES))
     except ValidationFailed:
         raise
+    except CalendarRefused as exc:
+        raise _ics_error(exc.reason) from exc
     except (ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
         raise _ics_error(_l("its events could not be expanded")) from exc
     return sorted(found.values(), key=lambda o: (o.starts_at, o.uid))

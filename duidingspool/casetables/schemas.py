@@ -9,8 +9,16 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from duidingspool.casetables.models import ScheduleSource
-from duidingspool.timeutil import LOCAL_TZ, local_to_utc
 from duidingspool.schema_defaults import Label
+from duidingspool.timeutil import EARLIEST_DATE, LATEST_DATE, LOCAL_TZ, local_to_utc
+
+
+
+def _in_range(day) -> None:
+    """Refuse a date no session can have (and whose wall time may not convert)."""
+    if not EARLIEST_DATE <= day <= LATEST_DATE:
+        raise ValidationError(_("Give a date between %(first)d and %(last)d.",
+                                first=EARLIEST_DATE.year, last=LATEST_DATE.year))
 
 
 class _LocalDateTime(fields.DateTime):
@@ -59,7 +67,7 @@ class CaseTableFormSchema(Schema):
         validate=validate.OneOf([s.value for s in ScheduleSource]),
     )
     rrule = fields.String(load_default=None, validate=validate.Length(max=500))
-    first_session_date = fields.Date(load_default=None)
+    first_session_date = fields.Date(load_default=None, validate=_in_range)
     first_session_time = fields.Time(load_default=None)
     duration_minutes = fields.Integer(load_default=120, validate=validate.Range(min=15, max=720))
     ics_url = fields.Url(load_default=None, schemes={"http", "https"}, require_tld=False,
@@ -146,7 +154,7 @@ class ImportResultSchema(Schema):
 class MoveSittingSchema(Schema):
     """Move a session: new local date, start and end time, place."""
 
-    date = fields.Date(required=True)
+    date = fields.Date(required=True, validate=_in_range)
     start_time = fields.Time(required=True)
     end_time = fields.Time(required=True)
     location = Label(load_default="", validate=validate.Length(max=250))

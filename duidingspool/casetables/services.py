@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
-import socket
-import urllib.error
-import urllib.parse
-import urllib.request
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -30,6 +25,7 @@ from duidingspool.db import utcnow
 from duidingspool.errors import Conflict, ValidationFailed
 from duidingspool import signals
 from duidingspool.extensions import db
+from duidingspool.fetch import FetchRefused, fetch
 
 RRULE_ORIGIN = "rrule"
 
@@ -319,7 +315,8 @@ def import_ics(*, actor, case_table: CaseTable, data: bytes, now: datetime | Non
     """
     now, until = _horizon(now, horizon_days)
     occurrences = ics.parse_ics(data, start=now, end=until,
-                                default_duration=timedelta(minutes=case_table.duration_minutes))
+                                default_duration=timedelta(minutes=case_table.duration_minutes),
+                                budget=ics.expansion_budget(current_app.config))
     existing = {
         (s.origin_uid, s.origin_start): s for s in db.session.scalars(
             select(Sitting).where(Sitting.case_table_id == case_table.id,
@@ -381,37 +378,11 @@ def import_ics(*, actor, case_table: CaseTable, data: bytes, now: datetime | Non
     return result
 
 
-def _check_public_address(url: str) -> None:
-    """Refuse URLs whose host resolves to a private, loopback or otherwise internal address.
-
-    Users give these URLs, so without this the server could be made to probe its own
-    network. Tests (and closed installations) allow them with ICS_FETCH_ALLOW_PRIVATE.
-    """
-    if current_app.config.get("ICS_FETCH_ALLOW_PRIVATE"):
-        return
-    host = urllib.parse.urlsplit(url).hostname or ""
-    try:
-        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
-    except (socket.gaierror, UnicodeError) as exc:
-        raise urllib.error.URLError(f"unknown host {host!r}") from exc
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0].split("%")[0])
-        if not address.is_global or address.is_multicast:
-            raise urllib.error.URLError(f"{host} is not a public address")
-
-
-class _HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
-    """Follow redirects only to public http(s) addresses."""
-
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        if not newurl.lower().startswith(("http://", "https://")):
-            raise urllib.error.URLError("redirect to a non-HTTP address")
-        _check_public_address(newurl)
-        return super().redirect_request(req, fp, code, msg, headers, newurl)
-
-
-def fetch_ics(url: str, *, timeout: float | None = None, max_bytes: int | None = None) -> bytes:
-    """The body at an http(s) URL, within the configured timeout and size; ValidationFailed else."""
+def fetch_ics(url: str, *, timeout: float | None = None, max_bytes: int | None = None,
+              field: str = "url") -> bytes:
+    """The body at an http(s) URL, within the configured timeout and size, from a public
+    address only (see duidingspool.fetch); ValidationFailed at `field` else. Touches no
+    database: call it before writing anything, so no write lock is held while it waits."""
     config = current_app.config
     timeout = timeout if timeout is not None else config.get("ICS_FETCH_TIMEOUT_SECONDS", 10)
     max_bytes = max_bytes if max_bytes is not None else config.get("ICS_FETCH_MAX_BYTES",
@@ -419,26 +390,14 @@ def fetch_ics(url: str, *, timeout: float | None = None, max_bytes: int | None =
     url = (url or "").strip()
     if not url.lower().startswith(("http://", "https://")):
         raise ValidationFailed(_("Give an http or https address."),
-                               fields={"url": [_("Use an http:// or https:// address.")]})
-    opener = urllib.request.build_opener(_HttpOnlyRedirects)
-    request = urllib.request.Request(url, headers={"Accept": "text/calendar",
-                                                   "User-Agent": "Duidingspool"})
+                               fields={field: [_("Use an http:// or https:// address.")]})
     try:
-        _check_public_address(url)
-        with opener.open(request, timeout=timeout) as response:
-            body = response.read(max_bytes + 1)
-    except urllib.error.HTTPError as exc:
-        reason = _("the server answered %(status)d", status=exc.code)
-    except (urllib.error.URLError, TimeoutError, OSError, ValueError) as exc:
-        reason = _("it could not be reached (%(reason)s)",
-                        reason=str(getattr(exc, "reason", exc))[:200])
-    else:
-        if len(body) > max_bytes:
-            reason = _("the calendar is larger than %(n)d bytes", n=max_bytes)
-        else:
-            return body
+        return fetch(url, timeout=timeout, max_bytes=max_bytes,
+                     allow_private=bool(config.get("ICS_FETCH_ALLOW_PRIVATE")))
+    except FetchRefused as exc:
+        reason = str(exc.reason)
     raise ValidationFailed(_("The calendar could not be fetched: %(reason)s", reason=reason),
-                           fields={"url": [reason]})
+                           fields={field: [reason]})
 
 
 def import_ics_url(*, actor, case_table: CaseTable, url: str | None = None,
@@ -449,6 +408,7 @@ def import_ics_url(*, actor, case_table: CaseTable, url: str | None = None,
     if not url:
         raise ValidationFailed(_("This case table has no calendar address."),
                                fields={"url": [_("Enter the address of the calendar.")]})
+    # Fetched (and then parsed) before anything is written: no write lock while waiting.
     data = fetch_ics(url, timeout=timeout, max_bytes=max_bytes)
     return import_ics(actor=actor, case_table=case_table, data=data, now=now,
                       horizon_days=horizon_days, source="url")

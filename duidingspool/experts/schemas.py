@@ -11,8 +11,8 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from duidingspool.experts.services import LANGUAGE_CODES, clock, rate_on, today_local
-from duidingspool.timeutil import local_to_utc
 from duidingspool.schema_defaults import Label
+from duidingspool.timeutil import EARLIEST_DATE, LATEST_DATE, local_to_utc
 
 
 class ExpertiseAreaSchema(Schema):
@@ -203,6 +203,9 @@ class LocalDateTime(fields.Field):
             parsed = datetime.fromisoformat(str(value).strip())
         except ValueError as exc:
             raise ValidationError(_("Give a date and time, e.g. 2027-03-01 09:00.")) from exc
+        if not EARLIEST_DATE <= parsed.date() <= LATEST_DATE:
+            raise ValidationError(_("Give a date between %(first)d and %(last)d.",
+                                    first=EARLIEST_DATE.year, last=LATEST_DATE.year))
         return local_to_utc(parsed)
 
 

@@ -19,6 +19,12 @@ from duidingspool.accounts import services as accounts
 from duidingspool.accounts.models import Role, User
 from duidingspool.audit.services import record
 from duidingspool.casetables.models import Municipality
+from duidingspool.casetables.ics import (
+    CalendarRefused,
+    ExpansionBudget,
+    bound_recurrences,
+    expansion_budget,
+)
 from duidingspool.casetables.services import fetch_ics
 from duidingspool.db import utcnow
 from duidingspool.errors import Conflict, NotFound, ValidationFailed
@@ -653,13 +659,14 @@ def _utc(value: datetime) -> datetime:
     return value.astimezone(timezone.utc)
 
 
-def busy_intervals_from_ics(data: bytes, *, start: datetime,
-                            end: datetime) -> list[tuple[datetime, datetime]]:
+def busy_intervals_from_ics(data: bytes, *, start: datetime, end: datetime,
+                            budget: ExpansionBudget) -> list[tuple[datetime, datetime]]:
     """The busy times (UTC) of an ICS feed between `start` and `end`, merged where they overlap.
 
     Transparent and cancelled events are free time; an all-day event is busy for its whole
     local day(s). Only times are read: never a title, description or location.
-    Raises ValidationFailed (field busy_ics_url) for a malformed feed.
+    Raises ValidationFailed (field busy_ics_url) for a malformed feed, or one whose
+    recurrences exceed `budget` (every occurrence walked counts, free time too).
     """
     try:
         calendar = icalendar.Calendar.from_ical(data)
@@ -669,7 +676,9 @@ def busy_intervals_from_ics(data: bytes, *, start: datetime,
         raise _feed_error(_l("it holds no VCALENDAR"))
     found: list[tuple[datetime, datetime]] = []
     try:
+        bound_recurrences(calendar, start=start, end=end, budget=budget)
         for event in recurring_ical_events.of(calendar).between(start, end):
+            budget.tick()
             if str(event.get("TRANSP", "OPAQUE")).upper() == "TRANSPARENT":
                 continue
             if str(event.get("STATUS", "")).upper() == "CANCELLED":
@@ -693,6 +702,8 @@ def busy_intervals_from_ics(data: bytes, *, start: datetime,
                                      n=MAX_BUSY_INTERVALS))
     except ValidationFailed:
         raise
+    except CalendarRefused as exc:
+        raise _feed_error(exc.reason) from exc
     except Exception as exc:  # noqa: BLE001 - malformed rules, dates or time zones
         raise _feed_error(_l("its events could not be read")) from exc
     merged: list[tuple[datetime, datetime]] = []
@@ -704,22 +715,20 @@ def busy_intervals_from_ics(data: bytes, *, start: datetime,
     return merged
 
 
-def refresh_busy_calendar(*, actor, expert: Expert, now: datetime | None = None) -> int:
-    """Fetch the expert's busy calendar and replace their busy intervals; the count stored.
+def read_busy_calendar(url: str, *, now: datetime) -> list[tuple[datetime, datetime]]:
+    """Fetch the busy calendar at `url` and read its busy times over the horizon from `now`.
 
-    A failing address or malformed feed raises ValidationFailed and keeps the last good data.
+    Touches no database: callers read the calendar before they write anything, so no
+    request or job holds the database's write lock while a calendar is fetched or expanded.
     """
-    if not expert.busy_ics_url:
-        raise _invalid(_l("There is no calendar address to refresh."),
-                       busy_ics_url=_l("Enter the address of your calendar."))
-    now = now or utcnow()
     horizon = timedelta(days=current_app.config.get("EXPERT_BUSY_HORIZON_DAYS", 180))
-    try:
-        data = fetch_ics(expert.busy_ics_url)
-    except ValidationFailed as exc:
-        raise ValidationFailed(exc.message, fields={
-            "busy_ics_url": [m for msgs in exc.fields.values() for m in msgs]}) from exc
-    intervals = busy_intervals_from_ics(data, start=now, end=now + horizon)
+    data = fetch_ics(url, field="busy_ics_url")
+    return busy_intervals_from_ics(data, start=now, end=now + horizon,
+                                   budget=expansion_budget(current_app.config))
+
+
+def _store_busy(*, actor, expert: Expert, intervals, now: datetime) -> int:
+    """Replace the expert's busy intervals (a short write after the calendar was read)."""
     db.session.execute(delete(BusyInterval).where(BusyInterval.expert_id == expert.id))
     db.session.add_all(BusyInterval(expert_id=expert.id, starts_at=s, ends_at=e)
                        for s, e in intervals)
@@ -730,9 +739,22 @@ def refresh_busy_calendar(*, actor, expert: Expert, now: datetime | None = None)
     return len(intervals)
 
 
+def refresh_busy_calendar(*, actor, expert: Expert, now: datetime | None = None) -> int:
+    """Fetch the expert's busy calendar and replace their busy intervals; the count stored.
+
+    A failing address or malformed feed raises ValidationFailed and keeps the last good data.
+    """
+    if not expert.busy_ics_url:
+        raise _invalid(_l("There is no calendar address to refresh."),
+                       busy_ics_url=_l("Enter the address of your calendar."))
+    now = now or utcnow()
+    intervals = read_busy_calendar(expert.busy_ics_url, now=now)
+    return _store_busy(actor=actor, expert=expert, intervals=intervals, now=now)
+
+
 def set_busy_calendar(*, actor, expert: Expert, url: str | None,
                       now: datetime | None = None) -> int:
-    """Save (and fetch at once) the expert's busy calendar address, or remove it; the count."""
+    """Save (after fetching it) the expert's busy calendar address, or remove it; the count."""
     url = (url or "").strip() or None
     if url is None:
         expert.busy_ics_url = None
@@ -741,7 +763,9 @@ def set_busy_calendar(*, actor, expert: Expert, url: str | None,
         db.session.flush()
         record(actor=actor, action="expert.busy_calendar_remove", obj=expert)
         return 0
+    now = now or utcnow()
+    intervals = read_busy_calendar(url, now=now)  # before anything is written
     expert.busy_ics_url = url
     db.session.flush()
     record(actor=actor, action="expert.busy_calendar_set", obj=expert)
-    return refresh_busy_calendar(actor=actor, expert=expert, now=now)
+    return _store_busy(actor=actor, expert=expert, intervals=intervals, now=now)

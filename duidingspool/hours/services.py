@@ -25,7 +25,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import case, delete, or_, select, update
+from sqlalchemy import case, delete, func, or_, select, update
 
 from duidingspool.accounts.models import Role, User
 from duidingspool.audit.services import record
@@ -330,8 +330,9 @@ def _erase_free_text(_sender, *, ids: list[int], **_kwargs) -> None:
         .execution_options(synchronize_session=False))
 
 
-def submitted_lines() -> list[HourLine]:
-    """Every line awaiting approval, by session date, for the coordinator's list."""
+def submitted_lines(*, limit: int | None = None) -> list[HourLine]:
+    """The lines awaiting approval, oldest session first, for the coordinator's list: all of
+    them, or the first `limit`."""
     from sqlalchemy.orm import selectinload
 
     from duidingspool.experts.models import Expert
@@ -344,4 +345,10 @@ def submitted_lines() -> list[HourLine]:
                  .selectinload(Expert.user),
                  selectinload(HourLine.booking).selectinload(Booking.referral)
                  .selectinload(Referral.case_table))
-        .order_by(Booking.starts_at, HourLine.booking_id, HourLine.id)))
+        .order_by(Booking.starts_at, HourLine.booking_id, HourLine.id)
+        .limit(limit)))
+
+
+def count_submitted_lines() -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(HourLine).where(HourLine.status == HourStatus.SUBMITTED))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import ValidationError as SchemaError
@@ -145,7 +145,12 @@ def approvals():
 
 
 def _render_approvals(*, status: int = 200, errors=None, values=None):
-    return render_template("hours/approvals.html", lines=services.submitted_lines(),
+    # A national pool has well over a thousand lines waiting at the end of a month: the
+    # page shows the oldest APPROVALS_PAGE_LINES (rendering them all took a second).
+    limit = current_app.config["APPROVALS_PAGE_LINES"]
+    lines = services.submitted_lines(limit=limit)
+    total = len(lines) if len(lines) < limit else services.count_submitted_lines()
+    return render_template("hours/approvals.html", lines=lines, total=total,
                            errors=errors or {}, values=values or {},
                            own_expert_id=_own_expert_id()), status
 

@@ -44,6 +44,9 @@ class FeedEvent:
     description: str
     last_modified: datetime  # aware UTC
     created: datetime | None = None
+    # A whole-day event from the local date of starts_at to that of ends_at (exclusive),
+    # free time (TRANSP:TRANSPARENT): a week on duty in the on-call rota.
+    all_day: bool = False
 
 
 @dataclass(frozen=True)
@@ -111,8 +114,12 @@ def _event(data: FeedEvent, *, stamp: datetime) -> Event:
     event = Event()
     event.add("uid", data.uid)
     event.add("dtstamp", _utc(stamp))
-    event.add("dtstart", _local(data.starts_at))
-    event.add("dtend", _local(data.ends_at))
+    if data.all_day:
+        event.add("dtstart", _local(data.starts_at).date())
+        event.add("dtend", _local(data.ends_at).date())
+    else:
+        event.add("dtstart", _local(data.starts_at))
+        event.add("dtend", _local(data.ends_at))
     event.add("sequence", data.sequence)
     event.add("status", CANCELLED if data.cancelled else CONFIRMED)
     event.add("summary", one_line(data.summary))
@@ -124,7 +131,7 @@ def _event(data: FeedEvent, *, stamp: datetime) -> Event:
     if data.created is not None:
         event.add("created", _utc(data.created))
     event.add("last-modified", _utc(data.last_modified))
-    event.add("transp", "TRANSPARENT" if data.cancelled else "OPAQUE")
+    event.add("transp", "TRANSPARENT" if data.cancelled or data.all_day else "OPAQUE")
     event.add("class", "PRIVATE")
     return event
 

@@ -51,6 +51,7 @@ from duidingspool import signals
 from duidingspool.urls import public_base_url, public_routes
 from duidingspool.extensions import db
 from duidingspool.ical import builder
+from duidingspool.oncall import services as oncall
 from duidingspool.ical.models import CalendarFeed, FeedScope
 from duidingspool.referrals.models import Mode, Referral
 from duidingspool.timeutil import LOCAL_TZ
@@ -237,7 +238,10 @@ def _has_role_sql(*roles: Role) -> str:
 
 _EXPERT, _TABLE, _ALL = (f"'{scope.value}'" for scope in (FeedScope.EXPERT,
                                                           FeedScope.CASE_TABLE, FeedScope.ALL))
-_SEES_ALL = _has_role_sql(Role.COORDINATOR, Role.ADMIN)
+# Only the coordinator sees every municipality's bookings of a case table. An admin reads no
+# case content (README), so an admin who is also a requester sees their own municipality's
+# bookings like any requester.
+_SEES_ALL = _has_role_sql(Role.COORDINATOR)
 # (CASE guard, the feed's stamps): which stamps a feed's ETag follows, by its scope and
 # its owner's roles, as `_scope_filter` chooses its bookings. Each subquery also compares
 # the feed's scope, so it is correlated and runs only when its CASE branch is taken (an
@@ -280,7 +284,13 @@ def _lookup_statement(key: str) -> TextualSelect:
                               AND ctm.municipality_id = account.municipality_id)
                     END AS table_visible,
                {_per_scope("sum(stamp.version)")} AS version,
-               {_per_scope("max(stamp.changed_at)")} AS last_change
+               {_per_scope("max(stamp.changed_at)")} AS last_change,
+               CASE WHEN feed.scope = {_EXPERT} THEN
+                    (SELECT rota.version FROM oncall_rota AS rota WHERE rota.id = 1)
+                    END AS rota_version,
+               CASE WHEN feed.scope = {_EXPERT} THEN
+                    (SELECT rota.updated_at FROM oncall_rota AS rota WHERE rota.id = 1)
+                    END AS rota_changed
         FROM calendar_feed AS feed
         JOIN user_account AS account ON account.id = feed.user_id
         LEFT OUTER JOIN expert ON expert.user_id = account.id
@@ -294,7 +304,8 @@ def _lookup_statement(key: str) -> TextualSelect:
         column("is_expert", Boolean), column("is_requester", Boolean),
         column("is_coordinator", Boolean), column("sees_all_tables", Boolean),
         column("table_visible", Boolean), column("version", Integer),
-        column("last_change", UTCDateTime))
+        column("last_change", UTCDateTime), column("rota_version", Integer),
+        column("rota_changed", UTCDateTime))
 
 
 _BY_TOKEN = _lookup_statement("feed.token_hash = :token_hash")
@@ -353,7 +364,10 @@ class FeedState:
 
 
 def _state(access: FeedAccess, row, now: datetime) -> FeedState:
-    version, last_change = row[14:16]
+    version, last_change, rota_version, rota_changed = row[14:18]
+    # An expert's feed also shows their weeks on duty (the on-call rota's version).
+    if rota_changed is not None and (last_change is None or rota_changed > last_change):
+        last_change = rota_changed
     day = _cutoff_day(now)
     # The content depends on the bookings in scope (their stamps' versions), on the day
     # (retention, and the VTIMEZONE's years) and on the settings below: all go into the ETag.
@@ -365,6 +379,7 @@ def _state(access: FeedAccess, row, now: datetime) -> FeedState:
     config = current_app.config  # looked up once: each look-up costs as much as the hash
     parts = (FEED_FORMAT_VERSION, access.feed_id, access.scope, access.case_table_name or "",
              access.locale or "", access.municipality_id or "", version or 0,
+             rota_version or 0,
              last_change.isoformat() if last_change else "", day.isoformat(),
              cancelled_days(config), past_days(config),
              refresh_interval(config).total_seconds(), public_base_url())
@@ -526,7 +541,45 @@ def feed_events(access: FeedAccess, *, now: datetime | None = None) -> list[buil
         _scope_values(access, now))
     texts, links = _texts(access.locale), _Links()
     for_expert = access.scope == FeedScope.EXPERT
-    return [_event(row, for_expert=for_expert, texts=texts, links=links) for row in rows]
+    events = [_event(row, for_expert=for_expert, texts=texts, links=links) for row in rows]
+    if for_expert:
+        events += duty_events(access.expert_id, locale=access.locale, now=now)
+    return events
+
+
+# Weeks on duty in an expert's feed: from this many weeks back to this many ahead.
+DUTY_WEEKS_BACK, DUTY_WEEKS_AHEAD = 4, 26
+
+
+def duty_events(expert_id: int, *, locale: str | None, now: datetime
+                ) -> list[builder.FeedEvent]:
+    """The expert's weeks on duty in the on-call rota: one whole-week event each (Monday
+    to Monday), free time, without any case details. The UID is a hash of expert and
+    week; SEQUENCE is the rota's version."""
+    rota = oncall.get_rota()
+    if rota is None:
+        return []
+    first = oncall.week_of(_cutoff_day(now)) - timedelta(weeks=DUTY_WEEKS_BACK)
+    weeks = oncall.duty_weeks_of(expert_id, first_week=first,
+                                 count=DUTY_WEEKS_BACK + DUTY_WEEKS_AHEAD + 1)
+    url = public_routes().build("bookings.my_offers", force_external=True)
+    with force_locale(locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        description = gettext("Urgent requests come to you first this week. Details in "
+                              "Duidingspool: %(url)s", url=url)
+        events = []
+        for week in weeks:
+            starts = datetime.combine(week.week_start, datetime.min.time(), LOCAL_TZ)
+            ends = datetime.combine(week.week_start + timedelta(days=7), datetime.min.time(),
+                                    LOCAL_TZ)
+            uid = hashlib.sha256(f"oncall:{expert_id}:{week.week_start}".encode()).hexdigest()
+            events.append(builder.FeedEvent(
+                uid=uid[:32], starts_at=starts.astimezone(timezone.utc),
+                ends_at=ends.astimezone(timezone.utc), sequence=rota.version, cancelled=False,
+                summary=gettext("On call for urgent requests (week %(week)s)",
+                                week=week.week_number),
+                location="", url=url, description=description,
+                last_modified=rota.updated_at, all_day=True))
+    return events
 
 
 def event_for_booking(booking: Booking, *, for_expert: bool, locale: str | None = None,

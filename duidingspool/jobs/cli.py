@@ -12,7 +12,7 @@ from flask.logging import default_handler
 from duidingspool.db import utcnow
 from duidingspool.jobs import scheduler as scheduling
 from duidingspool.jobs.registry import JOBS
-from duidingspool.jobs.runner import FAILED, last_runs, manual_slot, run_job
+from duidingspool.jobs.runner import FAILED, abandon_stale_runs, last_runs, manual_slot, run_job
 from duidingspool.timeutil import to_local
 
 jobs_command = click.Group("jobs", help="Background jobs.")
@@ -24,6 +24,7 @@ def list_command():
     """Each job with its schedule and its last run."""
     zone = current_app.config.get("DISPLAY_TIMEZONE", "Europe/Amsterdam")
     configured = current_app.config.get("JOB_SCHEDULES") or {}
+    abandon_stale_runs()
     runs = last_runs()
     for name, job in JOBS.items():
         schedule = scheduling.describe(configured.get(name), default_timezone=zone)

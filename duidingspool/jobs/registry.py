@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from duidingspool.bookings import services as bookings
 from duidingspool.bookings import standing
-from duidingspool.budget.services import raise_threshold_warnings
+from duidingspool.budget.services import raise_threshold_warnings, warning_years
 from duidingspool.casetables import services as casetables
 from duidingspool.casetables.models import CaseTable, ScheduleSource
 from duidingspool.errors import DomainError
@@ -32,7 +32,6 @@ from duidingspool.mail import results as results_mail
 from duidingspool.mail import services as mail
 from duidingspool.referrals.services import purge_expired
 from duidingspool.results import services as results
-from duidingspool.timeutil import to_local
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -94,6 +93,16 @@ def expire_offers(*, now: datetime) -> JobResult:
                  label="offer")
 
 
+def urgent_escalation(*, now: datetime) -> JobResult:
+    """Expire unanswered offers of urgent requests (answer deadlines of hours) and pass
+    each request to the next ranked candidate; after the last one the coordinators are
+    alerted. Runs every minute; expire_offers would reach them too, later (the
+    compare-and-swap expires each offer once, whichever job comes first)."""
+    return _each(bookings.due_urgent_offer_ids(now=now),
+                 lambda offer_id: bookings.expire_offer(offer_id=offer_id, now=now),
+                 label="offer")
+
+
 def close_past_sessions(*, now: datetime) -> JobResult:
     """Complete bookings of past sessions; requests nobody took in time become unfilled."""
     completed = _each(bookings.ended_booking_ids(now=now),
@@ -138,8 +147,10 @@ def hours_reminders(*, now: datetime) -> JobResult:
 
 
 def budget_warnings(*, now: datetime) -> JobResult:
-    """Raise the year's budget threshold warnings that were reached."""
-    raised = raise_threshold_warnings(year=to_local(now).year, now=now)
+    """Raise the budget threshold warnings that were reached, this year's and those of later
+    years with a budget (bookings commit money to the year of their session)."""
+    raised = [warning for year in warning_years(now=now)
+              for warning in raise_threshold_warnings(year=year, now=now)]
     return JobResult(processed=len(raised))
 
 
@@ -226,6 +237,8 @@ JOBS: dict[str, Job] = {
     job.name: job for job in (
         Job("expire_offers", "Expire unanswered offers and offer the next expert in the queue",
             expire_offers),
+        Job("urgent_escalation", "Pass unanswered urgent requests to the next ranked expert; "
+            "alert the coordinators after the last", urgent_escalation),
         Job("close_past_sessions", "Complete past bookings; mark untaken requests unfilled",
             close_past_sessions),
         Job("send_mail", "Send queued e-mail through SMTP", send_mail),

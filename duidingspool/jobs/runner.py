@@ -17,9 +17,10 @@ import os
 import socket
 import zlib
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, text
+from flask import current_app
+from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from duidingspool.db import utcnow
@@ -34,6 +35,9 @@ log = logging.getLogger(__name__)
 _JOB_LOCK = 7302
 OK, FAILED, RUNNING = "ok", "failed", "running"
 SKIPPED = "skipped: another run of this job was still busy"
+# The detail of a run whose process stopped (killed, crashed, machine restarted) before it
+# could record how the run ended; its outcome becomes failed.
+ABANDONED = "abandoned: the process running it stopped before the run finished"
 
 
 def host_id() -> str:
@@ -123,6 +127,53 @@ def run_job(job: Job, *, slot: str, now: datetime | None = None,
             log.info("job %s slot %s: %s, %d processed", job.name, slot, outcome,
                      result.processed)
     return db.session.get(JobRun, run_id)
+
+
+def _process_gone(host: str | None, *, starting: bool) -> bool:
+    """Whether the process that claimed a run (`host_id()`) is known to be gone: it ran on
+    this machine and no process has its id now. A scheduler that is `starting` has run
+    nothing yet, so a run under its own process id is a previous process's (containers
+    often give a restarted process the same id)."""
+    name, _sep, pid = (host or "").rpartition(":")
+    if name != host_id().rpartition(":")[0] or not pid.isdigit():
+        return False  # another machine: only the timeout can tell
+    if int(pid) == os.getpid():
+        return starting
+    try:
+        os.kill(int(pid), 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return True
+    except (PermissionError, OverflowError, ValueError):
+        return False
+    return False
+
+
+def abandon_stale_runs(*, now: datetime | None = None, starting: bool = False) -> int:
+    """Mark runs left "running" by a process that is gone, or running for longer than
+    JOB_RUN_TIMEOUT_MINUTES, as failed (abandoned), and commit; how many.
+
+    A process killed in the middle of a run never records its end; without this the run
+    would show as running forever. A run that still finishes later records its real outcome.
+    """
+    now = now or utcnow()
+    minutes = float(current_app.config.get("JOB_RUN_TIMEOUT_MINUTES", 180))
+    cutoff = now - timedelta(minutes=minutes)
+    with unit_of_work():
+        running = db.session.execute(
+            select(JobRun.id, JobRun.host, JobRun.started_at)
+            .where(JobRun.outcome == RUNNING)).all()
+        stale = [run_id for run_id, host, started_at in running
+                 if started_at < cutoff or _process_gone(host, starting=starting)]
+        if not stale:
+            return 0
+        # Compare-and-swap on the outcome: a run that finished meanwhile keeps its own.
+        db.session.execute(
+            update(JobRun).where(JobRun.id.in_(stale), JobRun.outcome == RUNNING)
+            .values(outcome=FAILED, detail=ABANDONED, finished_at=now)
+            .execution_options(synchronize_session=False))
+    for run_id in stale:
+        log.warning("job run %d: %s", run_id, ABANDONED)
+    return len(stale)
 
 
 def last_runs() -> dict[str, JobRun]:

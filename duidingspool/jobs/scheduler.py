@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import threading
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -30,7 +31,7 @@ from flask import Flask
 
 from duidingspool.db import utcnow
 from duidingspool.jobs.registry import JOBS
-from duidingspool.jobs.runner import host_id, run_job
+from duidingspool.jobs.runner import abandon_stale_runs, host_id, run_job
 
 log = logging.getLogger(__name__)
 
@@ -137,9 +138,15 @@ def build_scheduler(app: Flask) -> BlockingScheduler:
 def serve(app: Flask, *, run_for: float | None = None) -> None:
     """Run the scheduler in the foreground until SIGTERM or Ctrl-C (or `run_for` seconds)."""
     scheduler = build_scheduler(app)
+    with app.app_context():
+        # Runs a killed scheduler left "running" are recorded as abandoned.
+        abandon_stale_runs(starting=True)
     if run_for is not None:
-        scheduler.add_job(scheduler.shutdown, "date", kwargs={"wait": False}, id="stop",
-                          run_date=datetime.now(timezone.utc) + timedelta(seconds=run_for))
+        # A timer, not a job of the scheduler: a "date" job that shuts the scheduler down
+        # races its own removal after running (JobLookupError from the main loop).
+        timer = threading.Timer(run_for, scheduler.shutdown, kwargs={"wait": False})
+        timer.daemon = True
+        timer.start()
 
     def stop(signum, frame):
         # Let running jobs finish their unit; anything left is picked up by the next run.

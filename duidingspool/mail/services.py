@@ -24,7 +24,7 @@ from flask_babel import force_locale, gettext
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
-from duidingspool.accounts.models import User
+from duidingspool.accounts.models import Role, User, UserRole
 from duidingspool.bookings.models import Booking, BookingStatus, DateStatus, Offer, StandingSeries
 from duidingspool.casetables.models import SittingStatus
 from duidingspool.db import insert_once, utcnow
@@ -525,6 +525,44 @@ def _tell_cancelled(referral: Referral, *, actor: User | None = None,
 @signals.referral_unfilled.connect
 def _tell_unfilled(referral: Referral, *, now: datetime | None = None, **_kwargs) -> None:
     queue_request_notice(referral=referral, kind=UNFILLED, now=now)
+
+
+# --- urgent requests nobody took ---------------------------------------------------------------
+
+def queue_urgent_alert(*, referral: Referral, reason: str, offers: int,
+                       now: datetime | None = None) -> list[str]:
+    """Alert every enabled coordinator that an urgent request has nobody left to be offered
+    to automatically (everyone ranked was asked, nobody is eligible, or the next offer
+    would exceed the budget); once per request, reason and number of offers. Reference,
+    case table, time and a link only. Returns the addresses queued for."""
+    now = now or utcnow()
+    coordinators = db.session.scalars(
+        select(User).join(UserRole, UserRole.user_id == User.id)
+        .where(UserRole.role == Role.COORDINATOR, User.is_enabled.is_(True))
+        .order_by(User.id))
+    queued = []
+    for user in coordinators:
+        with force_locale(_locale_of(user)):
+            values = {"reference": referral.reference, "case_table": referral.case_table.name,
+                      "when": _short(referral.sitting.starts_at)}
+            subject = gettext("Urgent request unanswered: %(reference)s, %(case_table)s, "
+                              "%(when)s", **values)
+            body = _render("mail/urgent_alert.txt", reason=reason, offers=offers,
+                           reference=referral.reference, case_table=referral.case_table.name,
+                           starts_at=referral.sitting.starts_at,
+                           ends_at=referral.sitting.ends_at,
+                           url=public_url("referrals.detail", referral_id=referral.id))
+        if queue_once(to_address=user.email, subject=subject, body_text=body,
+                      dedupe_key=_key("urgent-alert", referral.id, reason, offers, user.email),
+                      now=now):
+            queued.append(user.email)
+    return queued
+
+
+@signals.urgent_unanswered.connect
+def _alert_urgent(referral: Referral, *, now: datetime | None = None, reason: str,
+                  offers: int, **_kwargs) -> None:
+    queue_urgent_alert(referral=referral, reason=reason, offers=offers, now=now)
 
 
 # --- reading the outbox -----------------------------------------------------------------------

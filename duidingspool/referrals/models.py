@@ -92,6 +92,12 @@ class Referral(db.Model):
     # When the first booking for this request was made; kept by database triggers on
     # booking (migration 0011), for the year report's median time to booking.
     first_booked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Urgent requests (filed less than URGENT_LEAD_HOURS before their session): the hours
+    # each offer gives the expert to answer (URGENT_ANSWER_HOURS, by the lead time), and the
+    # time by which the pool meant to have it booked (filed + those hours; the year report's
+    # "answered in time"). Both None for a request that is not urgent. Set when filed.
+    urgent_answer_hours: Mapped[int | None] = mapped_column(SmallInteger)
+    answer_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     case_table: Mapped["CaseTable"] = relationship()  # noqa: F821
     municipality: Mapped["Municipality"] = relationship()  # noqa: F821
@@ -131,6 +137,11 @@ class Referral(db.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    @property
+    def is_urgent(self) -> bool:
+        """Filed less than URGENT_LEAD_HOURS before its session (see referrals.services)."""
+        return self.urgent_answer_hours is not None
 
 
 class ReferralExpertise(db.Model):

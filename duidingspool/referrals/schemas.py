@@ -143,6 +143,13 @@ class RequestSummarySchema(Schema):
     estimated_hours = fields.Method("get_estimated_hours", dump_only=True,
                                     metadata={"type": "number"})
     urgency = fields.String(dump_only=True)
+    is_urgent = fields.Boolean(dump_only=True, metadata={
+        "description": "Filed less than URGENT_LEAD_HOURS (72) before its session: offered "
+                       "to the expert on duty first, with answer deadlines in hours"})
+    urgent_answer_hours = fields.Integer(allow_none=True, dump_only=True, metadata={
+        "description": "Hours each expert has to answer an offer of this urgent request"})
+    answer_due_at = fields.AwareDateTime(allow_none=True, dump_only=True, metadata={
+        "description": "When an urgent request should be booked by (filed + answer hours)"})
     case_code = fields.String(allow_none=True, dump_only=True)
     previous_id = fields.Integer(allow_none=True, dump_only=True)
     created_at = fields.AwareDateTime(dump_only=True)

@@ -176,6 +176,20 @@ def _check_previous(*, actor: User, data: dict, table: CaseTable | None,
     return previous
 
 
+def urgent_answer_hours(*, starts_at: datetime, now: datetime) -> int | None:
+    """The hours an expert has to answer an offer of a request filed at `now` for a
+    session at `starts_at`: by the lead time, from URGENT_ANSWER_HOURS (config); None when
+    the lead time is URGENT_LEAD_HOURS or more (not urgent)."""
+    config = current_app.config
+    lead = starts_at - now
+    if lead >= timedelta(hours=float(config["URGENT_LEAD_HOURS"])):
+        return None
+    for below, hours in sorted(config["URGENT_ANSWER_HOURS"]):
+        if lead < timedelta(hours=float(below)):
+            return int(hours)
+    return int(sorted(config["URGENT_ANSWER_HOURS"])[-1][1])
+
+
 def _minutes(hours) -> int | None:
     if hours is None:
         return None
@@ -256,6 +270,12 @@ def create(*, actor: User, data: dict, now: datetime | None = None) -> Referral:
         updated_at=now,
         expertise=[ReferralExpertise(area=area, min_level=level) for area, level in areas],
     )
+    if sitting is not None:
+        # Urgent: filed less than URGENT_LEAD_HOURS before the session (derived here, once).
+        hours = urgent_answer_hours(starts_at=sitting.starts_at, now=now)
+        if hours is not None:
+            referral.urgent_answer_hours = hours
+            referral.answer_due_at = min(now + timedelta(hours=hours), sitting.starts_at)
     db.session.add(referral)
     db.session.flush()
     referral.reference = f"DV-{_local_today(now).year}-{referral.id:05d}"
@@ -265,9 +285,11 @@ def create(*, actor: User, data: dict, now: datetime | None = None) -> Referral:
         "case_table_id": table.id,
         "sitting_id": sitting.id if sitting else None,
         "urgency": referral.urgency,
+        "urgent_answer_hours": referral.urgent_answer_hours,
         "area_ids": [area.id for area, _level in areas],
         "previous_id": previous.id if previous else None,
     })
+    # Bookings offers an urgent request at once (the expert on duty first).
     signals.referral_submitted.send(referral, actor=actor, now=now)
     return referral
 

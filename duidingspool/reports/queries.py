@@ -4,7 +4,9 @@ Which year a thing belongs to: a request to the year it was submitted (local dat
 created_at); hours and money to the year of the booking's session (local date), as the
 budget does. "Booked" means the request has (or had, when completed) a booking: status
 booked or completed. Fill rate = booked / requested. Time to booking = from submitting the
-request to its first booking being made; the median is taken over booked requests.
+request to its first booking being made; the median is taken over booked requests. Urgent
+requests (`Referral.urgent_answer_hours` set when filed) are answered in time when their
+first booking was made by their `answer_due_at`.
 
 No question text and no case code is ever selected here.
 """
@@ -59,6 +61,25 @@ class CostRow:
 
 
 @dataclass
+class UrgentFigures:
+    """Urgent requests (filed less than URGENT_LEAD_HOURS before their session) of a year:
+    how many, how many were booked, and how many by their answer deadline (`answer_due_at`,
+    filed + the urgent answer hours); the median time to booking over the booked ones."""
+    requested: int
+    booked: int
+    in_time: int
+    median_hours_to_booking: Decimal | None
+
+    @property
+    def in_time_share(self) -> Decimal | None:
+        """Booked by the answer deadline / urgent requests, in percent, one decimal."""
+        if not self.requested:
+            return None
+        return (Decimal(self.in_time) * 100 / self.requested).quantize(
+            Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+@dataclass
 class YearReport:
     year: int
     totals: RequestRow
@@ -70,6 +91,8 @@ class YearReport:
     experts: list[CostRow]
     budget: YearFigures
     results: YearResults
+
+    urgent: UrgentFigures | None = None
 
     @property
     def cost_per_session(self) -> Decimal | None:
@@ -141,7 +164,22 @@ def _requests_per_area(year: int, locale: str | None) -> list[RequestRow]:
     return [_row(name, None, *counts) for name, *counts in rows]
 
 
-def _median_hours_to_booking(year: int) -> Decimal | None:
+def _urgent(year: int) -> UrgentFigures:
+    """The year's urgent requests (one statement, and the median)."""
+    urgent = Referral.urgent_answer_hours.is_not(None)
+    requested, booked, in_time = db.session.execute(
+        select(func.count(Referral.id),
+               func.sum(case((Referral.status.in_(BOOKED), 1), else_=0)),
+               func.sum(case((Referral.status.in_(BOOKED)
+                              & (Referral.first_booked_at <= Referral.answer_due_at), 1),
+                             else_=0)))
+        .where(*_in_year(year), urgent)).one()
+    return UrgentFigures(requested=int(requested or 0), booked=int(booked or 0),
+                         in_time=int(in_time or 0),
+                         median_hours_to_booking=_median_hours_to_booking(year, urgent))
+
+
+def _median_hours_to_booking(year: int, *only) -> Decimal | None:
     """The median over booked requests of the time to their first booking, one statement.
 
     The first booking's time is kept on the request (`first_booked_at`, set by a trigger),
@@ -151,7 +189,7 @@ def _median_hours_to_booking(year: int) -> Decimal | None:
     """
     seconds = q.seconds_between(Referral.created_at, Referral.first_booked_at)
     booked = (*_in_year(year), Referral.status.in_(BOOKED),
-              Referral.first_booked_at.is_not(None))
+              Referral.first_booked_at.is_not(None), *only)
     if db.session.get_bind().dialect.name == "postgresql":
         value = db.session.scalar(
             select(func.percentile_cont(0.5).within_group(seconds)).where(*booked))
@@ -225,4 +263,5 @@ def year_report(*, year: int, locale: str | None = None,
         experts=experts,
         budget=year_figures(year=year, now=now),
         results=year_results(year=year, now=now or utcnow(), locale=locale),
+        urgent=_urgent(year),
     )

@@ -53,6 +53,13 @@ class ResultsSchema(Schema):
     complaints = fields.Dict(keys=fields.String(),
                              values=fields.Dict(keys=fields.String(), values=fields.Integer()),
                              metadata={"description": "Counts per kind, then per status"})
+class UrgentFiguresSchema(Schema):
+    requested = fields.Integer(metadata={"description": "Urgent requests submitted"})
+    booked = fields.Integer()
+    in_time = fields.Integer(metadata={"description": "Booked by their answer deadline"})
+    in_time_percent = fields.Decimal(attribute="in_time_share", as_string=True,
+                                     allow_none=True)
+    median_hours_to_booking = fields.Decimal(as_string=True, allow_none=True)
 
 
 class YearReportSchema(Schema):
@@ -68,3 +75,4 @@ class YearReportSchema(Schema):
     results = fields.Nested(ResultsSchema, metadata={
         "description": "Sessions held, evaluations and complaints; never per expert"})
     cost_per_session = fields.Decimal(as_string=True, allow_none=True)
+    urgent = fields.Nested(UrgentFiguresSchema)

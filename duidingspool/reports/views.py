@@ -21,7 +21,7 @@ from duidingspool.timeutil import to_local
 
 bp = Blueprint("reports", __name__, url_prefix="/rapportage")
 
-TABLES = ("regions", "municipalities", "areas", "categories", "experts", "budget",
+TABLES = ("regions", "municipalities", "areas", "categories", "experts", "budget", "urgent",
           "results_areas", "results_regions", "complaints")
 
 
@@ -77,6 +77,13 @@ def csv_rows(report: YearReport, table: str) -> list[list]:
         return cost_rows(report.categories)
     if table == "experts":
         return cost_rows(report.experts)
+    if table == "urgent":
+        u = report.urgent
+        return [[_("Urgent requests"), _("Booked"), _("Booked by the answer deadline"),
+                 _("Answered in time (%)"), _("Median hours to booking")],
+                [u.requested, u.booked, u.in_time,
+                 u.in_time_share if u.in_time_share is not None else "",
+                 u.median_hours_to_booking if u.median_hours_to_booking is not None else ""]]
     figures = report.budget
     return [[_("Budget line"), _("Budget"), _("Spent"), _("Pending"), _("Committed"),
              _("Remaining"), _("Forecast at year end"), _("Used (%)")]] + [

@@ -503,3 +503,78 @@ def test_login_does_not_follow_next_urls_to_other_sites(client, app, target):
     response = password_login(client, user, query_string={"next": target})
 
     assert response.headers["Location"] == "/"
+
+
+# --- absolute session lifetime ---------------------------------------------------------------
+
+def test_active_session_ends_after_its_absolute_lifetime(login_as, app):
+    user = f.user(Role.REQUESTER, locale="en")
+    db.session.commit()
+    client = login_as(user)
+    with client.session_transaction() as session:
+        session[sessions.BORN_KEY] = int(time.time()) - 12 * 3600 - 60  # active a minute ago
+        session[sessions.SEEN_KEY] = int(time.time()) - 60
+
+    response = client.get("/verzoeken/")
+
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login")
+    assert client.get("/verzoeken/").status_code == 302
+
+
+def test_absolute_lifetime_comes_from_the_configuration(login_as, app):
+    app.config["SESSION_MAX_HOURS"] = 1
+    user = f.user(Role.REQUESTER, locale="en")
+    db.session.commit()
+    client = login_as(user)
+    with client.session_transaction() as session:
+        session[sessions.BORN_KEY] = int(time.time()) - 3600 - 60
+
+    assert client.get("/verzoeken/").status_code == 302
+    assert app.config["SESSION_MAX_HOURS"] == 1
+    assert create_app("testing", SQLALCHEMY_DATABASE_URI="sqlite://").config[
+        "SESSION_MAX_HOURS"] == 12
+
+
+# --- password re-entry: limited and recorded ---------------------------------------------------
+
+@pytest.mark.parametrize(("url", "field", "purpose"), [
+    ("/account/password", "current_password", "change_password"),
+    ("/account/two-factor/recovery-codes", "password", "recovery_codes"),
+    ("/account/two-factor/disable", "password", "two_factor_disable"),
+])
+def test_password_reentry_is_rate_limited_and_failures_are_recorded(login_as, app, url, field,
+                                                                   purpose):
+    app.config["PASSWORD_CHECK_LIMIT_PER_ACCOUNT"] = "3 per 15 minutes"
+    user = f.user(Role.REQUESTER, locale="en")
+    db.session.commit()
+    enable_two_factor(user)
+    client = login_as(user)
+    data = {field: "not-my-password", "new_password": NEW_PASSWORD,
+            "new_password_confirm": NEW_PASSWORD}
+
+    statuses = [client.post(url, data=data).status_code for _ in range(3)]
+    blocked = client.post(url, data={**data, field: f.PASSWORD})
+
+    assert statuses == [422] * 3
+    assert blocked.status_code == 429
+    assert "Too many wrong passwords" in _text(blocked)
+    assert int(blocked.headers["Retry-After"]) > 0
+    failures = db.session.scalars(select(AuditEvent).where(
+        AuditEvent.action == "user.password_check_failure")).all()
+    assert [(e.actor_id, e.details) for e in failures] == [(user.id, {"purpose": purpose})] * 3
+    db.session.expire_all()
+    assert db.session.get(User, user.id).totp_enabled  # nothing changed
+
+
+def test_right_password_reentry_does_not_use_up_the_limit(login_as, app):
+    app.config["PASSWORD_CHECK_LIMIT_PER_ACCOUNT"] = "1 per 15 minutes"
+    user = f.user(Role.REQUESTER, locale="en")
+    db.session.commit()
+    enable_two_factor(user)
+    client = login_as(user)
+
+    first = client.post("/account/two-factor/recovery-codes", data={"password": f.PASSWORD})
+    second = client.post("/account/two-factor/recovery-codes", data={"password": f.PASSWORD})
+
+    assert (first.status_code, second.status_code) == (200, 200)

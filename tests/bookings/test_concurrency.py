@@ -138,3 +138,19 @@ def test_direct_bookings_of_one_expert_at_overlapping_times_book_once(app):
     assert statuses.count(201) == 1, results
     assert set(statuses) <= {201, 409, 422}, results
     assert _count(Booking) == 1
+
+
+def test_concurrent_offers_of_one_request_to_one_expert_make_one_offer(app):
+    w = World()
+    referral = w.request()
+    expert = w.expert()
+    url = f"/api/v1/requests/{referral.id}/offers"
+    threads = 30
+    db.session.commit()
+
+    results = _fire_calls(app, [(w.coordinator.id, url, {"expert_ids": [expert.id]})] * threads)
+
+    statuses = sorted(status for status, _ in results)
+    assert statuses.count(201) == 1, results
+    assert set(statuses) <= {201, 409, 422}, results
+    assert _count(Offer) == 1

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
@@ -10,7 +10,7 @@ from sqlalchemy import event, func, select
 
 from duidingspool.accounts.models import Role
 from duidingspool.audit.models import AuditEvent
-from duidingspool.bookings.services import make_offers
+from duidingspool.bookings.services import book_directly, make_offers
 from duidingspool.budget import services
 from duidingspool.budget.models import Budget, BudgetAllocation, BudgetWarning
 from duidingspool.errors import BudgetExceeded
@@ -18,7 +18,7 @@ from duidingspool.extensions import db
 from duidingspool.reports.queries import year_report
 from duidingspool.timeutil import to_local
 from tests import factories as f
-from tests.bookings.helpers import World
+from tests.bookings.helpers import World, next_weekday_at
 from tests.hours.helpers import Priced
 
 MID_YEAR = datetime(2026, 7, 2, 12, 0, tzinfo=timezone.utc)
@@ -204,4 +204,21 @@ def test_statement_count_does_not_grow_with_bookings(app, n):
     db.session.commit()
     figures = _count_statements(lambda: services.year_figures(year=2026, now=MID_YEAR))
     report = _count_statements(lambda: year_report(year=2026, now=MID_YEAR))
-    assert (figures, report) == (4, 8)
+    # The report: 8, 2 for its urgent requests (counts, median) and 4 for its results
+    # (totals, per area, per region, complaints).
+    assert (figures, report) == (4, 14)
+
+
+def test_booking_that_takes_next_years_budget_past_a_threshold_warns(app):
+    world = World()
+    expert = world.expert(rate="100.00")
+    starts_at = next_weekday_at(12) + timedelta(weeks=52)  # next year, same weekday
+    next_year = to_local(starts_at).year
+    referral = world.request(starts_at=starts_at, estimated_minutes=180)  # 300.00 committed
+    db.session.add(Budget(year=next_year, amount=Decimal("400.00"), thresholds=[75, 90]))
+    db.session.flush()
+
+    book_directly(actor=world.coordinator, referral=referral, expert_id=expert.id)
+
+    warnings = services.warnings_of(year=next_year)
+    assert [(w.allocation_key, w.threshold) for w, _region in warnings] == [(0, 75)]

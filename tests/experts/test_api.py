@@ -227,3 +227,27 @@ def test_overlapping_window_is_refused_with_422_and_others_cannot_add(app, as_us
                   "times that do not overlap."]}
     assert foreign.status_code == 404
     assert db.session.scalar(select(func.count()).select_from(AvailabilityWindow)) == 1
+
+
+def test_absence_from_year_one_is_refused_with_422_naming_the_field(app, as_user):
+    expert = f.expert()
+    client = as_user(expert.user)
+
+    response = client.post(f"/api/v1/experts/{expert.id}/availability/absences", json={
+        "starts_at": "0001-01-01T00:00:00", "ends_at": "0001-01-02T00:00:00"})
+
+    assert response.status_code == 422
+    assert set(response.json["error"]["fields"]) == {"starts_at", "ends_at"}
+    assert db.session.scalars(select(Absence)).all() == []
+
+
+def test_deeply_nested_json_body_is_refused_not_a_500(app, as_user):
+    expert = f.expert()
+    client = as_user(expert.user)
+    body = "[" * 100_000 + "]" * 100_000
+
+    response = client.post(f"/api/v1/experts/{expert.id}/availability/absences", data=body,
+                           content_type="application/json")
+
+    assert response.status_code in (400, 422)
+    assert response.json["error"]["fields"] == {"_schema": ["Send a JSON object as the request body."]}

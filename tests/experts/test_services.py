@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from duidingspool.audit.models import AuditEvent
+from duidingspool.casetables.ics import ExpansionBudget
 from duidingspool.errors import ValidationFailed
 from duidingspool.experts import services
 from duidingspool.extensions import db
@@ -333,11 +334,15 @@ def test_refresh_busy_calendar_replaces_old_intervals(app):
         key=lambda row: row[1])
 
 
+def _budget(occurrences: int = 50000, seconds: float = 5) -> ExpansionBudget:
+    return ExpansionBudget(occurrences=occurrences, seconds=seconds)
+
+
 def test_busy_intervals_outside_the_horizon_left_out(app):
     app.config["EXPERT_BUSY_HORIZON_DAYS"] = 5
 
-    assert services.busy_intervals_from_ics(BUSY_FEED, start=NOW,
-                                            end=NOW + timedelta(days=5)) == EXPECTED_BUSY[:1]
+    assert services.busy_intervals_from_ics(BUSY_FEED, start=NOW, end=NOW + timedelta(days=5),
+                                            budget=_budget()) == EXPECTED_BUSY[:1]
 
 
 def test_busy_intervals_overlapping_are_merged(app):
@@ -349,7 +354,8 @@ DTSTAMP:20270101T000000Z
 DTSTART:20270401T100000Z
 DTEND:20270401T120000Z""")
 
-    assert services.busy_intervals_from_ics(feed, start=NOW, end=NOW + timedelta(days=30)) == [
+    assert services.busy_intervals_from_ics(feed, start=NOW, end=NOW + timedelta(days=30),
+                                            budget=_budget()) == [
         (datetime(2027, 4, 1, 9, tzinfo=UTC), datetime(2027, 4, 1, 12, tzinfo=UTC))]
 
 

@@ -76,3 +76,25 @@ def test_draft_line_delete_button_is_a_visible_link_button(app, login_as):
     page = client.get(f"/boekingen/{booking.id}/uren").get_data(as_text=True)
 
     assert '<button type="submit" class="link-button">Delete</button>' in page
+def test_approvals_page_shows_the_oldest_lines_up_to_its_limit(app, login_as):
+    # A national pool has over a thousand lines waiting; the page shows the oldest ones.
+    app.config["APPROVALS_PAGE_LINES"] = 2
+    world = Priced()
+    late = world.booking("2026-07-30T10:00")
+    early = world.booking("2026-06-30T10:00")
+    newest = world.line(late, minutes=60, status="submitted", amount="80.00")
+    oldest = [world.line(early, minutes=m, status="submitted", amount="40.00") for m in (30, 45)]
+    db.session.commit()
+    html = login_as(world.coordinator).get("/uren/goedkeuren").get_data(as_text=True)
+    assert all(f'id="line-{line.id}"' in html for line in oldest)
+    assert f'id="line-{newest.id}"' not in html
+    assert 'id="lines-shown"' in html and "3" in html
+
+
+def test_approvals_page_under_its_limit_says_nothing_about_it(app, login_as):
+    world = Priced()
+    booking = world.booking("2026-06-30T10:00")
+    line = world.line(booking, minutes=60, status="submitted", amount="80.00")
+    db.session.commit()
+    html = login_as(world.coordinator).get("/uren/goedkeuren").get_data(as_text=True)
+    assert f'id="line-{line.id}"' in html and 'id="lines-shown"' not in html

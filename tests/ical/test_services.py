@@ -285,3 +285,26 @@ def test_lookup_gives_the_same_state_as_state(app):
     access, found = services.lookup(token, now=NOW)
 
     assert found == services.state(access, now=NOW)
+
+
+def test_case_table_feed_of_a_requester_who_is_also_admin_shows_only_their_municipality(app):
+    w = World()
+    other_town = f.municipality()
+    w.table.municipalities.append(other_town)
+    other_requester = f.user(Role.REQUESTER, municipality_obj=other_town)
+    db.session.add(UserRole(user_id=w.requester.id, role=Role.ADMIN))
+    db.session.flush()
+    db.session.refresh(w.requester)
+    expert = w.expert()
+    ours = booking_at(w, expert, local(2027, 2, 9))
+    theirs_referral = f.referral(requester=other_requester,
+                                 on=f.sitting(w.table, starts_at=local(2027, 2, 16)))
+    from tests.bookings.helpers import direct_booking
+    direct_booking(theirs_referral, expert, created_by=w.coordinator)
+    _, token = services.create_feed(actor=w.requester, scope="case_table",
+                                    case_table_id=w.table.id, now=NOW)
+
+    access = services.resolve(token)
+
+    assert access.municipality_id == w.requester.municipality_id
+    assert _uids(access) == [ours.calendar_uid]

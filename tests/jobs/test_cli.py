@@ -55,3 +55,61 @@ def test_jobs_run_refuses_unknown_job(runner):
 
     assert result.exit_code == 2
     assert job_runs() == []
+
+
+def _dead_pid() -> int:
+    import subprocess
+
+    child = subprocess.Popen(["true"])
+    child.wait()
+    return child.pid
+
+
+def test_jobs_list_marks_a_run_of_a_killed_scheduler_abandoned(runner):
+    from duidingspool.jobs.runner import claim, host_id
+
+    this_machine = host_id().rpartition(":")[0]
+    killed = claim(name="send_mail", slot="2026-03-01T10:05:00Z",
+                   host=f"{this_machine}:{_dead_pid()}")
+    alive = claim(name="expire_offers", slot="2026-03-01T10:05:00Z", host=host_id())
+    elsewhere = claim(name="offer_reminders", slot="2026-03-01T10:00:00Z", host="other:1")
+
+    listing = runner.invoke(args=["jobs", "list"]).output
+
+    assert "(slot 2026-03-01T10:05:00Z): failed, 0 processed - abandoned: the process " \
+           "running it stopped before the run finished" in listing
+    db.session.expire_all()
+    assert {r.id: r.outcome for r in job_runs()} == {killed: "failed", alive: "running",
+                                                     elsewhere: "running"}
+
+
+def test_a_run_older_than_the_timeout_is_abandoned_on_any_machine(app):
+    from datetime import timedelta
+
+    from duidingspool.jobs.models import JobRun
+    from duidingspool.jobs.runner import abandon_stale_runs, claim
+
+    old = claim(name="send_mail", slot="1", host="other-machine:42")
+    recent = claim(name="expire_offers", slot="1", host="other-machine:43")
+    db.session.get(JobRun, old).started_at = datetime.now(timezone.utc) - timedelta(
+        minutes=app.config["JOB_RUN_TIMEOUT_MINUTES"] + 1)
+    db.session.commit()
+
+    assert abandon_stale_runs() == 1
+    db.session.expire_all()
+    assert [(r.id, r.outcome, r.finished_at is not None) for r in job_runs()] == [
+        (old, "failed", True), (recent, "running", False)]
+
+
+def test_scheduler_start_abandons_the_runs_of_its_previous_process(app):
+    from duidingspool.jobs import scheduler
+    from duidingspool.jobs.runner import claim, host_id
+
+    app.config["JOB_SCHEDULES"] = {}
+    left = claim(name="send_mail", slot="1", host=host_id())  # same id after a restart
+
+    scheduler.serve(app, run_for=1)
+
+    db.session.expire_all()
+    [run] = job_runs()
+    assert (run.id, run.outcome, run.detail[:9]) == (left, "failed", "abandoned")

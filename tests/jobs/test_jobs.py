@@ -157,6 +157,20 @@ def test_budget_warnings_raised_once(app):
         (75, 0)]
 
 
+def test_budget_warnings_job_also_checks_next_years_budget(app):
+    world = Priced(amount="100.00")
+    world.budget.year = 2027
+    world.booking("2027-03-10T13:00", minutes=50)  # 79.58 committed to 2027
+    db.session.commit()
+    now = datetime(2026, 7, 2, 12, 0, tzinfo=timezone.utc)
+
+    run = run_job(JOBS["budget_warnings"], slot="1", now=now)
+
+    assert run.processed == 1
+    assert [(w.threshold, w.allocation_key) for w in db.session.scalars(select(BudgetWarning))] == [
+        (75, 0)]
+
+
 # --- calendars ----------------------------------------------------------------------------------
 
 def _ics_table(url: str):

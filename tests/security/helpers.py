@@ -4,7 +4,7 @@ open offer and a past booking with a draft hour line, and the expert's calendar 
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import select
 
@@ -23,6 +23,7 @@ from duidingspool.hours.models import HourLine
 from duidingspool.ical import services as ical
 from duidingspool.mail import services as mail
 from duidingspool.results.models import Complaint
+from duidingspool.oncall.models import OnCallOverride
 from tests import factories as f
 from tests.bookings.helpers import available_expert, direct_booking
 
@@ -80,6 +81,10 @@ class AccessWorld:
             AvailabilityWindow.expert_id == self.expert.id)).first()
         self.rate = db.session.scalars(select(ExpertRate).where(
             ExpertRate.expert_id == self.expert.id)).first()
+        self.override = OnCallOverride(week_start=date.today() + timedelta(days=70 - date.today().weekday()),
+                                       expert_id=None, kind="holiday",
+                                       created_by_id=self.users["coordinator"].id)
+        db.session.add(self.override)
         self.message = mail.queue(to_address="deskundige@example.org", subject="Uitnodiging",
                                   body_text="Tekst")
         self.feed, self.feed_token = ical.create_feed(actor=self.expert.user, scope="expert")
@@ -98,8 +103,8 @@ class AccessWorld:
             "user_id": self.other_user.id, "expert_id": self.expert.id,
             "rate_id": self.rate.id, "window_id": self.window.id,
             "absence_id": self.absence.id, "message_id": self.message.id,
-            "feed_id": self.feed.id, "token": self.feed_token, "year": 2026,
-            "table": "regions", "complaint_id": self.complaint.id,
+            "feed_id": self.feed.id, "override_id": self.override.id, "token": self.feed_token,
+            "year": 2026, "table": "regions", "complaint_id": self.complaint.id,
             "series_id": self.series.id,
             "date_id": self.series.dates[0].id,
         }
