@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from duidingspool.extensions import db
@@ -75,7 +76,10 @@ def test_draft_line_delete_button_is_a_visible_link_button(app, login_as):
 
     page = client.get(f"/boekingen/{booking.id}/uren").get_data(as_text=True)
 
-    assert '<button type="submit" class="link-button">Delete</button>' in page
+    # Deleting asks first: a visible link to the confirmation page (it was white on white).
+    assert re.search(r'<a href="/uren/\d+/verwijderen">Delete…</a>', page)
+
+
 def test_approvals_page_shows_the_oldest_lines_up_to_its_limit(app, login_as):
     # A national pool has over a thousand lines waiting; the page shows the oldest ones.
     app.config["APPROVALS_PAGE_LINES"] = 2

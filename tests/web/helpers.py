@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-STYLESHEET = Path(__file__).resolve().parents[2] / "duidingspool" / "static" / "style.css"
+STYLESHEET = Path(__file__).resolve().parents[2] / "duidingspool" / "static" / "pool.css"
 
 
 def css_rule(selector: str) -> dict[str, str]:
