@@ -23,7 +23,7 @@ install: $(INSTALLED) translations vendor
 # versions in package-lock.json, copied into a git-ignored folder that Flask serves as static
 # files: nothing comes from a CDN. Needs Node.js >= 18 with npm.
 VENDOR := duidingspool/static/vendor
-VENDOR_STAMP := $(VENDOR)/.installed
+VENDOR_STAMP := node_modules/.vendor-copied
 FONTSOURCE := node_modules/@fontsource/noto-sans
 
 vendor: $(VENDOR_STAMP)
