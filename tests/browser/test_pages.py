@@ -18,20 +18,7 @@ PAGES = {
 # Pages that fail today because of a defect listed in issue 13, by (role, path, viewport).
 # Each is a strict xfail: when the fix lands the test passes, fails as XPASS, and the entry
 # here must go.
-_WIDE = ("does not fit a phone (item 3: no sideways scroll at 390 px, wide tables as stacked "
-         "rows): the page is ~{} px wide and a table's scroll region cannot be reached by "
-         "keyboard (axe scrollable-region-focusable)")
-KNOWN_DEFECTS: dict[tuple[str, str, str], str] = {
-    ("coordinator", "/", "laptop"): "the dashboard's budget gauge is not drawn "
-                                    "(<svg width=\"\" viewBox=\"0 0  24\">: console errors)",
-    ("coordinator", "/", "phone"): "the dashboard's budget gauge is not drawn, and the "
-                                   "dashboard is ~700 px wide on a phone",
-    ("coordinator", "/budget", "phone"): "the budget page " + _WIDE.format(700),
-    ("coordinator", "/rapportage/", "phone"): "the year report " + _WIDE.format(505),
-    ("coordinator", "/logboek/", "phone"): "the audit trail's table is a scroll region that "
-                                           "cannot be reached by keyboard "
-                                           "(axe scrollable-region-focusable)",
-}
+KNOWN_DEFECTS: dict[tuple[str, str, str], str] = {}
 
 
 def _cases():
@@ -51,9 +38,8 @@ def test_page(open_as, role, path, viewport):
 # At 1280x800 no table is cut off (issue 13, item 3): the coordinator's tables, where money
 # is approved and candidates are compared.
 WIDE_TABLE_PAGES = {
-    "/uren/goedkeuren": "the approvals table is squeezed into the form's 40rem: "
-                        "Toelichting and Bedrag are cut off",
-    "request": "the candidates table cuts off Geschatte kosten",
+    "/uren/goedkeuren": None,
+    "request": None,
     "/deskundigen": None,
     "/budget": None,
     "/rapportage/": None,
