@@ -18,7 +18,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import httpx
@@ -92,9 +91,11 @@ def hosts(migrated):
                         break
                 except httpx.HTTPError:
                     pass
-                if server.poll() is not None:
-                    pytest.fail(f"gunicorn exited: {server.stderr.read().decode()[-2000:]}")
-                time.sleep(0.5)
+                try:  # wait for the process (it may exit), half a second at most
+                    server.wait(timeout=0.5)
+                except subprocess.TimeoutExpired:
+                    continue
+                pytest.fail(f"gunicorn exited: {server.stderr.read().decode()[-2000:]}")
             else:
                 pytest.fail(f"gunicorn on {port} never became ready")
         yield ports

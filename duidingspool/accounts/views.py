@@ -447,9 +447,12 @@ def _role_consequences(change: dict) -> list[str]:
 
 def _render_confirm(*, user, title, question, consequences, action, button, danger=False,
                     hidden=None, errors=None, status=200):
-    return render_template("accounts/confirm.html", user=user, title=title, question=question,
+    # The one confirmation page of every destructive action (ui.confirm_step uses it too).
+    return render_template("confirm.html", title=title, question=question,
                            consequences=consequences, action=action, button=button,
-                           danger=danger, hidden=hidden or [], errors=errors or {}), status
+                           danger=danger, hidden=hidden or [], errors=errors or {},
+                           back=url_for("accounts.user_detail", user_id=user.id),
+                           note=_("The change is recorded in the audit trail.")), status
 
 
 def _roles_confirmation(user, change: dict, *, errors=None, status=200):

@@ -174,36 +174,34 @@ def complaint(complaint_id: int):
     return _render_complaint(services.get_complaint_for(current_user, complaint_id))
 
 
-@bp.post("/klachten/<int:complaint_id>/antwoord")
-@roles_required(Role.EXPERT)
-def answer(complaint_id: int):
-    """The expert's answer to a complaint about their booking."""
+def _complaint_step(complaint_id: int, schema, step, done: str):
+    """One step on a complaint's page (the expert's answer, the coordinator's decision):
+    the page again with the messages when refused, else back to it with `done`."""
     found = services.get_complaint_for(current_user, complaint_id)
     try:
-        data = load_form(AnswerSchema())
-        services.answer_complaint(actor=current_user, complaint=found, **data)
+        step(actor=current_user, complaint=found, **load_form(schema))
     except INPUT_ERRORS as exc:
         failed = rejected(exc, field="_form")
         return _render_complaint(services.get_complaint_for(current_user, complaint_id),
                                  errors=failed["errors"], status=failed["status"])
-    flash(_("Your answer has been saved."), "info")
+    flash(done, "info")
     return redirect(url_for("results.complaint", complaint_id=complaint_id))
+
+
+@bp.post("/klachten/<int:complaint_id>/antwoord")
+@roles_required(Role.EXPERT)
+def answer(complaint_id: int):
+    """The expert's answer to a complaint about their booking."""
+    return _complaint_step(complaint_id, AnswerSchema(), services.answer_complaint,
+                           _("Your answer has been saved."))
 
 
 @bp.post("/klachten/<int:complaint_id>/besluit")
 @roles_required(Role.COORDINATOR)
 def decide(complaint_id: int):
     """The coordinator's decision on a complaint."""
-    found = services.get_complaint_for(current_user, complaint_id)
-    try:
-        data = load_form(DecisionSchema())
-        services.decide_complaint(actor=current_user, complaint=found, **data)
-    except INPUT_ERRORS as exc:
-        failed = rejected(exc, field="_form")
-        return _render_complaint(services.get_complaint_for(current_user, complaint_id),
-                                 errors=failed["errors"], status=failed["status"])
-    flash(_("The decision has been recorded."), "info")
-    return redirect(url_for("results.complaint", complaint_id=complaint_id))
+    return _complaint_step(complaint_id, DecisionSchema(), services.decide_complaint,
+                           _("The decision has been recorded."))
 
 
 # --- the coordinator's results per expert ----------------------------------------------------

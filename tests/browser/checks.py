@@ -146,14 +146,6 @@ class Visitor:
         assert not self.unchecked, f"pages visited without the checks: {self.unchecked}"
 
 
-def viewports(**defects: str):
-    """Parametrize a test over the viewports; `phone="..."` or `laptop="..."` marks that
-    size as failing today because of the defect named (issue 13): a strict xfail, so that
-    the test reports XPASS, and fails, once the fix lands and the mark must go."""
-    unknown = set(defects) - set(VIEWPORTS)
-    assert not unknown, unknown
-    return pytest.mark.parametrize("viewport", [
-        pytest.param(name, marks=[pytest.mark.xfail(strict=True, reason=f"issue 13: {defects[name]}")]
-                     if name in defects else [])
-        for name in VIEWPORTS
-    ])
+def viewports():
+    """Parametrize a test over the viewports (laptop and phone)."""
+    return pytest.mark.parametrize("viewport", list(VIEWPORTS))
