@@ -45,6 +45,9 @@ def test_evaluation_form_shows_every_error_at_its_field_and_keeps_input(client, 
     assert response.status_code == 422
     for name in ("usefulness-errors", "on_time-errors", "prepared-errors"):
         assert f'id="{name}"' in page
+    # The summary names each question and links to it (not "This field is required." thrice).
+    assert 'href="#usefulness-group">Was the interpretation useful' in page
+    assert 'href="#on_time-group">Was the specialist on time?' in page
     assert "iemand@example.org" in page  # what was typed stays
     assert f.count(Evaluation) == 0
 
