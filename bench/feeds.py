@@ -1,5 +1,5 @@
 """Benchmark: an expert's calendar feed with 500 bookings (SQLite), and its 304 path under
-a real WSGI server (waitress) next to a trivial route of the same app.
+the production WSGI server (gunicorn) next to a trivial route of the same app.
 
 Targets (issue 4): full feed renders in under 30 ms median; the 304 path reaches at least
 70 % of the trivial route's requests per second, measured side by side in one run.
@@ -156,7 +156,11 @@ def bench_render(token: str, runs: int, cold_runs: int) -> dict:
 # --- the server (a child process, so the load generator does not share its GIL) -----------------
 
 def serve(db_path: str, port: int, threads: int) -> None:
-    from waitress import serve as waitress_serve
+    """gunicorn, as in production (config/gunicorn.py): one gthread worker with `threads`
+    threads, through gunicorn's documented custom-application API. (waitress, which this
+    bench used before, closes the connection after every 304, so each poll paid for a new
+    TCP connection there; gunicorn, like any proxy in front, keeps it open.)"""
+    from gunicorn.app.base import BaseApplication
 
     from duidingspool.accounts.access import public
 
@@ -167,11 +171,17 @@ def serve(db_path: str, port: int, threads: int) -> None:
     def ping():
         return "ok"
 
-    import logging
+    class Server(BaseApplication):
+        def load_config(self):
+            for key, value in {"bind": f"127.0.0.1:{port}", "workers": 1,
+                               "worker_class": "gthread", "threads": threads, "keepalive": 30,
+                               "accesslog": None, "loglevel": "warning"}.items():
+                self.cfg.set(key, value)
 
-    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
-    waitress_serve(app, host="127.0.0.1", port=port, threads=threads, _quiet=True,
-                   connection_limit=64)
+        def load(self):
+            return app
+
+    Server().run()
 
 
 def free_port() -> int:
@@ -240,7 +250,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=1500, help="per client and round")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--max-seconds", type=float, default=15, help="per round and route")
-    parser.add_argument("--threads", type=int, default=4, help="waitress worker threads")
+    parser.add_argument("--threads", type=int, default=4, help="gunicorn worker threads")
     parser.add_argument("--serve", nargs=2, metavar=("DB", "PORT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
@@ -295,7 +305,7 @@ def main() -> None:
             child.terminate()
             child.wait(timeout=10)
 
-    print(f"waitress, {args.threads} threads, {args.clients} keep-alive clients, "
+    print(f"gunicorn (gthread), {args.threads} threads, {args.clients} keep-alive clients, "
           f"{args.rounds} alternating rounds:")
     rps = {}
     for name in ("trivial", "304"):
