@@ -104,6 +104,11 @@ PUBLIC_BASE_URL = None
 # sessions first); approving them brings up the next.
 APPROVALS_PAGE_LINES = 200
 
+# A request's page shows the best this many candidates (and a link to all of them) and the
+# excluded experts counted per reason (and a link to the list): with a national pool the
+# full lists were a thousand table rows, half a megabyte on a phone.
+CANDIDATES_SHOWN = 20
+
 # Matching: minutes kept free around an expert's other bookings for travel.
 MATCHING_TRAVEL_BUFFER_MINUTES = 60
 # Offers: hours an expert has to answer (never later than the session's start).

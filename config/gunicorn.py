@@ -31,7 +31,7 @@ threads = int(os.environ.get("GUNICORN_THREADS", 4))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", 30))
 graceful_timeout = 30
 # Keep-alive for the reverse proxy's connections.
-keepalive = 5
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", 75))
 # Recycle a worker now and then so that memory never creeps (jitter: not all at once).
 max_requests = 5000
 max_requests_jitter = 500
@@ -60,3 +60,12 @@ class QuietProbeLogger(Logger):
 
 
 logger_class = QuietProbeLogger
+
+
+def post_fork(server, worker):
+    """A thread back from the database waits for the interpreter lock while another thread
+    renders a page; Python hands the lock over every `switch interval` (5 ms by default),
+    so a page of a dozen queries could wait 60 ms beside a long report."""
+    import sys
+
+    sys.setswitchinterval(float(os.environ.get("GUNICORN_SWITCH_INTERVAL", 0.0005)))

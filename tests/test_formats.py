@@ -30,6 +30,22 @@ def test_formats_follow_the_interface_language(app, locale, expected):
         ] == expected
 
 
+def test_remembered_numbers_keep_their_language_and_pattern(app):
+    """Numbers are written once per value, locale and pattern (formats._MEMO): the same
+    amount asked in another language, another pattern or as another type is written anew."""
+    with app.test_request_context():
+        seen = []
+        for locale in ("nl", "en", "nl"):
+            with force_locale(locale):
+                seen.append((formats.money(Decimal("1250.5")),
+                             formats.money(Decimal("1250.5"), whole=True),
+                             formats.number(Decimal("2.5")), formats.number(Decimal("2.5"), 2),
+                             formats.number(2), formats.number(2.0, 1)))
+    assert seen == [("€\xa01.250,50", "€\xa01.250", "2,5", "2,50", "2", "2,0"),
+                    ("€1,250.50", "€1,250", "2.5", "2.50", "2", "2.0"),
+                    ("€\xa01.250,50", "€\xa01.250", "2,5", "2,50", "2", "2,0")]
+
+
 def test_empty_values_stay_empty(app):
     with app.test_request_context():
         assert [formats.number(None), formats.percent(None), formats.money(None),

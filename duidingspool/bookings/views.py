@@ -3,9 +3,10 @@ the expert's offers and bookings, cancelling a booking, and the coordinator's co
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -57,10 +58,30 @@ def _default_offer_values(referral: Referral, *, now: datetime) -> MultiDict:
     return MultiDict({"expires_at": _local_input(expires.replace(second=0, microsecond=0))})
 
 
+def _shown_candidates(ranking, *, show_all: bool, values, errors: dict) -> list:
+    """The candidates the offer form lists: the best CANDIDATES_SHOWN in ranking order, or
+    all of them; never without one the coordinator ticked or an error names."""
+    if show_all:
+        return ranking.candidates
+    keep = set(values.getlist("expert_ids")) if values is not None else set()
+    keep.update(key for key in errors if key.isdigit())
+    limit = current_app.config["CANDIDATES_SHOWN"]
+    return [c for position, c in enumerate(ranking.candidates)
+            if position < limit or str(c.expert_id) in keep]
+
+
+def _exclusions_by_rule(ranking) -> list[tuple[str, int]]:
+    """How many experts each rule excluded, the most first."""
+    return Counter(e.rule for e in ranking.excluded).most_common()
+
+
 def request_panel(actor: User, referral: Referral, *, values=None,
                   errors: dict | None = None, message: str | None = None,
-                  now: datetime | None = None, budget_refused: bool = False) -> dict:
-    """What templates/bookings/_request_panel.html shows on the request page for `actor`."""
+                  now: datetime | None = None, budget_refused: bool = False,
+                  all_candidates: bool = False, all_excluded: bool = False) -> dict:
+    """What templates/bookings/_request_panel.html shows on the request page for `actor`.
+    `all_candidates` and `all_excluded` ask for the full lists instead of the best
+    candidates and a count of the excluded per reason."""
     now = now or utcnow()
     booking = services.booking_shown_on_request(actor, referral)
     own = actor.expert if actor.has_role(Role.EXPERT) else None
@@ -90,6 +111,11 @@ def request_panel(actor: User, referral: Referral, *, values=None,
         if referral.is_open:
             ranking = rank_request(referral=referral)
             panel["ranking"] = ranking
+            panel["positions"] = {c.expert_id: n for n, c in enumerate(ranking.candidates, 1)}
+            panel["candidates_shown"] = _shown_candidates(
+                ranking, show_all=all_candidates, values=values, errors=errors or {})
+            panel["all_excluded"] = all_excluded
+            panel["exclusions_by_rule"] = _exclusions_by_rule(ranking)
             panel["expert_names"] = {str(e.expert_id): e.name
                                      for e in [*ranking.candidates, *ranking.excluded]}
             if values is None:
@@ -104,7 +130,13 @@ def request_panel(actor: User, referral: Referral, *, values=None,
 
 @signals.request_page_shown.connect
 def _request_page_panel(referral: Referral, *, actor: User, **_kwargs) -> dict:
-    return request_panel(actor, referral)
+    return request_panel(actor, referral, **_full_lists())
+
+
+def _full_lists() -> dict:
+    """?kandidaten=alle and ?uitgesloten=alle: the request page's full lists."""
+    return {"all_candidates": request.args.get("kandidaten") == "alle",
+            "all_excluded": request.args.get("uitgesloten") == "alle"}
 
 
 @signals.home_page_shown.connect

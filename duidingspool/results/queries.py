@@ -67,7 +67,9 @@ def _average(value) -> Decimal | None:
 
 
 def _scores():
-    return (func.count(Booking.id.distinct()), func.count(Evaluation.id.distinct()),
+    # Plain counts: each query joins a booking to at most one evaluation (unique per
+    # booking) and to each group (area, region) at most once.
+    return (func.count(Booking.id), func.count(Evaluation.id),
             func.avg(Evaluation.usefulness),
             func.sum(case((Evaluation.on_time.is_(True), 1), else_=0)),
             func.sum(case((Evaluation.prepared.is_(True), 1), else_=0)))

@@ -85,11 +85,52 @@ def test_request_page_shows_candidates_with_score_parts_and_excluded_with_reason
         "0 km", money(Decimal("100.00")), money(Decimal("300.00")), "—",
     ]
     assert f'href="/verzoeken/{referral.id}/boeken/{good.id}"' in cells[-1]
+    # The excluded are counted per reason; their names and details are one link away.
+    assert f'id="excluded-{far.id}"' not in page
+    counts = re.findall(r"<td[^>]*>(.*?)</td>\s*<td[^>]*>(\d+)</td>",
+                        page.split('class="excluded"', 1)[1], re.S)
+    assert sorted(counts) == [("the expert is not active", "1"),
+                              ("the place is beyond the expert's travel distance", "1")]
+    assert f'href="/verzoeken/{referral.id}?uitgesloten=alle#excluded"' in page
+
+    page = as_user(w.coordinator).get(
+        f"/verzoeken/{referral.id}?uitgesloten=alle").get_data(as_text=True)
     far_row = row(page, f"excluded-{far.id}")
     assert "the place is beyond the expert's travel distance" in far_row
     assert f"{distance} km away, travels at most 10 km" in far_row
     assert "the expert is not active" in row(page, f"excluded-{inactive.id}")
     assert f'id="candidate-{far.id}"' not in page
+
+
+def test_request_page_lists_the_best_candidates_and_links_to_all(as_user, app):
+    app.config["CANDIDATES_SHOWN"] = 2
+    w = english_world()
+    referral = w.request()
+    experts = [english_expert(w) for _ in range(4)]
+    ranked = [c.expert_id for c in rank_request(referral=referral).candidates]
+    assert sorted(ranked) == sorted(e.id for e in experts)
+    client = as_user(w.coordinator)
+
+    page = client.get(f"/verzoeken/{referral.id}").get_data(as_text=True)
+    assert re.findall(r'<tr[^>]* id="candidate-(\d+)"', page) == [str(i) for i in ranked[:2]]
+    assert "The best 2 of 4 candidates are shown." in page
+    assert f'href="/verzoeken/{referral.id}?kandidaten=alle#offer"' in page
+    # Queue positions follow the whole ranking.
+    assert f'id="order-{ranked[1]}" name="order_{ranked[1]}" value="2"' in page
+
+    page = client.get(f"/verzoeken/{referral.id}?kandidaten=alle").get_data(as_text=True)
+    assert re.findall(r'<tr[^>]* id="candidate-(\d+)"', page) == [str(i) for i in ranked]
+    assert "candidates are shown" not in page
+
+    # A candidate ticked from the full list stays listed when the form comes back with an
+    # error, with the choice kept.
+    response = client.post(f"/verzoeken/{referral.id}/aanbiedingen", data={
+        "expert_ids": [str(ranked[3])], f"order_{ranked[3]}": "1", "expires_at": "morgen"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert re.findall(r'<tr[^>]* id="candidate-(\d+)"', page) == [str(i) for i in
+                                                               (*ranked[:2], ranked[3])]
+    assert re.search(rf'id="choose-{ranked[3]}"[^>]* checked', page)
 
 
 def test_offer_form_creates_pending_and_queued_offers_in_chosen_order(as_user):
