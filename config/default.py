@@ -132,6 +132,10 @@ ONCALL_GAP_WEEKS = 8
 # Clients are asked to refresh every FEED_REFRESH_MINUTES (REFRESH-INTERVAL, X-PUBLISHED-TTL).
 FEED_CANCELLED_DAYS = 30
 FEED_PAST_DAYS = 365
+# The coordinator's feed of every booking looks back only this many days: it is for planning,
+# and a year of a national pool is some 11,000 events (6 MB that every poll after a change
+# would fetch and that calendar programs struggle with). The bookings pages hold the rest.
+FEED_ALL_PAST_DAYS = 31
 FEED_REFRESH_MINUTES = 60
 # The outbox sender: minutes to wait after the 1st, 2nd, 3rd ... failed attempt (the last
 # value repeats), and the attempt after which a message is marked failed.

@@ -70,7 +70,7 @@ def _with_class(attrs: str, name: str) -> str:
 def with_cell_labels(html, labels) -> Markup:
     """The rows `html` with the Utrecht table classes on rows and cells, and each cell's
     column header as its data-label (a colspan cell takes the first of its columns)."""
-    labels = [str(label) for label in labels]
+    labels = [f' data-label="{escape(label)}"' for label in labels]
     column = 0
 
     def tag(match: re.Match) -> str:
@@ -81,7 +81,7 @@ def with_cell_labels(html, labels) -> Markup:
             column = 0
             return f"<tr{attrs}>"
         if "data-label" not in attrs and column < len(labels):
-            attrs += f' data-label="{escape(labels[column])}"'
+            attrs += labels[column]
         span = _COLSPAN.search(attrs)
         column += int(span.group(1)) if span else 1
         return f"<{kind}{attrs}>"

@@ -69,7 +69,10 @@ def cancelled_days(config: Mapping | None = None) -> int:
     return _setting("FEED_CANCELLED_DAYS", 30, config)
 
 
-def past_days(config: Mapping | None = None) -> int:
+def past_days(config: Mapping | None = None, scope: str | None = None) -> int:
+    """How many days after its end a booking stays in a feed of `scope`."""
+    if scope == FeedScope.ALL:
+        return _setting("FEED_ALL_PAST_DAYS", 31, config)
     return _setting("FEED_PAST_DAYS", 365, config)
 
 
@@ -350,11 +353,12 @@ def _cutoff_day(now: datetime):
     return now.astimezone(LOCAL_TZ).date()
 
 
-def _cutoffs(now: datetime) -> dict:
+def _cutoffs(now: datetime, scope: str) -> dict:
     midnight = datetime.combine(_cutoff_day(now), datetime.min.time(), LOCAL_TZ)
     return {"cancelled_cutoff": (midnight - timedelta(days=cancelled_days())
                                  ).astimezone(timezone.utc),
-            "past_cutoff": (midnight - timedelta(days=past_days())).astimezone(timezone.utc)}
+            "past_cutoff": (midnight - timedelta(days=past_days(scope=scope))
+                            ).astimezone(timezone.utc)}
 
 
 @dataclass(frozen=True)
@@ -381,7 +385,7 @@ def _state(access: FeedAccess, row, now: datetime) -> FeedState:
              access.locale or "", access.municipality_id or "", version or 0,
              rota_version or 0,
              last_change.isoformat() if last_change else "", day.isoformat(),
-             cancelled_days(config), past_days(config),
+             cancelled_days(config), past_days(config, access.scope),
              refresh_interval(config).total_seconds(), public_base_url())
     etag = hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:40]
     return FeedState(etag=etag, last_modified=last_modified)
@@ -433,7 +437,7 @@ def _scope_filter(scope: str, by_municipality: bool) -> list:
 
 def _scope_values(access: FeedAccess, now: datetime) -> dict:
     return {"expert_id": access.expert_id, "case_table_id": access.case_table_id,
-            "municipality_id": access.municipality_id, **_cutoffs(now)}
+            "municipality_id": access.municipality_id, **_cutoffs(now, access.scope)}
 
 
 def _variant(access: FeedAccess) -> tuple[str, bool]:

@@ -173,6 +173,23 @@ def test_cancelled_booking_is_kept_for_the_retention_period_then_dropped(app):
     assert dropped == []
 
 
+def test_the_coordinators_feed_of_everything_looks_back_a_month_an_experts_a_year(app):
+    w = World()
+    expert = w.expert()
+    booking = booking_at(w, expert, local(2026, 12, 1))
+    _, expert_token = services.create_feed(actor=expert.user, scope="expert", now=NOW)
+    _, all_token = services.create_feed(actor=w.coordinator, scope="all", now=NOW)
+    expert_feed, all_feed = services.resolve(expert_token), services.resolve(all_token)
+    after = {days: NOW + timedelta(days=days) for days in (40, 44, 360, 380)}
+
+    assert [_uids(all_feed, after[days]) for days in (40, 44)] == [[booking.calendar_uid], []]
+    assert [_uids(expert_feed, after[days]) for days in (44, 360, 380)] == [
+        [booking.calendar_uid], [booking.calendar_uid], []]
+    # The shorter window is part of the feed's ETag: the booking leaving changes it.
+    assert services.state(all_feed, now=after[40]).etag != \
+        services.state(all_feed, now=after[44]).etag
+
+
 def test_state_changes_when_a_booking_changes_or_leaves_the_feed(app):
     w = World()
     expert = w.expert()
