@@ -14,6 +14,7 @@ No question text and no case code is ever selected here.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -79,20 +80,61 @@ class UrgentFigures:
             Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
-@dataclass
 class YearReport:
-    year: int
-    totals: RequestRow
-    regions: list[RequestRow]
-    municipalities: list[RequestRow]
-    areas: list[RequestRow]
-    median_hours_to_booking: Decimal | None
-    categories: list[CostRow]
-    experts: list[CostRow]
-    budget: YearFigures
-    results: YearResults
+    """The figures of a year's report. Each part is read from the database when it is first
+    asked for, so one table's CSV download runs only its own statements."""
 
-    urgent: UrgentFigures | None = None
+    def __init__(self, *, year: int, locale: str | None = None, now: datetime | None = None):
+        self.year, self._locale, self._now = year, locale, now
+
+    @cached_property
+    def municipalities(self) -> list[RequestRow]:
+        return _requests_per_municipality(self.year)
+
+    @cached_property
+    def regions(self) -> list[RequestRow]:
+        return _per_region(self.municipalities)
+
+    @cached_property
+    def totals(self) -> RequestRow:
+        regions = self.regions
+        return RequestRow(name="", region=None,
+                          requested=sum(r.requested for r in regions),
+                          booked=sum(r.booked for r in regions),
+                          cancelled=sum(r.cancelled for r in regions),
+                          unfilled=sum(r.unfilled for r in regions))
+
+    @cached_property
+    def areas(self) -> list[RequestRow]:
+        return _requests_per_area(self.year, self._locale)
+
+    @cached_property
+    def median_hours_to_booking(self) -> Decimal | None:
+        return _median_hours_to_booking(self.year)
+
+    @cached_property
+    def _hours(self) -> tuple[list[CostRow], list[CostRow]]:
+        return _hours(self.year)
+
+    @property
+    def categories(self) -> list[CostRow]:
+        return self._hours[0]
+
+    @property
+    def experts(self) -> list[CostRow]:
+        return self._hours[1]
+
+    @cached_property
+    def budget(self) -> YearFigures:
+        return year_figures(year=self.year, now=self._now)
+
+    @cached_property
+    def results(self) -> YearResults:
+        return year_results(year=self.year, now=self._now or utcnow(), locale=self._locale)
+
+    @cached_property
+    def urgent(self) -> UrgentFigures:
+        return _urgent(self.year)
 
     @property
     def cost_per_session(self) -> Decimal | None:
@@ -243,25 +285,6 @@ def _hours(year: int) -> tuple[list[CostRow], list[CostRow]]:
 
 def year_report(*, year: int, locale: str | None = None,
                 now: datetime | None = None) -> YearReport:
-    """All figures of the year report, in a fixed number of SQL statements."""
-    municipalities = _requests_per_municipality(year)
-    regions = _per_region(municipalities)
-    categories, experts = _hours(year)
-    totals = RequestRow(name="", region=None,
-                        requested=sum(r.requested for r in regions),
-                        booked=sum(r.booked for r in regions),
-                        cancelled=sum(r.cancelled for r in regions),
-                        unfilled=sum(r.unfilled for r in regions))
-    return YearReport(
-        year=year,
-        totals=totals,
-        regions=regions,
-        municipalities=municipalities,
-        areas=_requests_per_area(year, locale),
-        median_hours_to_booking=_median_hours_to_booking(year),
-        categories=categories,
-        experts=experts,
-        budget=year_figures(year=year, now=now),
-        results=year_results(year=year, now=now or utcnow(), locale=locale),
-        urgent=_urgent(year),
-    )
+    """The year report of `year`: every part in a fixed number of SQL statements, each run
+    when the part is first read."""
+    return YearReport(year=year, locale=locale, now=now)

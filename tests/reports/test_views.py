@@ -7,6 +7,7 @@ import io
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from sqlalchemy import event
 
 from duidingspool.extensions import db
 from tests.hours.helpers import Priced
@@ -68,6 +69,32 @@ def test_csv_categories_content(world, login_as):
         ["written_advice", "0", "0:00", "0.00", "0:00", "0.00"],
         ["follow_up", "0", "0:00", "0.00", "0:00", "0.00"],
     ]
+
+
+def test_a_csv_download_reads_only_its_own_table(world, login_as):
+    client = login_as(world.coordinator)
+    statements = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        assert client.get("/rapportage/2026/categories.csv").status_code == 200
+        categories = list(statements)
+        statements.clear()
+        assert client.get("/rapportage/2026").status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+
+    # The hours per category come from the hour tallies; the request counts, the results
+    # and the budget are left alone (the page reads them all).
+    def reading(sql, table):
+        return [s for s in sql if f"FROM {table}" in s or f"JOIN {table}" in s]
+
+    assert reading(categories, "hour_tally")
+    for table in ("evaluation", "money_tally", "referral_expertise"):
+        assert reading(statements, table) and not reading(categories, table), table
 
 
 def test_report_api_figures(world, login_as):
