@@ -11,8 +11,18 @@ the database and on slow clients; more threads would only queue for the same GIL
 threads use; PostgreSQL's default max_connections of 100 leaves room for a second host, the
 scheduler and psql).
 
+Two settings come from the load test on the national data set (README, "Capacity"):
+- keepalive 75 s: longer than the reverse proxy keeps an idle upstream connection (nginx's
+  upstream `keepalive_timeout` is 60 s), so the proxy, not gunicorn, closes idle ones.
+  With gunicorn closing first (it was 5 s), a request the proxy sent on a connection at
+  the moment gunicorn closed it failed (a read error; nginx does not retry a POST).
+- switch interval 0.5 ms (post_fork below): a thread back from the database waits for the
+  interpreter lock while another thread of its worker renders; Python hands the lock over
+  every 5 ms by default, so a page of a dozen queries could wait 60 ms beside a report.
+
 Every value can be set from the environment (GUNICORN_BIND, GUNICORN_WORKERS,
-GUNICORN_THREADS, GUNICORN_TIMEOUT, GUNICORN_ACCESSLOG). Health probes (/healthz, /readyz)
+GUNICORN_THREADS, GUNICORN_TIMEOUT, GUNICORN_KEEPALIVE, GUNICORN_SWITCH_INTERVAL,
+GUNICORN_ACCESSLOG). Health probes (/healthz, /readyz)
 are left out of the access log; calendar feed URLs are written with their token redacted by
 the app's log filter (duidingspool/ical/views.py).
 """
@@ -63,9 +73,7 @@ logger_class = QuietProbeLogger
 
 
 def post_fork(server, worker):
-    """A thread back from the database waits for the interpreter lock while another thread
-    renders a page; Python hands the lock over every `switch interval` (5 ms by default),
-    so a page of a dozen queries could wait 60 ms beside a long report."""
+    """The worker's switch interval (see above)."""
     import sys
 
     sys.setswitchinterval(float(os.environ.get("GUNICORN_SWITCH_INTERVAL", 0.0005)))
