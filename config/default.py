@@ -109,6 +109,10 @@ APPROVALS_PAGE_LINES = 200
 # full lists were a thousand table rows, half a megabyte on a phone.
 CANDIDATES_SHOWN = 20
 
+# An expert's earlier offers and past bookings (on their offers, bookings and hours pages)
+# are shown this many at a time, newest first: after five years an expert has hundreds.
+EXPERT_HISTORY_PAGE = 25
+
 # Matching: minutes kept free around an expert's other bookings for travel.
 MATCHING_TRAVEL_BUFFER_MINUTES = 60
 # Offers: hours an expert has to answer (never later than the session's start).

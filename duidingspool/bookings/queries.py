@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import case, or_, select
+from sqlalchemy import case, false, not_, or_, select
 from sqlalchemy.orm import selectinload
 
 from duidingspool.accounts.models import User
@@ -19,13 +19,15 @@ from duidingspool.referrals.models import Referral, ReferralExpertise
 ANSWERABLE = (OfferStatus.PENDING,)
 
 
-def _with_request():
-    return (
-        selectinload(Offer.referral).selectinload(Referral.case_table),
-        selectinload(Offer.referral).selectinload(Referral.sitting),
-        selectinload(Offer.referral).selectinload(Referral.expertise)
-        .selectinload(ReferralExpertise.area),
-    )
+def _with_request(*, expertise: bool = False):
+    """What an offer's card or line shows of its request: the case table and the session
+    (when, where), and with `expertise` the areas asked."""
+    options = [selectinload(Offer.referral).selectinload(Referral.case_table),
+               selectinload(Offer.referral).selectinload(Referral.sitting)]
+    if expertise:
+        options.append(selectinload(Offer.referral).selectinload(Referral.expertise)
+                       .selectinload(ReferralExpertise.area))
+    return options
 
 
 def offers_of(referral: Referral) -> list[Offer]:
@@ -80,42 +82,88 @@ def answerable_offer(expert: Expert | None, referral: Referral, *,
                             Offer.status.in_(ANSWERABLE), Offer.expires_at > now))
 
 
-def expert_offers(expert: Expert | None, *, now: datetime | None = None
-                  ) -> tuple[list[Offer], list[Offer]]:
-    """An expert's open offers (soonest deadline first) and their past ones (newest first).
+def _history_page(stmt, *, page: int, per_page: int):
+    """One page of `stmt` (a Flask-SQLAlchemy pagination): a page before the first is the
+    first, one past the last is the last."""
+    # Far beyond any history, and small enough that the offset fits a 64-bit integer.
+    page = min(max(page, 1), 2**31)
+    pagination = db.paginate(stmt, page=page, per_page=per_page, error_out=False)
+    if page > 1 and not pagination.items:
+        pagination = db.paginate(stmt, page=max(pagination.pages, 1), per_page=per_page,
+                                 error_out=False)
+    return pagination
 
-    Queued offers are the coordinator's business and never shown to the expert.
-    """
+
+def _shown_offers(expert: Expert | None):
+    # Queued offers are the coordinator's business and never shown to the expert.
+    return select(Offer).where(Offer.expert_id == expert.id if expert is not None else false(),
+                               Offer.status != OfferStatus.QUEUED)
+
+
+def _is_open(now: datetime):
+    # A pending offer past its deadline awaits the expiry job: it is past, and shown expired.
+    return Offer.status.in_(ANSWERABLE) & (Offer.expires_at > now)
+
+
+def expert_open_offers(expert: Expert | None, *, now: datetime | None = None,
+                       expertise: bool = False) -> list[Offer]:
+    """An expert's offers waiting for their answer, soonest deadline first (with
+    `expertise`, each request's areas loaded too)."""
     if expert is None:
-        return [], []
+        return []
     now = now or utcnow()
-    offers = db.session.scalars(
-        select(Offer).where(Offer.expert_id == expert.id, Offer.status != OfferStatus.QUEUED)
+    return list(db.session.scalars(
+        _shown_offers(expert).where(_is_open(now))
+        .options(*_with_request(expertise=expertise))
+        .order_by(Offer.expires_at, Offer.id)
+    ))
+
+
+def expert_past_offers(expert: Expert | None, *, page: int = 1, per_page: int,
+                       now: datetime | None = None):
+    """One page of an expert's answered, withdrawn and expired offers, newest first."""
+    now = now or utcnow()
+    return _history_page(
+        _shown_offers(expert).where(not_(_is_open(now)))
         .options(*_with_request())
-        .order_by(Offer.offered_at.desc(), Offer.id.desc())
-    ).all()
-    open_ = [o for o in offers if o.status in ANSWERABLE and o.expires_at > now]
-    past = [o for o in offers if o not in open_]
-    open_.sort(key=lambda o: (o.expires_at, o.id))
-    return open_, past
+        # Never sent (withdrawn from the queue): last, on PostgreSQL as on SQLite.
+        .order_by(Offer.offered_at.desc().nulls_last(), Offer.id.desc()),
+        page=page, per_page=per_page)
 
 
-def expert_bookings(expert: Expert | None, *, now: datetime | None = None
-                    ) -> tuple[list[Booking], list[Booking]]:
-    """An expert's upcoming bookings (soonest first) and past or cancelled ones (newest first)."""
+def _is_upcoming(now: datetime):
+    return (Booking.status == BookingStatus.CONFIRMED) & (Booking.ends_at > now)
+
+
+def _expert_bookings(expert: Expert | None):
+    # What the booking lists show: the case table, and the place (the request's session).
+    return select(Booking).where(
+        Booking.expert_id == expert.id if expert is not None else false()
+    ).options(
+        selectinload(Booking.referral).selectinload(Referral.case_table),
+        selectinload(Booking.referral).selectinload(Referral.sitting))
+
+
+def expert_upcoming_bookings(expert: Expert | None, *, now: datetime | None = None
+                             ) -> list[Booking]:
+    """An expert's confirmed bookings that have not ended, soonest first."""
     if expert is None:
-        return [], []
+        return []
     now = now or utcnow()
-    bookings = db.session.scalars(
-        select(Booking).where(Booking.expert_id == expert.id)
-        .options(selectinload(Booking.referral).selectinload(Referral.case_table),
-                 selectinload(Booking.sitting))
+    return list(db.session.scalars(
+        _expert_bookings(expert).where(_is_upcoming(now))
         .order_by(Booking.starts_at, Booking.id)
-    ).all()
-    upcoming = [b for b in bookings if b.status == BookingStatus.CONFIRMED and b.ends_at > now]
-    past = [b for b in bookings if b not in upcoming]
-    past.reverse()
-    return upcoming, past
+    ))
+
+
+def expert_past_bookings(expert: Expert | None, *, page: int = 1, per_page: int,
+                         now: datetime | None = None):
+    """One page of an expert's ended, completed and cancelled bookings, newest first."""
+    now = now or utcnow()
+    return _history_page(
+        _expert_bookings(expert).where(not_(_is_upcoming(now)))
+        .order_by(Booking.starts_at.desc(), Booking.id.desc()),
+        page=page, per_page=per_page)
 
 
 def _coordinator_bookings():

@@ -146,9 +146,8 @@ def _expert_home(user: User, **_kwargs) -> dict:
     own = user.expert if user.has_role(Role.EXPERT) else None
     if own is None:
         return {}
-    open_offers, _past = queries.expert_offers(own)
-    upcoming, _past = queries.expert_bookings(own)
-    return {"expert_home": True, "open_offers": open_offers, "upcoming": upcoming,
+    return {"expert_home": True, "open_offers": queries.expert_open_offers(own),
+            "upcoming": queries.expert_upcoming_bookings(own),
             "series_offers": standing.open_series_offers(own)}
 
 
@@ -313,19 +312,28 @@ def direct_booking(referral_id: int, expert_id: int):
 
 # --- the expert's pages ---------------------------------------------------------------------
 
+def _history_args() -> dict:
+    """`page` and `per_page` of an expert's paged history (`?page=`, as the inbox; anything
+    but a number is the first page)."""
+    return {"page": request.args.get("page", 1, type=int),
+            "per_page": current_app.config["EXPERT_HISTORY_PAGE"]}
+
+
 def _render_my_offers(*, status: int = 200, offer_errors: dict | None = None,
                       values: dict | None = None):
-    open_offers, past_offers = queries.expert_offers(current_user.expert)
-    return render_template("bookings/my_offers.html", open_offers=open_offers,
-                           series_offers=standing.open_series_offers(current_user.expert),
-                           past_offers=past_offers, offer_errors=offer_errors or {},
+    own = current_user.expert
+    return render_template("bookings/my_offers.html",
+                           open_offers=queries.expert_open_offers(own, expertise=True),
+                           series_offers=standing.open_series_offers(own),
+                           past_offers=queries.expert_past_offers(own, **_history_args()),
+                           offer_errors=offer_errors or {},
                            values=values or {}, locale=str(get_locale())), status
 
 
 @bp.get("/aanbiedingen")
 @roles_required(Role.EXPERT)
 def my_offers():
-    """The expert's open offers to answer, and their earlier ones."""
+    """The expert's open offers to answer, and their earlier ones a page at a time."""
     return _render_my_offers()
 
 
@@ -366,9 +374,11 @@ def decline(offer_id: int):
 @bp.get("/boekingen/mijn")
 @roles_required(Role.EXPERT)
 def my_bookings():
-    """The expert's upcoming bookings, and past or cancelled ones."""
-    upcoming, past = queries.expert_bookings(current_user.expert)
-    return render_template("bookings/my_bookings.html", upcoming=upcoming, past=past)
+    """The expert's upcoming bookings, and past or cancelled ones a page at a time."""
+    own = current_user.expert
+    return render_template("bookings/my_bookings.html",
+                           upcoming=queries.expert_upcoming_bookings(own),
+                           past=queries.expert_past_bookings(own, **_history_args()))
 
 
 # --- bookings for coordinators and requesters -----------------------------------------------

@@ -47,9 +47,14 @@ def _own_expert_id() -> int | None:
 @bp.get("/mijn-uren")
 @roles_required(Role.EXPERT)
 def my_hours():
-    """The expert's bookings, each linking to its hours."""
-    upcoming, past = booking_queries.expert_bookings(current_user.expert)
-    return render_template("hours/my_hours.html", bookings=past + upcoming)
+    """The expert's bookings, each linking to its hours: the upcoming ones, then the past and
+    cancelled ones a page at a time (`?page=`), newest first."""
+    own = current_user.expert
+    return render_template(
+        "hours/my_hours.html", upcoming=booking_queries.expert_upcoming_bookings(own),
+        past=booking_queries.expert_past_bookings(
+            own, page=request.args.get("page", 1, type=int),
+            per_page=current_app.config["EXPERT_HISTORY_PAGE"]))
 
 
 @bp.get("/boekingen/<int:booking_id>/uren")

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from decimal import Decimal
 
+from duidingspool.db import utcnow
 from duidingspool.extensions import db
 from duidingspool.hours.models import HourLine
+from duidingspool.timeutil import to_local
 from tests.hours.helpers import Priced
 
 
@@ -102,3 +105,58 @@ def test_approvals_page_under_its_limit_says_nothing_about_it(app, login_as):
     db.session.commit()
     html = login_as(world.coordinator).get("/uren/goedkeuren").get_data(as_text=True)
     assert f'id="line-{line.id}"' in html and 'id="lines-shown"' not in html
+
+
+def _local_start(days: int) -> str:
+    """The Amsterdam wall time at 10:00, `days` from today, as Priced.booking takes it."""
+    day = to_local(utcnow()).date() + timedelta(days=days)
+    return f"{day.isoformat()}T10:00"
+
+
+def _booking_ids(html: str) -> list[int]:
+    return [int(n) for n in re.findall(r'<li id="booking-(\d+)">', html)]
+
+
+def test_my_hours_lists_upcoming_bookings_then_the_past_a_page_at_a_time(app, login_as):
+    app.config["EXPERT_HISTORY_PAGE"] = 2
+    world = Priced()
+    later, sooner = world.booking(_local_start(3)), world.booking(_local_start(1))
+    cancelled_ahead = world.booking(_local_start(2), status="cancelled")
+    past = [world.booking(_local_start(-day)) for day in (1, 2, 3)]
+    db.session.commit()
+    client = login_as(world.expert.user)
+
+    first = client.get("/mijn-uren").get_data(as_text=True)
+    last = client.get("/mijn-uren?page=2").get_data(as_text=True)
+
+    for html in (first, last):
+        assert _booking_ids(html.partition('id="past"')[0]) == [sooner.id, later.id]
+        assert f'href="/boekingen/{sooner.id}/uren"' in html
+    assert _booking_ids(first.partition('id="past"')[2]) == [cancelled_ahead.id, past[0].id]
+    assert f'href="/boekingen/{past[0].id}/uren"' in first
+    assert 'href="/mijn-uren?page=2#past"' in first and "Page 1 of 2" in first
+    assert _booking_ids(last.partition('id="past"')[2]) == [past[1].id, past[2].id]
+    assert 'href="/mijn-uren?page=1#past"' in last and "Page 2 of 2" in last
+
+
+def test_my_hours_answers_a_page_past_the_end_or_no_number(app, login_as):
+    app.config["EXPERT_HISTORY_PAGE"] = 2
+    world = Priced()
+    past = [world.booking(_local_start(-day)) for day in (1, 2, 3)]
+    db.session.commit()
+    client = login_as(world.expert.user)
+
+    beyond, garbage = client.get("/mijn-uren?page=999"), client.get("/mijn-uren?page=abc")
+
+    assert (beyond.status_code, garbage.status_code) == (200, 200)
+    assert _booking_ids(beyond.get_data(as_text=True)) == [past[2].id]
+    assert _booking_ids(garbage.get_data(as_text=True)) == [past[0].id, past[1].id]
+
+
+def test_my_hours_without_bookings_says_so(app, login_as):
+    world = Priced()
+    db.session.commit()
+
+    html = login_as(world.expert.user).get("/mijn-uren").get_data(as_text=True)
+
+    assert "No bookings yet." in html and 'id="past"' not in html
