@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, false, or_, select
+from sqlalchemy import Row, Select, false, or_, select
 from sqlalchemy.orm import selectinload
 
 from duidingspool.accounts.models import Role, User
@@ -37,7 +37,11 @@ def _with_details() -> Select:
 def visible_referrals(actor: User) -> Select:
     """A select of the requests `actor` may see and act on: a coordinator all, a requester
     their municipality's; anyone else none (an expert reads, see `readable_referrals`)."""
-    query = _with_details()
+    return _visible_to(actor, _with_details())
+
+
+def _visible_to(actor: User, query: Select) -> Select:
+    """`query` (of requests) narrowed to those `actor` may see (see visible_referrals)."""
     if actor.has_role(Role.COORDINATOR):
         return query
     if actor.has_role(Role.REQUESTER) and actor.municipality_id is not None:
@@ -137,12 +141,16 @@ def active_areas() -> list[ExpertiseArea]:
     ))
 
 
-def earlier_requests(actor: User) -> list[Referral]:
-    """Requests `actor` may link a new one to (their municipality's), newest first."""
-    return list(db.session.scalars(
-        list_for(actor, order="newest").where(
-            Referral.municipality_id == actor.municipality_id
-        ).limit(200)
+def earlier_requests(actor: User) -> list[Row]:
+    """Requests `actor` may link a new one to (their municipality's), newest first: what
+    the form's choice shows of each (id, reference, case_code, case_table_name), not the
+    whole requests with everything they hold (200 of them for a busy municipality)."""
+    columns = select(Referral.id, Referral.reference, Referral.case_code,
+                     CaseTable.name.label("case_table_name")
+                     ).join(CaseTable, CaseTable.id == Referral.case_table_id)
+    return list(db.session.execute(
+        _visible_to(actor, columns).where(Referral.municipality_id == actor.municipality_id)
+        .order_by(Referral.created_at.desc(), Referral.id.desc()).limit(200)
     ))
 
 

@@ -1,3 +1,4 @@
+import re
 from datetime import timedelta
 
 import pytest
@@ -110,6 +111,24 @@ def test_index_lists_only_own_municipality_requests(login_as):
     page = login_as(w.requester).get("/verzoeken/").get_data(as_text=True)
 
     assert own.reference in page
+    assert foreign.reference not in page
+
+
+def test_create_form_offers_the_municipalitys_earlier_requests_newest_first(login_as):
+    w = world()
+    older = factories.referral(requester=w.requester, on=w.session, case_code="ZAAK-1",
+                               created_at=utcnow() - timedelta(days=2))
+    newer = factories.referral(requester=w.requester, on=w.session,
+                               created_at=utcnow() - timedelta(days=1))
+    foreign = factories.referral(requester=factories.user(Role.REQUESTER))
+    db.session.commit()
+
+    page = login_as(w.requester).get("/verzoeken/nieuw").get_data(as_text=True)
+
+    choice = page.split('name="previous_id"', 1)[1].split("</select>", 1)[0]
+    options = re.findall(r'<option value="(\d+)"[^>]*>([^<]*)</option>', choice)
+    assert options == [(str(newer.id), f"{newer.reference} · {w.table.name} · {newer.case_code}"),
+                       (str(older.id), f"{older.reference} · {w.table.name} · ZAAK-1")]
     assert foreign.reference not in page
 
 
