@@ -30,7 +30,7 @@ from duidingspool.experts.models import (
 )
 from duidingspool.extensions import db
 from duidingspool.hours.models import HourLine, HourStatus
-from duidingspool.ical.services import create_feed, feed_events, resolve
+from duidingspool.ical.services import create_feed, feed_events, past_days, resolve
 from duidingspool.mail.models import MailStatus, OutboxMessage
 from duidingspool.oncall import services as oncall
 from duidingspool.referrals.models import OPEN_STATUSES, Referral, ReferralStatus
@@ -301,7 +301,14 @@ class TestLivedYear:
 
         assert response.status_code == 200
         assert response.mimetype == "text/calendar"
-        assert len(events) >= _count(Booking, Booking.status != BookingStatus.CANCELLED) >= 20
+        # The coordinator's feed of every booking looks back FEED_ALL_PAST_DAYS (its cutoff
+        # is the local midnight before): every booking not cancelled and ended since then is
+        # in it, none that ended a day before.
+        window = timedelta(days=past_days(scope="all"))
+        recent = _count(Booking, Booking.status != BookingStatus.CANCELLED,
+                        Booking.ends_at >= lived.now - window)
+        assert len(events) >= recent >= 20
+        assert min(e.ends_at for e in events) >= lived.now - window - timedelta(days=1)
 
     def test_regions_municipalities_and_areas(self, lived):
         regions = db.session.execute(select(SafetyRegion.code, SafetyRegion.name)
