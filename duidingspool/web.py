@@ -33,6 +33,14 @@ class DbIntConverter(IntegerConverter):
         super().__init__(url_map, *args, **kwargs)
 
 
+def page_number() -> int:
+    """The `?page=` of a paged list: 1 when it is missing, unreadable or below 1, and never
+    so large that its offset overflows the database's integers (it then shows an empty page,
+    as any page past the last)."""
+    page = request.args.get("page", 1, type=int) or 1
+    return min(max(page, 1), DB_INT_MAX)
+
+
 def error_body(code: str, message: str, fields: dict | None = None) -> dict:
     """The stable JSON error shape of the API."""
     return {"error": {"code": code, "message": str(message), "fields": fields or {}}}

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, render_template
 
 from duidingspool.accounts.access import roles_required
 from duidingspool.accounts.models import Role
 from duidingspool.mail import results as _results  # noqa: F401  (connects its receivers)
 from duidingspool.mail import services
+from duidingspool.web import page_number
 
 bp = Blueprint("mail", __name__, url_prefix="/postvak-uit")
 
@@ -18,7 +19,7 @@ PER_PAGE = 50
 @roles_required(Role.COORDINATOR)
 def outbox():
     """Outgoing messages, newest first, with their delivery status, a page at a time."""
-    page = request.args.get("page", 1, type=int)
+    page = page_number()
     pagination = services.list_messages(page=page, per_page=PER_PAGE)
     if page != 1 and not pagination.items:
         abort(404)  # no such page

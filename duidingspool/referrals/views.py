@@ -19,7 +19,7 @@ from duidingspool.extensions import db
 from duidingspool.referrals import queries, services
 from duidingspool.referrals.models import ReferralStatus
 from duidingspool.referrals.schemas import RequestCancelSchema, RequestInputSchema
-from duidingspool.web import INPUT_ERRORS, rejected
+from duidingspool.web import INPUT_ERRORS, page_number, rejected
 
 bp = Blueprint("referrals", __name__, url_prefix="/verzoeken")
 
@@ -96,7 +96,7 @@ def index():
     pagination = db.paginate(
         queries.list_for(current_user, statuses=queries.statuses_for_filter(status),
                          order="newest"),
-        per_page=PER_PAGE, error_out=False,
+        page=page_number(), per_page=PER_PAGE, error_out=False,
     )
     return render_template("referrals/index.html", pagination=pagination, status=status,
                            statuses=list(ReferralStatus),
@@ -181,7 +181,7 @@ def inbox():
     pagination = db.paginate(
         queries.list_for(current_user, statuses=queries.statuses_for_filter(status),
                          order="inbox"),
-        per_page=PER_PAGE, error_out=False,
+        page=page_number(), per_page=PER_PAGE, error_out=False,
     )
     return render_template("referrals/inbox.html", pagination=pagination, status=status,
                            statuses=list(ReferralStatus), locale=str(get_locale()))

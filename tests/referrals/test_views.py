@@ -132,6 +132,19 @@ def test_create_form_offers_the_municipalitys_earlier_requests_newest_first(logi
     assert foreign.reference not in page
 
 
+@pytest.mark.parametrize("page", ["abc", "0", "-2", "999", str(10**30)])
+def test_request_lists_take_any_page_number(login_as, page):
+    w = world()
+    factories.referral(requester=w.requester, on=w.session)
+    coordinator = factories.user(Role.COORDINATOR)
+    db.session.commit()
+
+    # A huge number overflowed the database's offset (a 500); now it is an empty page.
+    assert login_as(w.requester).get(f"/verzoeken/?page={page}").status_code == 200
+    assert login_as(coordinator).get(f"/verzoeken/inbox?page={page}").status_code == 200
+    assert login_as(coordinator).get(f"/postvak-uit/?page={page}").status_code in (200, 404)
+
+
 def test_detail_of_other_municipality_request_is_not_found(login_as):
     w = world()
     foreign = factories.referral(requester=factories.user(Role.REQUESTER))
