@@ -343,7 +343,10 @@ def test_making_a_new_calendar_link_asks_first_when_it_replaces_the_live_one(as_
     feed, _token = ical_services.create_feed(actor=expert.user, scope="expert")
     client = as_user(expert.user)
 
-    asked = client.post("/profiel/kalenders", data={"scope": "expert"})
+    # A case table sent along with an expert feed changes nothing: it still replaces the
+    # live expert link (the service's key ignores it), so it still asks.
+    asked = client.post("/profiel/kalenders",
+                        data={"scope": "expert", "case_table_id": str(world.table.id)})
     live_after_asking = db.session.scalar(
         select(CalendarFeed.revoked_at).where(CalendarFeed.id == feed.id)) is None
     confirmed = client.post("/profiel/kalenders", data={"scope": "expert", "confirm": "yes"})
@@ -408,6 +411,24 @@ def test_table_rows_get_the_component_classes_and_each_cell_its_column_header():
         '<td class="pool-table__blank utrecht-table__cell num" data-label="B"> </td>'
         '<td class="utrecht-table__cell" colspan="2" data-label="C &amp; D">b</td>'
         '<th class="utrecht-table__header-cell" scope="row" data-label="E">c</th></tr>')
+
+
+def test_a_table_labels_every_row_from_its_first_column_and_says_when_it_is_empty(app):
+    from flask import render_template_string
+
+    page = ('{% from "_table.html" import data_table %}'
+            '{% call(r) data_table(["A", "B"], rows, empty="Nothing yet.") %}'
+            '<tr><td>{{ r }}</td><td>{{ r }}!</td></tr>{% endcall %}')
+    with app.test_request_context():
+        filled = render_template_string(page, rows=["x", "y"])
+        empty = render_template_string(page, rows=[])
+
+    # The rows are labelled in one pass: the second row starts again at the first column.
+    assert re.findall(r'data-label="(\w)">(\w!?)<', filled) == [
+        ("A", "x"), ("B", "x!"), ("A", "y"), ("B", "y!")]
+    assert "Nothing yet." not in filled
+    assert re.search(r'<tr class="utrecht-table__row pool-table__empty"><td colspan="2"[^>]*>'
+                     r'Nothing yet\.</td></tr>', empty)
 
 
 def test_hours_table_cells_carry_their_headers_for_the_phone_layout(as_user):

@@ -83,10 +83,8 @@ def answerable_offer(expert: Expert | None, referral: Referral, *,
 
 
 def _history_page(stmt, *, page: int, per_page: int):
-    """One page of `stmt` (a Flask-SQLAlchemy pagination): a page before the first is the
-    first, one past the last is the last."""
-    # Far beyond any history, and small enough that the offset fits a 64-bit integer.
-    page = min(max(page, 1), 2**31)
+    """One page of `stmt` (a Flask-SQLAlchemy pagination; `page` as web.page_number reads
+    it): one past the last is the last."""
     pagination = db.paginate(stmt, page=page, per_page=per_page, error_out=False)
     if page > 1 and not pagination.items:
         pagination = db.paginate(stmt, page=max(pagination.pages, 1), per_page=per_page,

@@ -38,7 +38,8 @@ from duidingspool.referrals.models import Referral
 from duidingspool.referrals.queries import get_for as get_referral_for
 from duidingspool.timeutil import local_to_utc, to_local
 from duidingspool.ui import confirm_step
-from duidingspool.web import INPUT_ERRORS, REFUSALS, field_errors, load_form, refused, rejected
+from duidingspool.web import (INPUT_ERRORS, REFUSALS, field_errors, load_form, page_number, refused,
+                             rejected)
 
 bp = Blueprint("bookings", __name__)
 
@@ -313,9 +314,8 @@ def direct_booking(referral_id: int, expert_id: int):
 # --- the expert's pages ---------------------------------------------------------------------
 
 def _history_args() -> dict:
-    """`page` and `per_page` of an expert's paged history (`?page=`, as the inbox; anything
-    but a number is the first page)."""
-    return {"page": request.args.get("page", 1, type=int),
+    """`page` and `per_page` of an expert's paged history (`?page=`, as the inbox)."""
+    return {"page": page_number(),
             "per_page": current_app.config["EXPERT_HISTORY_PAGE"]}
 
 

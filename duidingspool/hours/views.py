@@ -14,7 +14,7 @@ from duidingspool.hours import services
 from duidingspool.hours.models import HourCategory
 from duidingspool.hours.schemas import BulkDecisionSchema, HourLineInSchema, RejectSchema
 from duidingspool.ui import confirm_step
-from duidingspool.web import INPUT_ERRORS, REFUSALS, load_form, refused, rejected
+from duidingspool.web import INPUT_ERRORS, REFUSALS, load_form, page_number, refused, rejected
 
 bp = Blueprint("hours", __name__)
 
@@ -53,7 +53,7 @@ def my_hours():
     return render_template(
         "hours/my_hours.html", upcoming=booking_queries.expert_upcoming_bookings(own),
         past=booking_queries.expert_past_bookings(
-            own, page=request.args.get("page", 1, type=int),
+            own, page=page_number(),
             per_page=current_app.config["EXPERT_HISTORY_PAGE"]))
 
 

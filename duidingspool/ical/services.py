@@ -166,6 +166,12 @@ def _live(user: User, scope: str, case_table_id: int | None) -> CalendarFeed | N
     return db.session.scalar(query)
 
 
+def live_feed(actor: User, *, scope: str, case_table_id: int | None = None
+              ) -> CalendarFeed | None:
+    """The actor's live feed of `scope` (and case table), which a new one would replace."""
+    return _live(actor, scope, case_table_id if scope == FeedScope.CASE_TABLE else None)
+
+
 def get_own_feed(actor: User, feed_id: int) -> CalendarFeed:
     """One of the actor's own live feeds (NotFound for anyone else's or a revoked one)."""
     feed = db.session.get(CalendarFeed, feed_id)
@@ -177,9 +183,7 @@ def get_own_feed(actor: User, feed_id: int) -> CalendarFeed:
 def revoke_feed(*, actor: User, feed_id: int, now: datetime | None = None) -> CalendarFeed:
     """Revoke one of the actor's own live feeds; its URL answers 404 from now on."""
     now = now or utcnow()
-    feed = db.session.get(CalendarFeed, feed_id)
-    if feed is None or feed.user_id != actor.id or feed.revoked_at is not None:
-        raise NotFound(_("Calendar feed not found."))
+    feed = get_own_feed(actor, feed_id)
     done = db.session.execute(
         update(CalendarFeed).where(CalendarFeed.id == feed.id, CalendarFeed.revoked_at.is_(None))
         .values(revoked_at=now).execution_options(synchronize_session=False)).rowcount

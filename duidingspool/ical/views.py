@@ -146,11 +146,8 @@ def create_feed():
     try:
         data = load_form(FeedCreateSchema())
         # Making a new link revokes the live one: that needs a confirmation.
-        replaced = [slot for slot in services.feed_slots(current_user)
-                    if slot.feed is not None and slot.scope == data["scope"]
-                    and (slot.case_table.id if slot.case_table else None)
-                    == data.get("case_table_id")]
-        if replaced:
+        if services.live_feed(current_user, scope=data["scope"],
+                              case_table_id=data.get("case_table_id")) is not None:
             page = confirm_step(
                 title=_("Make a new calendar link"),
                 question=_("Are you sure you want to make a new link? The current link stops "

@@ -125,12 +125,14 @@ def test_request_page_lists_the_best_candidates_and_links_to_all(as_user, app):
     # A candidate ticked from the full list stays listed when the form comes back with an
     # error, with the choice kept.
     response = client.post(f"/verzoeken/{referral.id}/aanbiedingen", data={
-        "expert_ids": [str(ranked[3])], f"order_{ranked[3]}": "1", "expires_at": "morgen"})
+        "expert_ids": [str(ranked[3])], "expires_at": "morgen"})
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert re.findall(r'<tr[^>]* id="candidate-(\d+)"', page) == [str(i) for i in
                                                                (*ranked[:2], ranked[3])]
     assert re.search(rf'id="choose-{ranked[3]}"[^>]* checked', page)
+    # Its queue position is its place in the whole ranking, not in the list shown.
+    assert f'id="order-{ranked[3]}" name="order_{ranked[3]}" value="4"' in page
 
 
 def test_offer_form_creates_pending_and_queued_offers_in_chosen_order(as_user):

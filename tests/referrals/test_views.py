@@ -8,6 +8,7 @@ from duidingspool.accounts.models import Role
 from duidingspool.audit.models import AuditEvent
 from duidingspool.db import utcnow
 from duidingspool.extensions import db
+from duidingspool.mail.models import OutboxMessage
 from duidingspool.referrals.models import Referral
 from tests import factories
 from tests.factories import count
@@ -116,10 +117,11 @@ def test_index_lists_only_own_municipality_requests(login_as):
 
 def test_create_form_offers_the_municipalitys_earlier_requests_newest_first(login_as):
     w = world()
-    older = factories.referral(requester=w.requester, on=w.session, case_code="ZAAK-1",
-                               created_at=utcnow() - timedelta(days=2))
+    # Made first (the lower id), filed later: the order is by filing time.
     newer = factories.referral(requester=w.requester, on=w.session,
                                created_at=utcnow() - timedelta(days=1))
+    older = factories.referral(requester=w.requester, on=w.session, case_code="ZAAK-1",
+                               created_at=utcnow() - timedelta(days=2))
     foreign = factories.referral(requester=factories.user(Role.REQUESTER))
     db.session.commit()
 
@@ -135,14 +137,22 @@ def test_create_form_offers_the_municipalitys_earlier_requests_newest_first(logi
 @pytest.mark.parametrize("page", ["abc", "0", "-2", "999", str(10**30)])
 def test_request_lists_take_any_page_number(login_as, page):
     w = world()
-    factories.referral(requester=w.requester, on=w.session)
+    referral = factories.referral(requester=w.requester, on=w.session)
     coordinator = factories.user(Role.COORDINATOR)
+    db.session.add(OutboxMessage(to_address="iemand@example.org", subject="Onderwerp",
+                                 body_text="Tekst"))
     db.session.commit()
+    first_page = page in ("abc", "0", "-2")  # unreadable or before the first: the first
 
-    # A huge number overflowed the database's offset (a 500); now it is an empty page.
-    assert login_as(w.requester).get(f"/verzoeken/?page={page}").status_code == 200
-    assert login_as(coordinator).get(f"/verzoeken/inbox?page={page}").status_code == 200
-    assert login_as(coordinator).get(f"/postvak-uit/?page={page}").status_code in (200, 404)
+    # A huge number overflowed the database's offset (a 500); now it is a page past the end.
+    mine = login_as(w.requester).get(f"/verzoeken/?page={page}")
+    inbox = login_as(coordinator).get(f"/verzoeken/inbox?page={page}")
+    outbox = login_as(coordinator).get(f"/postvak-uit/?page={page}")
+
+    assert (mine.status_code, inbox.status_code) == (200, 200)
+    assert (referral.reference in mine.get_data(as_text=True)) is first_page
+    assert (referral.reference in inbox.get_data(as_text=True)) is first_page
+    assert outbox.status_code == (200 if first_page else 404)  # the outbox: no such page
 
 
 def test_detail_of_other_municipality_request_is_not_found(login_as):
